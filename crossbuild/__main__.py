@@ -1,0 +1,137 @@
+"""The ``crossbuild`` command: a thin layer over the library that prints and exits."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Sequence
+
+from . import __version__
+from ._exceptions import BackendError, CommandError, CrossbuildError, PureFallbackError
+from .env import Host, inspect_host
+from .frontend import IndexSettings, build_wheel
+
+HOST_HELP = "the host's python inside its sysroot or rootfs, e.g. ROOTFS/usr/bin/python3.11"
+
+
+def _parser(prog: str) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog=prog, description="Cross-compile Python packages for another machine.")
+    parser.add_argument("--version", action="version", version=f"crossbuild {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    host_options = argparse.ArgumentParser(add_help=False)
+    host_options.add_argument("--host", required=True, metavar="PYTHON", help=HOST_HELP)
+    host_options.add_argument("--sysroot", metavar="DIR", help="the host's root directory (default: from --host)")
+    host_options.add_argument("--cc", metavar="COMMAND", help="the host's C compiler (default: found from the host)")
+    host_options.add_argument("--cxx", metavar="COMMAND", help="the host's C++ compiler")
+    host_options.add_argument("-v", "--verbose", action="store_true", help="show commands and backend output")
+
+    inspect = commands.add_parser("inspect", parents=[host_options], help="show what crossbuild sees of the host")
+    inspect.add_argument("--json", action="store_true", help="print JSON")
+
+    wheel = commands.add_parser("wheel", parents=[host_options], help="build wheels for the host")
+    wheel.add_argument("sources", nargs="+", metavar="SOURCE", help="a source tree, an sdist, or a requirement")
+    wheel.add_argument("-w", "--wheel-dir", default="dist", metavar="DIR", help="where to put the wheels (default: dist)")
+    wheel.add_argument(
+        "-C", "--config-setting", action="append", default=[], metavar="KEY=VALUE",
+        help="a setting for the build backend (repeatable)",
+    )
+    wheel.add_argument("--build-python", metavar="PYTHON", help="the native python that runs the backend")
+    wheel.add_argument("--allow-pure-fallback", action="store_true",
+                       help="accept a pure-Python wheel even when a compiler call failed")
+    wheel.add_argument("-i", "--index-url", metavar="URL", help="the package index (default: pip's)")
+    wheel.add_argument("--extra-index-url", action="append", default=[], metavar="URL")
+    wheel.add_argument("-f", "--find-links", action="append", default=[], metavar="DIR_OR_URL")
+    wheel.add_argument("--no-index", action="store_true", help="ignore package indexes")
+    wheel.add_argument("--cache-dir", metavar="DIR", help="where to keep build environments and downloads")
+    return parser
+
+
+def _config_settings(pairs: Sequence[str]) -> dict[str, str | list[str]]:
+    settings: dict[str, str | list[str]] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep:
+            raise CrossbuildError(f"config setting {pair!r} has no '='; pass -C KEY=VALUE")
+        previous = settings.get(key)
+        if previous is None:
+            settings[key] = value
+        else:
+            settings[key] = [*([previous] if isinstance(previous, str) else previous), value]
+    return settings
+
+
+def _inspect(args: argparse.Namespace) -> Host:
+    return inspect_host(args.host, sysroot=args.sysroot, cc=args.cc, cxx=args.cxx)
+
+
+def _run(args: argparse.Namespace) -> None:
+    host = _inspect(args)
+    if args.command == "inspect":
+        summary = host.summary()
+        if args.json:
+            print(json.dumps(summary, indent=2))
+        else:
+            for key, value in summary.items():
+                print(f"{key:15} {json.dumps(value) if isinstance(value, (dict, list)) else value}")
+        return
+    config_settings = _config_settings(args.config_setting)
+    index = None
+    if args.index_url or args.extra_index_url or args.find_links or args.no_index:
+        index = IndexSettings.from_pip_config().with_options(
+            index_url=args.index_url,
+            extra_index_urls=tuple(args.extra_index_url),
+            find_links=tuple(args.find_links),
+            no_index=args.no_index,
+        )
+    for source in args.sources:
+        wheel = build_wheel(
+            source, host, args.wheel_dir,
+            config_settings=config_settings,
+            build_python=args.build_python,
+            index=index,
+            cache=args.cache_dir,
+            allow_pure_fallback=args.allow_pure_fallback,
+        )
+        print(wheel)
+
+
+def _setup_logging(verbose: bool) -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    root = logging.getLogger("crossbuild")
+    root.addHandler(handler)
+    root.setLevel(logging.DEBUG if verbose else logging.INFO)
+    # The backend's own output is shown only with -v; on failure its tail is printed anyway.
+    logging.getLogger("crossbuild.output").setLevel(logging.INFO if verbose else logging.WARNING)
+
+
+def main(argv: Sequence[str] | None = None, prog: str = "crossbuild") -> int:
+    args = _parser(prog).parse_args(argv)
+    _setup_logging(args.verbose)
+    try:
+        _run(args)
+    except CrossbuildError as error:
+        detail = ""
+        if isinstance(error, (BackendError, CommandError)) and not args.verbose:
+            detail = error.output_tail
+        elif isinstance(error, PureFallbackError):
+            detail = error.compiler_output
+        if detail.strip():
+            sys.stderr.write("".join(f"  | {line}\n" for line in detail.rstrip().splitlines()))
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("error: interrupted", file=sys.stderr)
+        return 130
+    return 0
+
+
+def entrypoint() -> None:
+    sys.exit(main())
+
+
+if __name__ == "__main__":
+    sys.exit(main(prog="python -m crossbuild"))

@@ -1,0 +1,63 @@
+"""crossbuild's runtime patch: make this interpreter look like the host python.
+
+This file is copied into every isolated build environment as ``_crossbuild_hostpatch.py``
+with a ``.pth`` file that calls :func:`activate` at start-up.  It does nothing unless
+``CROSSBUILD_HOST_CONFIG`` names a host description written by crossbuild, so pip in the
+same environment still installs native packages.  Only the standard library is used.
+
+With the patch on, the build backend sees the host in ``sysconfig`` (config vars, the
+platform, include paths), ``platform.machine()``/``os.uname()`` and
+``sys.implementation._multiarch``; ``packaging.tags`` follows from those.
+"""
+
+import json
+import os
+import sys
+
+ENV_VAR = "CROSSBUILD_HOST_CONFIG"
+SYSCONFIGDATA_NAME = "_sysconfigdata_crossbuild_host"
+
+
+def activate():
+    path = os.environ.get(ENV_VAR)
+    if not path:
+        return
+    with open(path, encoding="utf-8") as stream:
+        config = json.load(stream)
+    _patch_sysconfig(config["config_vars"], config["paths"])
+    _patch_uname(config["machine"])
+    if config.get("multiarch"):
+        sys.implementation._multiarch = config["multiarch"]
+
+
+def _patch_sysconfig(config_vars, paths):
+    import sysconfig
+    import types
+
+    module = types.ModuleType(SYSCONFIGDATA_NAME)
+    module.build_time_vars = config_vars
+    sys.modules[SYSCONFIGDATA_NAME] = module
+    # sysconfig imports the module this function names; make it ours and start afresh.
+    sysconfig._get_sysconfigdata_name = lambda: SYSCONFIGDATA_NAME
+    sysconfig._CONFIG_VARS = None
+    if hasattr(sysconfig, "_CONFIG_VARS_INITIALIZED"):
+        sysconfig._CONFIG_VARS_INITIALIZED = False
+
+    native_get_paths = sysconfig.get_paths
+
+    def get_paths(*args, **kwargs):
+        result = native_get_paths(*args, **kwargs)
+        result.update(paths)
+        return result
+
+    sysconfig.get_paths = get_paths
+
+
+def _patch_uname(machine):
+    native_uname = os.uname
+
+    def uname():
+        native = native_uname()
+        return os.uname_result((native.sysname, native.nodename, native.release, native.version, machine))
+
+    os.uname = uname

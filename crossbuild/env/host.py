@@ -1,0 +1,179 @@
+"""The host: everything crossbuild knows about the machine the wheel is for.
+
+:func:`inspect_host` reads it once, statically, from the host python's files; the
+resulting frozen :class:`Host` is passed down the whole pipeline.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from types import MappingProxyType
+from typing import Any
+
+from packaging.tags import Tag
+
+from .._exceptions import HostPythonError
+from . import layout
+from .elf import ElfTarget, read_elf_target
+from .toolchain import Toolchain, find_toolchain
+
+
+@dataclass(frozen=True)
+class Host:
+    """A host python and the toolchain that builds for it."""
+
+    python: Path
+    """The host python's binary, as a path on the build machine."""
+    sysroot: Path
+    """The host's root directory on the build machine (``/`` when it has none)."""
+    version: str
+    """``X.Y``."""
+    full_version: str
+    """``X.Y.Z`` when the headers tell it, else ``X.Y``."""
+    soabi: str
+    ext_suffix: str
+    abiflags: str
+    multiarch: str
+    platform: str
+    """What ``sysconfig.get_platform()`` says on the host, e.g. ``linux-aarch64``."""
+    elf: ElfTarget
+    """Machine, class and byte order of the host python's binary."""
+    glibc: tuple[int, int] | None
+    sysconfigdata: Path
+    config_vars: Mapping[str, Any] = field(repr=False, compare=False)
+    """The host's sysconfig ``build_time_vars``, unchanged (paths as on the host)."""
+    toolchain: Toolchain
+
+    @property
+    def machine(self) -> str:
+        """What ``platform.machine()`` says on the host."""
+        return self.elf.machine
+
+    @property
+    def byteorder(self) -> str:
+        return self.elf.byteorder
+
+    @property
+    def pointer_bits(self) -> int:
+        return self.elf.bits
+
+    @property
+    def prefix(self) -> str:
+        """The host python's prefix as a path on the host, e.g. ``/usr``."""
+        return str(self.config_vars.get("prefix") or "/usr")
+
+    @property
+    def python_on_host(self) -> str:
+        """The host python's path on the host itself, e.g. ``/usr/bin/python3.11``."""
+        return "/" + self.python.relative_to(self.sysroot).as_posix()
+
+    @property
+    def interpreter_tag(self) -> str:
+        return "cp" + self.version.replace(".", "")
+
+    @property
+    def abi_tag(self) -> str:
+        flags = "d" if self.config_vars.get("Py_DEBUG") else ""
+        flags += "t" if self.config_vars.get("Py_GIL_DISABLED") else ""
+        return self.interpreter_tag + flags
+
+    @property
+    def platform_tag(self) -> str:
+        return self.platform.replace("-", "_").replace(".", "_")
+
+    @property
+    def tag(self) -> Tag:
+        """The most specific wheel tag of the host, e.g. ``cp311-cp311-linux_aarch64``."""
+        return Tag(self.interpreter_tag, self.abi_tag, self.platform_tag)
+
+    def in_sysroot(self, host_path: str) -> Path:
+        """A path on the host, as a path on the build machine."""
+        return self.sysroot / PurePosixPath(host_path).relative_to("/")
+
+    def summary(self) -> dict[str, Any]:
+        """What ``crossbuild inspect`` shows (JSON-friendly)."""
+        return {
+            "python": str(self.python),
+            "python_on_host": self.python_on_host,
+            "sysroot": str(self.sysroot),
+            "version": self.full_version,
+            "implementation": "cpython",
+            "soabi": self.soabi,
+            "ext_suffix": self.ext_suffix,
+            "abiflags": self.abiflags,
+            "multiarch": self.multiarch,
+            "machine": self.machine,
+            "platform": self.platform,
+            "tag": str(self.tag),
+            "byteorder": self.byteorder,
+            "pointer_bits": self.pointer_bits,
+            "glibc": ".".join(map(str, self.glibc)) if self.glibc else None,
+            "sysconfigdata": str(self.sysconfigdata),
+            "built_with": self.config_vars.get("CC"),
+            "toolchain": {
+                "cc": list(self.toolchain.cc),
+                "cxx": list(self.toolchain.cxx) if self.toolchain.cxx else None,
+                "target": self.toolchain.target,
+                "ar": self.toolchain.ar,
+                "strip": self.toolchain.strip,
+            },
+        }
+
+
+def inspect_host(
+    python: str | os.PathLike[str],
+    *,
+    sysroot: str | os.PathLike[str] | None = None,
+    cc: str | None = None,
+    cxx: str | None = None,
+) -> Host:
+    """Inspect the host python at ``python`` (a path on this machine) without running it.
+
+    ``sysroot`` defaults to the directory that holds the python's prefix (``ROOT`` for
+    ``ROOT/usr/bin/python3``); ``cc``/``cxx`` override the compilers found.
+    """
+    given_root = Path(os.path.abspath(sysroot)) if sysroot is not None else None
+    files = layout.locate(Path(python), given_root)
+    config_vars = layout.read_sysconfigdata(files.sysconfigdata)
+    details = layout.read_build_details(files.build_details)
+    soabi = str(config_vars.get("SOABI") or "")
+    if not soabi.startswith("cpython-"):
+        raise HostPythonError(files.executable, f"is not CPython (SOABI {soabi!r}); crossbuild supports CPython hosts")
+    elf = read_elf_target(files.executable)
+    if elf is None:
+        raise HostPythonError(files.executable, "is not an ELF executable; pass --host the host's python binary")
+    root = given_root or _sysroot_of(files.prefix_dir, str(config_vars.get("prefix") or "/usr"))
+    version = str(details.get("language", {}).get("version") or config_vars.get("VERSION") or "")
+    multiarch = str(config_vars.get("MULTIARCH") or "")
+    platform = str(details.get("platform") or f"{config_vars.get('MACHDEP') or 'linux'}-{elf.machine}")
+    include_dir = root / str(config_vars.get("INCLUDEPY") or f"/usr/include/python{version}").lstrip("/")
+    return Host(
+        python=files.executable,
+        sysroot=root,
+        version=version,
+        full_version=layout.read_patchlevel(include_dir) or version,
+        soabi=soabi,
+        ext_suffix=str(details.get("abi", {}).get("extension_suffix") or config_vars.get("EXT_SUFFIX") or ""),
+        abiflags=str(config_vars.get("ABIFLAGS") or ""),
+        multiarch=multiarch,
+        platform=platform,
+        elf=elf,
+        glibc=layout.read_glibc_version(root, multiarch),
+        sysconfigdata=files.sysconfigdata,
+        config_vars=MappingProxyType(config_vars),
+        toolchain=find_toolchain(elf, config_vars, root, cc=cc, cxx=cxx),
+    )
+
+
+def _sysroot_of(prefix_dir: Path, prefix: str) -> Path:
+    """``ROOT`` for a prefix directory ``ROOT/usr`` whose sysconfig prefix is ``/usr``."""
+    parts = PurePosixPath(prefix).parts[1:]
+    if parts and prefix_dir.parts[-len(parts):] == parts:
+        return Path(*prefix_dir.parts[: -len(parts)])
+    raise HostPythonError(
+        prefix_dir,
+        f"does not end with the host python's prefix {prefix}; pass --sysroot (the directory that is / on the host)",
+    )

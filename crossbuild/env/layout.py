@@ -1,0 +1,169 @@
+"""Find a host python's files on the build machine, without running it.
+
+A host python lives in a sysroot (a rootfs, or a Debian sysroot made with ``dpkg -x``).
+Its symlinks may be absolute paths *on the host* (``/usr/bin/python3.11``), so they are
+followed inside the sysroot, never on the build machine.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .._exceptions import HostPythonError
+
+_PYTHON_NAME = re.compile(r"^python(?P<version>3\.\d+)(?P<flags>[a-z]*)$")
+_PYTHON_DIR = re.compile(r"^python(3\.\d+)[a-z]*$")
+
+
+@dataclass(frozen=True)
+class PythonLayout:
+    """Where a host python's files are, as paths on the build machine."""
+
+    executable: Path
+    """The interpreter binary itself (symlinks followed inside the sysroot)."""
+    prefix_dir: Path
+    """The installation prefix (``…/usr``), on the build machine."""
+    stdlib_dir: Path
+    """``…/usr/lib/python3.X``: where ``_sysconfigdata_*.py`` lives."""
+    sysconfigdata: Path
+    build_details: Path | None
+    """PEP 739 ``build-details.json``, for Python 3.14 and newer."""
+
+
+def resolve_in_root(path: Path, root: Path | None, limit: int = 40) -> Path:
+    """Follow the symlinks of ``path``; absolute link targets are taken inside ``root``.
+
+    Without a ``root`` an absolute target is looked up by its name beside the link, the
+    common case of ``python3 -> /usr/bin/python3.11``.
+    """
+    for _ in range(limit):
+        if not path.is_symlink():
+            return path
+        target = Path(os.readlink(path))
+        if not target.is_absolute():
+            path = path.parent / target
+        elif root is not None:
+            path = root / target.relative_to("/")
+        else:
+            path = path.parent / target.name
+    raise HostPythonError(path, "too many levels of symbolic links")
+
+
+def find_python_in_root(root: Path) -> Path:
+    """The newest ``python3.X`` in the usual ``bin`` directories of a rootfs."""
+    for bin_dir in ("usr/bin", "usr/local/bin", "bin"):
+        candidates = sorted(
+            (p for p in (root / bin_dir).glob("python3.*") if _PYTHON_NAME.match(p.name)),
+            key=lambda p: tuple(int(x) for x in _PYTHON_NAME.match(p.name)["version"].split(".")),  # type: ignore[index]
+        )
+        if candidates:
+            return candidates[-1]
+    raise HostPythonError(root, "is a directory with no usr/bin/python3.X; pass --host the host's python itself")
+
+
+def locate(python: Path, sysroot: Path | None) -> PythonLayout:
+    """Find the files of the host python ``python`` (a path on the build machine)."""
+    python = Path(os.path.abspath(python))
+    if python.is_dir():
+        python = find_python_in_root(python)
+    if not os.path.lexists(python):
+        raise HostPythonError(
+            python, "does not exist; pass --host the host's python inside its sysroot, e.g. ROOTFS/usr/bin/python3"
+        )
+    executable = resolve_in_root(python, sysroot)
+    if not executable.is_file():
+        raise HostPythonError(python, f"is a dangling link to {executable}; pass --sysroot if its links are absolute")
+    prefix_dir = python.parent.parent
+    stdlib_dir = _find_stdlib_dir(python, executable, prefix_dir)
+    return PythonLayout(
+        executable=executable,
+        prefix_dir=prefix_dir,
+        stdlib_dir=stdlib_dir,
+        sysconfigdata=_find_sysconfigdata(python, stdlib_dir),
+        build_details=(stdlib_dir / "build-details.json") if (stdlib_dir / "build-details.json").is_file() else None,
+    )
+
+
+def _find_stdlib_dir(python: Path, executable: Path, prefix_dir: Path) -> Path:
+    candidates = [
+        d
+        for libdir in ("lib", "lib64")
+        for d in sorted((prefix_dir / libdir).glob("python3.*"))
+        if _PYTHON_DIR.match(d.name) and any(d.glob("_sysconfigdata_*.py"))
+    ]
+    wanted = next((m["version"] for m in map(_PYTHON_NAME.match, (python.name, executable.name)) if m), None)
+    if wanted is not None:
+        candidates = [d for d in candidates if _PYTHON_DIR.match(d.name)[1] == wanted]  # type: ignore[index]
+    if not candidates:
+        where = f"{prefix_dir}/lib/python{wanted or '3.X'}"
+        raise HostPythonError(
+            python, f"no _sysconfigdata_*.py under {where}; is this a CPython installation (Debian: libpython3.X-stdlib)?"
+        )
+    if len({d.name for d in candidates}) > 1:
+        names = ", ".join(d.name for d in candidates)
+        raise HostPythonError(python, f"several Pythons ({names}) share this prefix; pass --host a python3.X binary")
+    return candidates[0]
+
+
+def _find_sysconfigdata(python: Path, stdlib_dir: Path) -> Path:
+    files = {p.resolve(): p for p in sorted(stdlib_dir.glob("_sysconfigdata_*.py"))}
+    # _sysconfigdata_{abiflags}_{platform}_{multiarch}.py: prefer the release build ("__").
+    release = {real: p for real, p in files.items() if real.name.startswith("_sysconfigdata__")}
+    chosen = release or files
+    if len(chosen) > 1:
+        names = ", ".join(sorted(p.name for p in chosen.values()))
+        raise HostPythonError(python, f"several sysconfig data files in {stdlib_dir} ({names}); cannot tell which is this python's")
+    return next(iter(chosen))
+
+
+def read_sysconfigdata(path: Path) -> dict[str, Any]:
+    """The ``build_time_vars`` of a ``_sysconfigdata_*.py`` file, read without running it."""
+    try:
+        tree = ast.parse(path.read_bytes(), filename=str(path))
+        for node in tree.body:
+            if isinstance(node, ast.Assign) and any(
+                isinstance(t, ast.Name) and t.id == "build_time_vars" for t in node.targets
+            ):
+                value = ast.literal_eval(node.value)
+                if isinstance(value, dict):
+                    return value
+    except (SyntaxError, ValueError) as error:
+        raise HostPythonError(path, f"cannot read sysconfig data: {error}") from None
+    raise HostPythonError(path, "has no build_time_vars dictionary")
+
+
+def read_build_details(path: Path | None) -> dict[str, Any]:
+    """PEP 739 ``build-details.json``, or an empty dict when there is none."""
+    if path is None:
+        return {}
+    try:
+        data = json.loads(path.read_text())
+    except (OSError, ValueError) as error:
+        raise HostPythonError(path, f"cannot read build details: {error}") from None
+    return data if isinstance(data, dict) else {}
+
+
+def read_patchlevel(include_dir: Path) -> str | None:
+    """``PY_VERSION`` from ``patchlevel.h``, e.g. ``3.11.2``."""
+    try:
+        text = (include_dir / "patchlevel.h").read_text(errors="replace")
+    except OSError:
+        return None
+    match = re.search(r'#define\s+PY_VERSION\s+"([^"]+)"', text)
+    return match[1] if match else None
+
+
+def read_glibc_version(sysroot: Path, multiarch: str) -> tuple[int, int] | None:
+    """The newest ``GLIBC_2.N`` symbol version that the sysroot's ``libc.so.6`` defines."""
+    for libdir in (f"lib/{multiarch}", f"usr/lib/{multiarch}", "lib64", "lib", "usr/lib64", "usr/lib"):
+        libc = resolve_in_root(sysroot / libdir / "libc.so.6", sysroot)
+        if libc.is_file():
+            versions = {int(m) for m in re.findall(rb"GLIBC_2\.(\d+)", libc.read_bytes())}
+            return (2, max(versions)) if versions else None
+    return None

@@ -1,0 +1,119 @@
+"""What a build backend is handed so that it builds for the host.
+
+:func:`prepare_settings` writes, into a per-build directory, the compiler wrappers and the
+host description the runtime patch reads, and computes the environment variables of the
+backend process (``CC``, ``LDSHARED``, ``_PYTHON_HOST_PLATFORM``, ``PKG_CONFIG_*``…).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from . import _hostpatch
+from .host import Host
+from .wrappers import CompilerWrappers, replace_program, write_wrappers
+
+#: sysconfig variables that hold a compiler or linker command line, and which compiler.
+_COMMAND_VARS = {
+    "CC": "cc",
+    "CPP": "cc",
+    "LINKCC": "cc",
+    "MAINCC": "cc",
+    "LDSHARED": "cc",
+    "BLDSHARED": "cc",
+    "CXX": "c++",
+    "LDCXXSHARED": "c++",
+}
+
+
+@dataclass(frozen=True)
+class CrossSettings:
+    """The settings of one cross build."""
+
+    directory: Path
+    wrappers: CompilerWrappers
+    host_config: Path
+    """The JSON file the runtime patch reads (``CROSSBUILD_HOST_CONFIG``)."""
+    environ: Mapping[str, str]
+    """Variables to set for the backend process, on top of the isolated env's."""
+
+
+def prepare_settings(host: Host, directory: Path) -> CrossSettings:
+    directory.mkdir(parents=True, exist_ok=True)
+    wrappers = write_wrappers(host, directory / "bin")
+    config_vars = host_config_vars(host, wrappers)
+    host_config = directory / "host.json"
+    host_config.write_text(
+        json.dumps(
+            {
+                "config_vars": config_vars,
+                "paths": {
+                    "include": config_vars.get("INCLUDEPY"),
+                    "platinclude": config_vars.get("CONFINCLUDEPY") or config_vars.get("INCLUDEPY"),
+                },
+                "machine": host.machine,
+                "multiarch": host.multiarch,
+            },
+            indent=1,
+        )
+    )
+    return CrossSettings(
+        directory=directory,
+        wrappers=wrappers,
+        host_config=host_config,
+        environ=_environ(host, wrappers, config_vars, host_config),
+    )
+
+
+def host_config_vars(host: Host, wrappers: CompilerWrappers) -> dict[str, Any]:
+    """The host's sysconfig variables as the backend must see them on this machine.
+
+    Paths under the host's prefix move into the sysroot (``/usr/include/python3.11`` →
+    ``SYSROOT/usr/include/python3.11``) and compiler commands become the wrappers.
+    """
+    prefixes = {str(host.config_vars.get(k)) for k in ("prefix", "exec_prefix") if host.config_vars.get(k)}
+    programs = {"cc": wrappers.cc, "c++": wrappers.cxx}
+    result: dict[str, Any] = {}
+    for name, value in host.config_vars.items():
+        if isinstance(value, str) and name in _COMMAND_VARS and value.strip():
+            value = replace_program(value, programs[_COMMAND_VARS[name]])
+        elif isinstance(value, str) and _is_path_under(value, prefixes):
+            value = str(host.in_sysroot(value))
+        result[name] = value
+    if host.toolchain.ar:
+        result["AR"] = host.toolchain.ar
+    return result
+
+
+def _is_path_under(value: str, prefixes: set[str]) -> bool:
+    if not value.startswith("/") or any(c in value for c in " :;"):
+        return False
+    path = PurePosixPath(value)
+    return any(path == PurePosixPath(p) or PurePosixPath(p) in path.parents for p in prefixes)
+
+
+def _environ(host: Host, wrappers: CompilerWrappers, config_vars: Mapping[str, Any], host_config: Path) -> dict[str, str]:
+    environ = {
+        _hostpatch.ENV_VAR: str(host_config),
+        "_PYTHON_HOST_PLATFORM": host.platform,
+        "SETUPTOOLS_EXT_SUFFIX": host.ext_suffix,
+        "CC": str(wrappers.cc),
+        "CXX": str(wrappers.cxx),
+        "CPP": f"{wrappers.cc} -E",
+        "LDSHARED": str(config_vars.get("LDSHARED") or f"{wrappers.cc} -shared"),
+        "LDCXXSHARED": str(config_vars.get("LDCXXSHARED") or f"{wrappers.cxx} -shared"),
+        "PKG_CONFIG_SYSROOT_DIR": str(host.sysroot),
+        "PKG_CONFIG_LIBDIR": os.pathsep.join(
+            str(host.sysroot / d)
+            for d in (f"usr/lib/{host.multiarch}/pkgconfig", "usr/lib/pkgconfig", "usr/share/pkgconfig")
+        ),
+    }
+    for var, tool in (("AR", host.toolchain.ar), ("RANLIB", host.toolchain.ranlib), ("STRIP", host.toolchain.strip)):
+        if tool:
+            environ[var] = tool
+    return environ

@@ -1,0 +1,182 @@
+"""Find the cross toolchain for a host and prove it builds for that host.
+
+The compiler is looked up in this order: the one the user named (``--cc``), the one the
+host python was built with (sysconfig ``CC``), then ``<multiarch>-gcc`` and
+``<host-gnu-type>-gcc``.  Each candidate compiles an empty file with the host's sysroot;
+the ELF header of that object must match the host's machine, class and byte order.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import shlex
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .._exceptions import ToolchainError
+from .elf import ElfTarget, read_elf_target
+
+logger = logging.getLogger("crossbuild")
+
+_COMPILER_NAME = re.compile(r"^(?P<prefix>.*?-)?(?P<kind>gcc|clang|cc)(?P<suffix>-[\d.]+)?$")
+_CXX_OF = {"gcc": "g++", "clang": "clang++", "cc": "c++"}
+
+
+@dataclass(frozen=True)
+class Toolchain:
+    """The host's C/C++ compilers and binutils, as commands on the build machine."""
+
+    cc: tuple[str, ...]
+    """C compiler command: an absolute path, maybe followed by arguments."""
+    cxx: tuple[str, ...] | None
+    """C++ compiler command, or ``None`` when there is none."""
+    target: str
+    """What the C compiler says with ``-dumpmachine``, e.g. ``aarch64-linux-gnu``."""
+    ar: str | None = None
+    ranlib: str | None = None
+    strip: str | None = None
+
+    @property
+    def cc_kind(self) -> str:
+        """``gcc``, ``clang`` or ``cc``."""
+        match = _COMPILER_NAME.match(Path(self.cc[0]).name)
+        return match["kind"] if match else "cc"
+
+
+def find_toolchain(
+    target: ElfTarget,
+    config_vars: Mapping[str, Any],
+    sysroot: Path,
+    *,
+    cc: str | None = None,
+    cxx: str | None = None,
+) -> Toolchain:
+    """The toolchain that builds for ``target`` against ``sysroot``; raise if there is none."""
+    multiarch = str(config_vars.get("MULTIARCH") or "")
+    gnu_type = str(config_vars.get("HOST_GNU_TYPE") or "")
+    package_hint = f"Debian: apt-get install gcc-{multiarch}" if multiarch else "install a cross compiler"
+    if cc is not None:
+        cc_command = _verified(shlex.split(cc), target, sysroot, "c", explicit=True, hint=package_hint)
+    else:
+        candidates = _unique(
+            [
+                _first_word(config_vars.get("CC")),
+                f"{multiarch}-gcc" if multiarch else "",
+                f"{gnu_type}-gcc" if gnu_type else "",
+            ]
+        )
+        cc_command = None
+        for name in candidates:
+            cc_command = _verified([name], target, sysroot, "c", explicit=False, hint=package_hint)
+            if cc_command is not None:
+                break
+        if cc_command is None:
+            raise ToolchainError(
+                f"no C compiler for {target} found on PATH (tried {', '.join(candidates)}); "
+                f"{package_hint}, or pass --cc"
+            )
+    assert cc_command is not None
+    cxx_hint = f"Debian: apt-get install g++-{multiarch}" if multiarch else "install a cross C++ compiler"
+    if cxx is not None:
+        cxx_command = _verified(shlex.split(cxx), target, sysroot, "c++", explicit=True, hint=cxx_hint)
+    else:
+        cxx_command = None
+        for name in _unique([_first_word(config_vars.get("CXX")), _cxx_beside(cc_command[0])]):
+            cxx_command = _verified([name], target, sysroot, "c++", explicit=False, hint=cxx_hint)
+            if cxx_command is not None:
+                break
+    return Toolchain(
+        cc=tuple(cc_command),
+        cxx=tuple(cxx_command) if cxx_command else None,
+        target=_dumpmachine(cc_command),
+        **_binutils(cc_command[0]),
+    )
+
+
+def _verified(
+    command: list[str], target: ElfTarget, sysroot: Path, language: str, *, explicit: bool, hint: str
+) -> list[str] | None:
+    """``command`` with its program made absolute, if it builds for ``target``."""
+    if not command or not command[0]:
+        return None
+    program = shutil.which(command[0])
+    if program is None:
+        if explicit:
+            raise ToolchainError(f"compiler {command[0]} not found on PATH; {hint}, or pass its full path")
+        return None
+    command = [program, *command[1:]]
+    built_for = probe_target(command, sysroot, language)
+    if built_for == target:
+        return command
+    what = f"{shlex.join(command)} builds for {built_for}" if built_for else f"{shlex.join(command)} cannot compile"
+    if explicit:
+        raise ToolchainError(f"{what} but the host is {target}; pass a cross compiler for the host ({hint})")
+    logger.debug("skipping %s: %s", command[0], what)
+    return None
+
+
+def probe_target(command: list[str], sysroot: Path, language: str) -> ElfTarget | None:
+    """Compile an empty ``language`` file and read the machine of the object file."""
+    with tempfile.TemporaryDirectory(prefix="crossbuild-probe-") as tmp:
+        obj = Path(tmp) / "probe.o"
+        argv = [*command, *sysroot_flags(sysroot), "-x", language, "-c", "/dev/null", "-o", str(obj)]
+        result = subprocess.run(argv, capture_output=True, text=True, stdin=subprocess.DEVNULL)
+        if result.returncode != 0 or not obj.is_file():
+            logger.debug("%s failed: %s", shlex.join(argv), result.stderr.strip())
+            return None
+        return read_elf_target(obj)
+
+
+def sysroot_flags(sysroot: Path) -> list[str]:
+    """The compiler flag that makes headers and libraries come from the host's sysroot."""
+    return [] if sysroot == Path("/") else [f"--sysroot={sysroot}"]
+
+
+def _dumpmachine(command: list[str]) -> str:
+    result = subprocess.run([*command, "-dumpmachine"], capture_output=True, text=True, stdin=subprocess.DEVNULL)
+    return result.stdout.strip()
+
+
+def _binutils(cc_path: str) -> dict[str, str | None]:
+    match = _COMPILER_NAME.match(Path(cc_path).name)
+    prefix = (match["prefix"] or "") if match else ""
+    kind = match["kind"] if match else "cc"
+    directory = str(Path(cc_path).parent)
+
+    def find(*names: str) -> str | None:
+        for name in names:
+            found = shutil.which(name, path=directory) or shutil.which(name)
+            if found:
+                return found
+        return None
+
+    gcc_first = kind == "gcc"
+    return {
+        "ar": find(*([f"{prefix}gcc-ar"] if gcc_first else []), f"{prefix}ar", "llvm-ar"),
+        "ranlib": find(*([f"{prefix}gcc-ranlib"] if gcc_first else []), f"{prefix}ranlib", "llvm-ranlib"),
+        "strip": find(f"{prefix}strip", "llvm-strip"),
+    }
+
+
+def _cxx_beside(cc_path: str) -> str:
+    path = Path(cc_path)
+    match = _COMPILER_NAME.match(path.name)
+    if not match:
+        return ""
+    name = f"{match['prefix'] or ''}{_CXX_OF[match['kind']]}{match['suffix'] or ''}"
+    return str(path.with_name(name))
+
+
+def _first_word(value: object) -> str:
+    words = shlex.split(value) if isinstance(value, str) else []
+    return words[0] if words else ""
+
+
+def _unique(names: Iterable[str]) -> list[str]:
+    return list(dict.fromkeys(name for name in names if name))

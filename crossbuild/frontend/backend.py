@@ -1,0 +1,89 @@
+"""Call a project's PEP 517 backend in an isolated environment, seeing the host.
+
+Hooks are called through ``build.ProjectBuilder`` (pypa/build, on ``pyproject-hooks``);
+projects without ``pyproject.toml`` get the setuptools legacy backend, as with pip.  The
+runner merges crossbuild's variables into the hook process's environment and keeps the
+tail of its output for error messages.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import warnings
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Union
+
+import build
+
+from .._exceptions import BackendError, CommandError, SourceError
+from .._subprocess import output_logger, run
+
+ConfigSettings = Mapping[str, Union[str, Sequence[str]]]
+
+
+@dataclass(frozen=True)
+class BackendRunner:
+    """A pyproject-hooks runner that adds ``environ`` to every hook process."""
+
+    environ: Mapping[str, str]
+
+    def __call__(
+        self, cmd: Sequence[str], cwd: str | None = None, extra_environ: Mapping[str, str] | None = None
+    ) -> None:
+        env = {**os.environ, **(extra_environ or {}), **self.environ}
+        run(cmd, what="the build backend", env=env, cwd=cwd)
+
+
+def build_system_requires(source_dir: Path) -> set[str]:
+    """``build-system.requires`` of the project (the legacy default without pyproject.toml)."""
+    return set(_builder(source_dir).build_system_requires)
+
+
+class Backend:
+    """A project's backend, run by ``python`` (an isolated env's interpreter)."""
+
+    def __init__(self, source_dir: Path, python: Path, environ: Mapping[str, str], name: str) -> None:
+        self.name = name
+        self._builder = _builder(source_dir, python, BackendRunner(environ))
+
+    def get_requires_for_build_wheel(self, config_settings: ConfigSettings | None) -> set[str]:
+        with self._errors("get_requires_for_build_wheel"):
+            return set(self._builder.get_requires_for_build("wheel", _plain(config_settings)))
+
+    def build_wheel(self, output_dir: Path, config_settings: ConfigSettings | None) -> Path:
+        with self._errors("build_wheel"):
+            return Path(self._builder.build("wheel", output_dir, _plain(config_settings)))
+
+    @contextlib.contextmanager
+    def _errors(self, hook: str) -> Iterator[None]:
+        """Turn pypa/build's exceptions into crossbuild's."""
+        try:
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                yield
+            for warning in caught:  # the backend's own warnings: part of its output
+                output_logger.info("%s: %s", warning.category.__name__, warning.message)
+        except build.BuildBackendException as error:
+            cause = error.exception
+            tail = cause.output_tail if isinstance(cause, CommandError) else f"{error}: {cause}"
+            raise BackendError(self.name, hook, tail) from None
+        except build.BuildException as error:
+            raise SourceError(f"{self.name}: {error}") from None
+
+
+def _builder(source_dir: Path, python: Path | None = None, runner: BackendRunner | None = None) -> build.ProjectBuilder:
+    try:
+        if python is None:
+            return build.ProjectBuilder(source_dir)
+        return build.ProjectBuilder(source_dir, python_executable=str(python), runner=runner or BackendRunner({}))
+    except build.BuildException as error:
+        raise SourceError(f"{source_dir}: {error}") from None
+
+
+def _plain(config_settings: ConfigSettings | None) -> dict[str, str | list[str]] | None:
+    if not config_settings:
+        return None
+    return {k: v if isinstance(v, str) else list(v) for k, v in config_settings.items()}

@@ -1,0 +1,85 @@
+"""Package indexes, configured as pip is configured on this machine.
+
+crossbuild finds distributions with ``unearth``.  Its indexes and find-links come from
+pip's own configuration (``pip config list``: files and ``PIP_*`` variables), then from
+the command line, so a machine set up for pip is set up for crossbuild.
+"""
+
+from __future__ import annotations
+
+import logging
+import shlex
+import subprocess
+import sys
+from dataclasses import dataclass, field, replace
+
+import unearth
+
+logger = logging.getLogger("crossbuild")
+
+PYPI = "https://pypi.org/simple/"
+
+
+@dataclass(frozen=True)
+class IndexSettings:
+    """Where to look for distributions."""
+
+    index_url: str = PYPI
+    extra_index_urls: tuple[str, ...] = ()
+    find_links: tuple[str, ...] = ()
+    no_index: bool = False
+    trusted_hosts: tuple[str, ...] = field(default=())
+
+    @classmethod
+    def from_pip_config(cls) -> IndexSettings:
+        """The settings pip uses here; later sources (user, site, ``PIP_*``) win."""
+        try:
+            listing = subprocess.run(
+                [sys.executable, "-m", "pip", "config", "list"], capture_output=True, text=True, check=True
+            ).stdout
+        except (OSError, subprocess.CalledProcessError):
+            logger.debug("pip config list failed; using PyPI")
+            return cls()
+        values: dict[str, str] = {}
+        for line in listing.splitlines():
+            key, _, raw = line.partition("=")
+            section, _, option = key.rpartition(".")
+            if section in ("global", ":env:", "install", "download", "wheel") and raw:
+                values[option] = " ".join(shlex.split(raw))
+        return cls(
+            index_url=values.get("index-url", PYPI),
+            extra_index_urls=tuple(values.get("extra-index-url", "").split()),
+            find_links=tuple(values.get("find-links", "").split()),
+            no_index=values.get("no-index", "").lower() in ("1", "true", "yes", "on"),
+            trusted_hosts=tuple(values.get("trusted-host", "").split()),
+        )
+
+    def with_options(
+        self,
+        *,
+        index_url: str | None = None,
+        extra_index_urls: tuple[str, ...] = (),
+        find_links: tuple[str, ...] = (),
+        no_index: bool = False,
+    ) -> IndexSettings:
+        """These settings overridden by command-line options, as pip does."""
+        return replace(
+            self,
+            index_url=index_url or self.index_url,
+            extra_index_urls=self.extra_index_urls + extra_index_urls,
+            find_links=self.find_links + find_links,
+            no_index=self.no_index or no_index,
+        )
+
+    def finder(self, **kwargs: object) -> unearth.PackageFinder:
+        indexes = [] if self.no_index else [self.index_url, *self.extra_index_urls]
+        return unearth.PackageFinder(
+            index_urls=indexes,
+            find_links=list(self.find_links),
+            trusted_hosts=list(self.trusted_hosts),
+            **kwargs,  # type: ignore[arg-type]
+        )
+
+    def describe(self) -> str:
+        where = [] if self.no_index else [self.index_url, *self.extra_index_urls]
+        return ", ".join([*where, *self.find_links]) or "no index (--no-index)"

@@ -1,0 +1,114 @@
+"""``build_wheel``: from a source to a verified wheel tagged for the host.
+
+source → source tree → isolated env (native build requirements) → backend hooks with the
+host patch and the cross compilers → ELF verification → pure-fallback check → retag →
+the wheel directory.  Work happens in a temporary directory; only a finished, verified
+wheel is moved into the wheel directory.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+from .._cache import cache_dir
+from .._exceptions import PureFallbackError, VersionMismatchError
+from .._subprocess import clean_environ
+from ..env import _hostpatch
+from ..env.host import Host, inspect_host
+from ..env.settings import CrossSettings, prepare_settings
+from .backend import Backend, ConfigSettings, build_system_requires
+from .index import IndexSettings
+from .isolated_env import BuildPython, IsolatedEnv, get_isolated_env
+from .retag import host_tags, retag_wheel
+from .sources import prepare_source
+from .verify import verify_wheel
+
+logger = logging.getLogger("crossbuild")
+
+#: Variables of crossbuild's that must never reach native pip installs.
+_CROSS_VARIABLES = (_hostpatch.ENV_VAR, "_PYTHON_HOST_PLATFORM", "_PYTHON_SYSCONFIGDATA_NAME")
+
+
+def build_wheel(
+    source: str | os.PathLike[str],
+    host: Host | str | os.PathLike[str],
+    wheel_dir: str | os.PathLike[str],
+    *,
+    config_settings: ConfigSettings | None = None,
+    build_python: str | os.PathLike[str] | None = None,
+    index: IndexSettings | None = None,
+    cache: str | os.PathLike[str] | None = None,
+    allow_pure_fallback: bool = False,
+) -> Path:
+    """Cross-build ``source`` for ``host`` and return the path of the wheel in ``wheel_dir``.
+
+    ``source`` is a source tree, an sdist file or a requirement (``name==version``) whose
+    sdist is fetched from ``index`` (default: pip's configuration).  ``host`` is a
+    :class:`Host` or the path of the host python.
+    """
+    if not isinstance(host, Host):
+        host = inspect_host(host)
+    python = BuildPython.find(build_python)
+    if python.version != host.version:
+        raise VersionMismatchError(host.version, str(python.executable), python.version)
+    cache_path = cache_dir(cache)
+    with tempfile.TemporaryDirectory(prefix="crossbuild-") as tmp:
+        workdir = Path(tmp)
+        source_dir = prepare_source(source, workdir, index, cache_path)
+        settings = prepare_settings(host, workdir / "cross")
+        built = _run_backend(source_dir, python, settings, config_settings, cache_path, workdir / "dist")
+        contents = verify_wheel(built, host.elf)
+        _refuse_pure_fallback(built, contents.has_binaries, settings, allow_pure_fallback)
+        final = retag_wheel(built, host_tags(built.name, host, contents.has_binaries), workdir / "dist")
+        return _publish(final, Path(wheel_dir))
+
+
+def _run_backend(
+    source_dir: Path,
+    python: BuildPython,
+    settings: CrossSettings,
+    config_settings: ConfigSettings | None,
+    cache: Path,
+    output_dir: Path,
+) -> Path:
+    pip_environ = clean_environ(_CROSS_VARIABLES)
+    env = get_isolated_env(python, build_system_requires(source_dir), cache, pip_environ)
+    backend = Backend(source_dir, env.python, _backend_environ(env, settings), name=source_dir.name)
+    env.install(backend.get_requires_for_build_wheel(config_settings), pip_environ)
+    logger.info("building %s for the host", source_dir.name)
+    return backend.build_wheel(output_dir, config_settings)
+
+
+def _backend_environ(env: IsolatedEnv, settings: CrossSettings) -> dict[str, str]:
+    path = os.pathsep.join([str(settings.wrappers.directory), env.make_extra_environ()["PATH"]])
+    return {**settings.environ, "PATH": path}
+
+
+def _refuse_pure_fallback(wheel: Path, has_binaries: bool, settings: CrossSettings, allowed: bool) -> None:
+    """A pure wheel after a failed compiler call is a C build that failed quietly."""
+    failed = settings.wrappers.failed_calls()
+    if has_binaries or not failed or not wheel.name.endswith("-any.whl"):
+        return
+    if allowed:
+        logger.warning("%s is pure Python: the compiler failed and --allow-pure-fallback accepts that", wheel.name)
+        return
+    first = failed[0]
+    raise PureFallbackError(wheel.name, first.argv, first.stderr)
+
+
+def _publish(wheel: Path, wheel_dir: Path) -> Path:
+    """Move the finished wheel into ``wheel_dir`` without ever leaving a partial file there."""
+    wheel_dir.mkdir(parents=True, exist_ok=True)
+    destination = wheel_dir / wheel.name
+    partial = wheel_dir / f".{wheel.name}.partial"
+    try:
+        shutil.copyfile(wheel, partial)
+        os.replace(partial, destination)
+    finally:
+        partial.unlink(missing_ok=True)
+    logger.info("built %s", destination)
+    return destination

@@ -1,0 +1,77 @@
+"""Turn a SOURCE argument into a source tree: a directory, an sdist file or a requirement.
+
+A requirement (``markupsafe==2.1.5``) is looked up on the configured indexes and its
+sdist is downloaded into the cache (reused next time) and unpacked.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+
+import unearth
+import unearth.preparer
+from packaging.requirements import InvalidRequirement, Requirement
+
+from .._exceptions import SourceError
+from .index import IndexSettings
+
+logger = logging.getLogger("crossbuild")
+
+SDIST_SUFFIXES = (".tar.gz", ".tgz", ".tar.bz2", ".tar.xz", ".tar", ".zip")
+
+
+def prepare_source(
+    source: str | os.PathLike[str], workdir: Path, index: IndexSettings | None, cache: Path
+) -> Path:
+    """A source tree for ``source``; sdists and downloads are unpacked under ``workdir``.
+
+    ``index`` defaults to pip's configuration, read only when a requirement is given.
+    """
+    text = os.fspath(source)
+    path = Path(text)
+    if path.is_dir():
+        if not (path / "pyproject.toml").is_file() and not (path / "setup.py").is_file():
+            raise SourceError(f"{path} has neither pyproject.toml nor setup.py; pass a Python project's directory")
+        return path.resolve()
+    if path.is_file():
+        if not text.endswith(SDIST_SUFFIXES):
+            raise SourceError(f"{path} is not an sdist (.tar.gz or .zip); pass a source tree, an sdist or a requirement")
+        return _unpack(path, workdir)
+    if os.sep in text or text.startswith(".") or text.endswith(SDIST_SUFFIXES):
+        raise SourceError(f"{text}: no such file or directory")
+    try:
+        requirement = Requirement(text)
+    except InvalidRequirement:
+        raise SourceError(
+            f"{text!r} is neither a directory, an sdist nor a requirement; pass e.g. ./project, foo-1.0.tar.gz or 'foo==1.0'"
+        ) from None
+    return _fetch_sdist(requirement, workdir, index or IndexSettings.from_pip_config(), cache)
+
+
+def _fetch_sdist(requirement: Requirement, workdir: Path, index: IndexSettings, cache: Path) -> Path:
+    finder = index.finder(no_binary=[":all:"])
+    try:
+        best = finder.find_best_match(requirement).best
+    except Exception as error:  # network or index errors from unearth/httpx
+        raise SourceError(f"cannot look up {requirement} on {index.describe()}: {error}") from None
+    if best is None:
+        raise SourceError(
+            f"no sdist of {requirement} on {index.describe()}; check the name and version, or pass a local source"
+        )
+    logger.info("using %s %s from %s", best.name, best.version, best.link.redacted)
+    destination = workdir / "source"
+    try:
+        return finder.download_and_unpack(best.link, destination, download_dir=cache / "sdists")
+    except unearth.UnpackError as error:
+        raise SourceError(f"cannot download {best.link.redacted}: {error}") from None
+
+
+def _unpack(sdist: Path, workdir: Path) -> Path:
+    destination = workdir / "source"
+    try:
+        unearth.preparer.unpack_archive(sdist, destination)
+    except (unearth.UnpackError, OSError, EOFError) as error:
+        raise SourceError(f"cannot unpack {sdist}: {error}") from None
+    return destination

@@ -1,0 +1,196 @@
+"""Make the cross toolchain and a Debian host sysroot that the integration tests use.
+
+Run as root on Debian (bookworm) — it calls ``apt-get`` and ``dpkg``::
+
+    python integration/sysroot.py --arch arm64            # prints the sysroot path
+
+Everything is idempotent and cached: the toolchain is only installed when missing, the
+``.deb`` files are downloaded once into the cache, and the sysroot is rebuilt only when
+the package list changes.  The cache lives in ``$CROSSBUILD_TEST_CACHE`` (default
+``~/.cache/crossbuild-tests``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+PYTHON = "python3.11"
+
+
+@dataclass(frozen=True)
+class Arch:
+    debian: str  # dpkg architecture
+    triplet: str  # GNU multiarch triplet
+    qemu: str  # qemu-user binary
+
+    @property
+    def toolchain_packages(self) -> list[str]:
+        # the gcc-<triplet> package names use the triplet with '_' -> '-' untouched
+        return [f"gcc-{self.triplet}", f"g++-{self.triplet}", "qemu-user"]
+
+
+ARCHES = {
+    "arm64": Arch("arm64", "aarch64-linux-gnu", "qemu-aarch64"),
+    "armhf": Arch("armhf", "arm-linux-gnueabihf", "qemu-arm"),
+    "s390x": Arch("s390x", "s390x-linux-gnu", "qemu-s390x"),
+}
+
+# What a host sysroot needs: the host python, its headers, libc and libstdc++ headers.
+# Their dependencies are followed with apt-cache.
+ROOT_PACKAGES = [
+    f"{PYTHON}-minimal",
+    f"lib{PYTHON}-stdlib",
+    f"lib{PYTHON}-dev",
+    "libc6-dev",
+    "libstdc++-12-dev",
+]
+# Dependencies that only matter to dpkg's maintainer scripts, never inside a sysroot.
+SKIPPED = {"dpkg", "tar", "install-info", "perl", "perl-base", "debconf"}
+
+CACHE = Path(os.environ.get("CROSSBUILD_TEST_CACHE", Path.home() / ".cache" / "crossbuild-tests"))
+
+
+def log(msg: str) -> None:
+    print(f"[sysroot] {msg}", file=sys.stderr, flush=True)
+
+
+def run(cmd: list[str], **kwargs: object) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(cmd, check=True, text=True, **kwargs)  # type: ignore[call-overload]
+
+
+def retry(cmd: list[str], attempts: int = 4) -> None:
+    """apt-get talks to the network and sometimes fails transiently."""
+    for attempt in range(1, attempts + 1):
+        if subprocess.run(cmd).returncode == 0:
+            return
+        log(f"{' '.join(cmd)} failed (attempt {attempt}/{attempts})")
+        time.sleep(5 * attempt)
+    raise SystemExit(f"giving up: {' '.join(cmd)}")
+
+
+def _apt_updated_for(arch: Arch) -> bool:
+    lists = Path("/var/lib/apt/lists")
+    return any(lists.glob(f"*_binary-{arch.debian}_Packages*"))
+
+
+def ensure_apt(arch: Arch) -> None:
+    foreign = run(["dpkg", "--print-foreign-architectures"], capture_output=True).stdout.split()
+    native = run(["dpkg", "--print-architecture"], capture_output=True).stdout.strip()
+    if arch.debian != native and arch.debian not in foreign:
+        log(f"dpkg --add-architecture {arch.debian}")
+        run(["dpkg", "--add-architecture", arch.debian])
+    if not _apt_updated_for(arch):
+        retry(["apt-get", "update", "-q"])
+
+
+def ensure_toolchain(arch: Arch) -> None:
+    missing = [
+        exe
+        for exe in (f"{arch.triplet}-gcc", f"{arch.triplet}-g++", arch.qemu)
+        if shutil.which(exe) is None
+    ]
+    if not missing:
+        return
+    log(f"installing {', '.join(arch.toolchain_packages)} (missing: {', '.join(missing)})")
+    ensure_apt(arch)
+    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+    for attempt in range(1, 4):
+        if subprocess.run(["apt-get", "install", "-y", "-q", *arch.toolchain_packages], env=env).returncode == 0:
+            return
+        log(f"apt-get install failed (attempt {attempt}/3); refreshing package lists")
+        retry(["apt-get", "update", "-q"])
+    raise SystemExit("could not install the cross toolchain")
+
+
+def package_closure(arch: Arch) -> list[str]:
+    """The root packages of the sysroot and everything they depend on, for ``arch``."""
+    out = run(
+        [
+            "apt-cache", "depends", "--recurse", "--no-recommends", "--no-suggests",
+            "--no-conflicts", "--no-breaks", "--no-replaces", "--no-enhances",
+            *[f"{name}:{arch.debian}" for name in ROOT_PACKAGES],
+        ],
+        capture_output=True,
+    ).stdout
+    names = set()
+    for line in out.splitlines():
+        if line.startswith((" ", "<")):
+            continue  # a dependency line, or a virtual package
+        name, _, pkg_arch = line.strip().partition(":")
+        if pkg_arch == arch.debian and name not in SKIPPED:
+            names.add(f"{name}:{arch.debian}")
+    return sorted(names)
+
+
+def download(packages: list[str], debs: Path) -> list[Path]:
+    debs.mkdir(parents=True, exist_ok=True)
+    wanted = {p.split(":")[0] for p in packages}
+    have = {p.name.split("_")[0] for p in debs.glob("*.deb")}
+    missing = sorted(p for p in packages if p.split(":")[0] not in have)
+    if missing:
+        log(f"downloading {len(missing)} packages into {debs}")
+        for attempt in range(1, 4):
+            if subprocess.run(["apt-get", "download", "-q", *missing], cwd=debs).returncode == 0:
+                break
+            retry(["apt-get", "update", "-q"])
+        else:
+            raise SystemExit("apt-get download failed")
+    return sorted(p for p in debs.glob("*.deb") if p.name.split("_")[0] in wanted)
+
+
+def relativize_symlinks(root: Path) -> None:
+    """Absolute symlinks in a sysroot would point into the build machine: re-root them."""
+    for path in root.rglob("*"):
+        if path.is_symlink():
+            target = os.readlink(path)
+            if target.startswith("/"):
+                new = os.path.relpath(root / target.lstrip("/"), path.parent)
+                path.unlink()
+                path.symlink_to(new)
+
+
+def ensure_sysroot(arch: Arch, dest: Path | None = None) -> Path:
+    ensure_apt(arch)
+    packages = package_closure(arch)
+    digest = hashlib.sha256("\n".join(packages).encode()).hexdigest()[:16]
+    dest = dest or CACHE / f"sysroot-bookworm-{arch.debian}"
+    stamp = dest / ".crossbuild-sysroot"
+    if stamp.is_file() and stamp.read_text() == digest:
+        return dest
+    debs = download(packages, CACHE / "debs" / arch.debian)
+    staging = dest.with_name(dest.name + ".partial")
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir(parents=True)
+    log(f"unpacking {len(debs)} packages into {dest}")
+    for deb in debs:
+        run(["dpkg-deb", "-x", str(deb), str(staging)])
+    relativize_symlinks(staging)
+    (staging / ".crossbuild-sysroot").write_text(digest)
+    shutil.rmtree(dest, ignore_errors=True)
+    staging.rename(dest)
+    return dest
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--arch", choices=sorted(ARCHES), default="arm64")
+    parser.add_argument("--dest", type=Path, help="where to put the sysroot (default: in the cache)")
+    parser.add_argument("--no-toolchain", action="store_true", help="only make the sysroot")
+    args = parser.parse_args(argv)
+    arch = ARCHES[args.arch]
+    if not args.no_toolchain:
+        ensure_toolchain(arch)
+    print(ensure_sysroot(arch, args.dest))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
