@@ -33,14 +33,21 @@ def _parser(prog: str) -> argparse.ArgumentParser:
 
     wheel = commands.add_parser("wheel", parents=[host_options], help="build wheels for the host")
     wheel.add_argument("sources", nargs="+", metavar="SOURCE", help="a source tree, an sdist, or a requirement")
-    wheel.add_argument("-w", "--wheel-dir", default="dist", metavar="DIR", help="where to put the wheels (default: dist)")
     wheel.add_argument(
-        "-C", "--config-setting", action="append", default=[], metavar="KEY=VALUE",
+        "-w", "--wheel-dir", default="dist", metavar="DIR", help="where to put the wheels (default: dist)"
+    )
+    wheel.add_argument(
+        "-C",
+        "--config-setting",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
         help="a setting for the build backend (repeatable)",
     )
     wheel.add_argument("--build-python", metavar="PYTHON", help="the native python that runs the backend")
-    wheel.add_argument("--allow-pure-fallback", action="store_true",
-                       help="accept a pure-Python wheel even when a compiler call failed")
+    wheel.add_argument(
+        "--allow-pure-fallback", action="store_true", help="accept a pure-Python wheel even when a compiler call failed"
+    )
     wheel.add_argument("-i", "--index-url", metavar="URL", help="the package index (default: pip's)")
     wheel.add_argument("--extra-index-url", action="append", default=[], metavar="URL")
     wheel.add_argument("-f", "--find-links", action="append", default=[], metavar="DIR_OR_URL")
@@ -88,7 +95,9 @@ def _run(args: argparse.Namespace) -> None:
         )
     for source in args.sources:
         wheel = build_wheel(
-            source, host, args.wheel_dir,
+            source,
+            host,
+            args.wheel_dir,
             config_settings=config_settings,
             build_python=args.build_python,
             index=index,

@@ -12,7 +12,6 @@ import os
 import shlex
 import subprocess
 from collections.abc import Mapping, Sequence
-from pathlib import Path
 
 from ._exceptions import CommandError
 
@@ -64,16 +63,3 @@ def run(
 def tail(text: str, count: int = TAIL_LINES) -> str:
     """The last ``count`` lines of ``text``."""
     return "".join(collections.deque(text.splitlines(keepends=True), maxlen=count))
-
-
-def clean_environ(drop_prefixes: Sequence[str] = ()) -> dict[str, str]:
-    """This process's environment without the variables that start with ``drop_prefixes``."""
-    return {k: v for k, v in os.environ.items() if not k.startswith(tuple(drop_prefixes))}
-
-
-def which_in(name: str, path: str | None = None) -> Path | None:
-    """Like :func:`shutil.which`, returning a :class:`~pathlib.Path`."""
-    import shutil
-
-    found = shutil.which(name, path=path)
-    return Path(found) if found else None

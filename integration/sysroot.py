@@ -92,11 +92,7 @@ def ensure_apt(arch: Arch) -> None:
 
 
 def ensure_toolchain(arch: Arch) -> None:
-    missing = [
-        exe
-        for exe in (f"{arch.triplet}-gcc", f"{arch.triplet}-g++", arch.qemu)
-        if shutil.which(exe) is None
-    ]
+    missing = [exe for exe in (f"{arch.triplet}-gcc", f"{arch.triplet}-g++", arch.qemu) if shutil.which(exe) is None]
     if not missing:
         return
     log(f"installing {', '.join(arch.toolchain_packages)} (missing: {', '.join(missing)})")
@@ -114,8 +110,15 @@ def package_closure(arch: Arch) -> list[str]:
     """The root packages of the sysroot and everything they depend on, for ``arch``."""
     out = run(
         [
-            "apt-cache", "depends", "--recurse", "--no-recommends", "--no-suggests",
-            "--no-conflicts", "--no-breaks", "--no-replaces", "--no-enhances",
+            "apt-cache",
+            "depends",
+            "--recurse",
+            "--no-recommends",
+            "--no-suggests",
+            "--no-conflicts",
+            "--no-breaks",
+            "--no-replaces",
+            "--no-enhances",
             *[f"{name}:{arch.debian}" for name in ROOT_PACKAGES],
         ],
         capture_output=True,
@@ -137,7 +140,7 @@ def download(packages: list[str], debs: Path) -> list[Path]:
     missing = sorted(p for p in packages if p.split(":")[0] not in have)
     if missing:
         log(f"downloading {len(missing)} packages into {debs}")
-        for attempt in range(1, 4):
+        for _attempt in range(1, 4):
             if subprocess.run(["apt-get", "download", "-q", *missing], cwd=debs).returncode == 0:
                 break
             retry(["apt-get", "update", "-q"])
@@ -150,7 +153,7 @@ def relativize_symlinks(root: Path) -> None:
     """Absolute symlinks in a sysroot would point into the build machine: re-root them."""
     for path in root.rglob("*"):
         if path.is_symlink():
-            target = os.readlink(path)
+            target = str(path.readlink())
             if target.startswith("/"):
                 new = os.path.relpath(root / target.lstrip("/"), path.parent)
                 path.unlink()

@@ -10,15 +10,18 @@ platform, include paths), ``platform.machine()``/``os.uname()`` and
 ``sys.implementation._multiarch``; ``packaging.tags`` follows from those.
 """
 
+from __future__ import annotations
+
 import json
 import os
 import sys
+from typing import Any
 
 ENV_VAR = "CROSSBUILD_HOST_CONFIG"
 SYSCONFIGDATA_NAME = "_sysconfigdata_crossbuild_host"
 
 
-def activate():
+def activate() -> None:
     path = os.environ.get(ENV_VAR)
     if not path:
         return
@@ -27,25 +30,25 @@ def activate():
     _patch_sysconfig(config["config_vars"], config["paths"])
     _patch_uname(config["machine"])
     if config.get("multiarch"):
-        sys.implementation._multiarch = config["multiarch"]
+        sys.implementation._multiarch = config["multiarch"]  # type: ignore[attr-defined]
 
 
-def _patch_sysconfig(config_vars, paths):
+def _patch_sysconfig(config_vars: dict[str, Any], paths: dict[str, str]) -> None:
     import sysconfig
     import types
 
     module = types.ModuleType(SYSCONFIGDATA_NAME)
-    module.build_time_vars = config_vars
+    module.build_time_vars = config_vars  # type: ignore[attr-defined]
     sys.modules[SYSCONFIGDATA_NAME] = module
     # sysconfig imports the module this function names; make it ours and start afresh.
-    sysconfig._get_sysconfigdata_name = lambda: SYSCONFIGDATA_NAME
-    sysconfig._CONFIG_VARS = None
+    sysconfig._get_sysconfigdata_name = lambda: SYSCONFIGDATA_NAME  # type: ignore[attr-defined]
+    sysconfig._CONFIG_VARS = None  # type: ignore[attr-defined]
     if hasattr(sysconfig, "_CONFIG_VARS_INITIALIZED"):
         sysconfig._CONFIG_VARS_INITIALIZED = False
 
     native_get_paths = sysconfig.get_paths
 
-    def get_paths(*args, **kwargs):
+    def get_paths(*args: Any, **kwargs: Any) -> dict[str, str]:
         result = native_get_paths(*args, **kwargs)
         result.update(paths)
         return result
@@ -53,10 +56,10 @@ def _patch_sysconfig(config_vars, paths):
     sysconfig.get_paths = get_paths
 
 
-def _patch_uname(machine):
+def _patch_uname(machine: str) -> None:
     native_uname = os.uname
 
-    def uname():
+    def uname() -> os.uname_result:
         native = native_uname()
         return os.uname_result((native.sysname, native.nodename, native.release, native.version, machine))
 

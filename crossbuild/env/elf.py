@@ -44,9 +44,9 @@ def is_elf(header: bytes) -> bool:
 def read_elf_target(source: Path | bytes | BinaryIO) -> ElfTarget | None:
     """The target of an ELF file, or ``None`` if ``source`` is not an ELF file."""
     if isinstance(source, Path):
-        with source.open("rb") as stream:
-            return read_elf_target(stream)
-    stream = io.BytesIO(source) if isinstance(source, bytes) else source
+        with source.open("rb") as file:
+            return read_elf_target(file)
+    stream: BinaryIO = io.BytesIO(source) if isinstance(source, bytes) else source
     if not is_elf(stream.read(4)):
         return None
     stream.seek(0)

@@ -135,7 +135,7 @@ def inspect_host(
     ``sysroot`` defaults to the directory that holds the python's prefix (``ROOT`` for
     ``ROOT/usr/bin/python3``); ``cc``/``cxx`` override the compilers found.
     """
-    given_root = Path(os.path.abspath(sysroot)) if sysroot is not None else None
+    given_root = Path(sysroot).absolute() if sysroot is not None else None
     files = layout.locate(Path(python), given_root)
     config_vars = layout.read_sysconfigdata(files.sysconfigdata)
     details = layout.read_build_details(files.build_details)
@@ -171,7 +171,7 @@ def inspect_host(
 def _sysroot_of(prefix_dir: Path, prefix: str) -> Path:
     """``ROOT`` for a prefix directory ``ROOT/usr`` whose sysconfig prefix is ``/usr``."""
     parts = PurePosixPath(prefix).parts[1:]
-    if parts and prefix_dir.parts[-len(parts):] == parts:
+    if parts and prefix_dir.parts[-len(parts) :] == parts:
         return Path(*prefix_dir.parts[: -len(parts)])
     raise HostPythonError(
         prefix_dir,

@@ -45,7 +45,7 @@ def resolve_in_root(path: Path, root: Path | None, limit: int = 40) -> Path:
     for _ in range(limit):
         if not path.is_symlink():
             return path
-        target = Path(os.readlink(path))
+        target = path.readlink()
         if not target.is_absolute():
             path = path.parent / target
         elif root is not None:
@@ -69,7 +69,7 @@ def find_python_in_root(root: Path) -> Path:
 
 def locate(python: Path, sysroot: Path | None) -> PythonLayout:
     """Find the files of the host python ``python`` (a path on the build machine)."""
-    python = Path(os.path.abspath(python))
+    python = Path(os.path.abspath(python))  # noqa: PTH100 - keep symlinks unresolved  # noqa: PTH100 - keep symlinks unresolved
     if python.is_dir():
         python = find_python_in_root(python)
     if not os.path.lexists(python):
@@ -103,7 +103,8 @@ def _find_stdlib_dir(python: Path, executable: Path, prefix_dir: Path) -> Path:
     if not candidates:
         where = f"{prefix_dir}/lib/python{wanted or '3.X'}"
         raise HostPythonError(
-            python, f"no _sysconfigdata_*.py under {where}; is this a CPython installation (Debian: libpython3.X-stdlib)?"
+            python,
+            f"no _sysconfigdata_*.py under {where}; is this a CPython installation (Debian: libpython3.X-stdlib)?",
         )
     if len({d.name for d in candidates}) > 1:
         names = ", ".join(d.name for d in candidates)
@@ -118,7 +119,9 @@ def _find_sysconfigdata(python: Path, stdlib_dir: Path) -> Path:
     chosen = release or files
     if len(chosen) > 1:
         names = ", ".join(sorted(p.name for p in chosen.values()))
-        raise HostPythonError(python, f"several sysconfig data files in {stdlib_dir} ({names}); cannot tell which is this python's")
+        raise HostPythonError(
+            python, f"several sysconfig data files in {stdlib_dir} ({names}); cannot tell which is this python's"
+        )
     return next(iter(chosen))
 
 

@@ -97,7 +97,9 @@ def _is_path_under(value: str, prefixes: set[str]) -> bool:
     return any(path == PurePosixPath(p) or PurePosixPath(p) in path.parents for p in prefixes)
 
 
-def _environ(host: Host, wrappers: CompilerWrappers, config_vars: Mapping[str, Any], host_config: Path) -> dict[str, str]:
+def _environ(
+    host: Host, wrappers: CompilerWrappers, config_vars: Mapping[str, Any], host_config: Path
+) -> dict[str, str]:
     environ = {
         _hostpatch.ENV_VAR: str(host_config),
         "_PYTHON_HOST_PLATFORM": host.platform,

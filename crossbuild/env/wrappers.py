@@ -17,7 +17,7 @@ from pathlib import Path
 from .host import Host
 from .toolchain import sysroot_flags
 
-_WRAPPER = '''#!{python} -IS
+_WRAPPER = """#!{python} -IS
 # crossbuild compiler wrapper: runs the host compiler with the sysroot and logs the call.
 import json, subprocess, sys
 command = {command!r}
@@ -40,7 +40,7 @@ if returncode:
 with open({log!r}, "a", encoding="utf-8") as log:
     log.write(json.dumps(record) + "\\n")
 sys.exit(returncode)
-'''
+"""
 
 
 @dataclass(frozen=True)

@@ -14,14 +14,13 @@ import warnings
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Union
 
 import build
 
 from .._exceptions import BackendError, CommandError, SourceError
 from .._subprocess import output_logger, run
 
-ConfigSettings = Mapping[str, Union[str, Sequence[str]]]
+ConfigSettings = Mapping[str, str | Sequence[str]]
 
 
 @dataclass(frozen=True)

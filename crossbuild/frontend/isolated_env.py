@@ -55,10 +55,14 @@ class BuildPython:
         try:
             version = subprocess.run(
                 [found, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
-                capture_output=True, text=True, check=True,
+                capture_output=True,
+                text=True,
+                check=True,
             ).stdout.strip()
         except (OSError, subprocess.CalledProcessError):
-            raise CrossbuildError(f"build python {found} does not run; pass --build-python a working interpreter") from None
+            raise CrossbuildError(
+                f"build python {found} does not run; pass --build-python a working interpreter"
+            ) from None
         return cls(Path(found), version)
 
 
@@ -90,7 +94,7 @@ class IsolatedEnv:
         marker = self.path / _COMPLETE
         tmp = marker.with_suffix(".tmp")
         tmp.write_text(json.dumps({"layout": LAYOUT_VERSION, "requirements": sorted(requirements)}))
-        os.replace(tmp, marker)
+        tmp.replace(marker)
 
     def make_extra_environ(self) -> dict[str, str]:
         """Variables that put this environment's scripts (cython, meson, ninja…) on PATH."""
@@ -103,7 +107,9 @@ def get_isolated_env(
     """A cached environment of ``build_python`` with ``requirements`` installed."""
     requirements = sorted(set(requirements))
     key = hashlib.sha256(
-        json.dumps([LAYOUT_VERSION, str(build_python.executable.resolve()), build_python.version, requirements]).encode()
+        json.dumps(
+            [LAYOUT_VERSION, str(build_python.executable.resolve()), build_python.version, requirements]
+        ).encode()
     ).hexdigest()[:20]
     path = cache / "envs" / key
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -146,8 +152,17 @@ def _pip_install(python: Path, requirements: list[str], pip_environ: Mapping[str
     if not requirements:
         return
     run(
-        [sys.executable, "-m", "pip", "--python", python, "install", "--disable-pip-version-check", "--no-input",
-         *requirements],
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "--python",
+            python,
+            "install",
+            "--disable-pip-version-check",
+            "--no-input",
+            *requirements,
+        ],
         what=f"installing build requirements ({', '.join(requirements)})",
         env=pip_environ,
     )

@@ -16,7 +16,6 @@ from pathlib import Path
 
 from .._cache import cache_dir
 from .._exceptions import PureFallbackError, VersionMismatchError
-from .._subprocess import clean_environ
 from ..env import _hostpatch
 from ..env.host import Host, inspect_host
 from ..env.settings import CrossSettings, prepare_settings
@@ -24,7 +23,7 @@ from .backend import Backend, ConfigSettings, build_system_requires
 from .index import IndexSettings
 from .isolated_env import BuildPython, IsolatedEnv, get_isolated_env
 from .retag import host_tags, retag_wheel
-from .sources import prepare_source
+from .sources import SourceTree, prepare_source
 from .verify import verify_wheel
 
 logger = logging.getLogger("crossbuild")
@@ -58,9 +57,9 @@ def build_wheel(
     cache_path = cache_dir(cache)
     with tempfile.TemporaryDirectory(prefix="crossbuild-") as tmp:
         workdir = Path(tmp)
-        source_dir = prepare_source(source, workdir, index, cache_path)
+        tree = prepare_source(source, workdir, index, cache_path)
         settings = prepare_settings(host, workdir / "cross")
-        built = _run_backend(source_dir, python, settings, config_settings, cache_path, workdir / "dist")
+        built = _run_backend(tree, python, settings, config_settings, cache_path, workdir / "dist")
         contents = verify_wheel(built, host.elf)
         _refuse_pure_fallback(built, contents.has_binaries, settings, allow_pure_fallback)
         final = retag_wheel(built, host_tags(built.name, host, contents.has_binaries), workdir / "dist")
@@ -68,18 +67,18 @@ def build_wheel(
 
 
 def _run_backend(
-    source_dir: Path,
+    tree: SourceTree,
     python: BuildPython,
     settings: CrossSettings,
     config_settings: ConfigSettings | None,
     cache: Path,
     output_dir: Path,
 ) -> Path:
-    pip_environ = clean_environ(_CROSS_VARIABLES)
-    env = get_isolated_env(python, build_system_requires(source_dir), cache, pip_environ)
-    backend = Backend(source_dir, env.python, _backend_environ(env, settings), name=source_dir.name)
+    pip_environ = {k: v for k, v in os.environ.items() if k not in _CROSS_VARIABLES}
+    env = get_isolated_env(python, build_system_requires(tree.path), cache, pip_environ)
+    backend = Backend(tree.path, env.python, _backend_environ(env, settings), name=tree.name)
     env.install(backend.get_requires_for_build_wheel(config_settings), pip_environ)
-    logger.info("building %s for the host", source_dir.name)
+    logger.info("building %s", tree.name)
     return backend.build_wheel(output_dir, config_settings)
 
 
@@ -107,7 +106,7 @@ def _publish(wheel: Path, wheel_dir: Path) -> Path:
     partial = wheel_dir / f".{wheel.name}.partial"
     try:
         shutil.copyfile(wheel, partial)
-        os.replace(partial, destination)
+        partial.replace(destination)
     finally:
         partial.unlink(missing_ok=True)
     logger.info("built %s", destination)

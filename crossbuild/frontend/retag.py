@@ -37,7 +37,7 @@ def host_tags(wheel_name: str, host: Host, has_binaries: bool) -> frozenset[Tag]
 
 def retag_wheel(wheel: Path, tags: frozenset[Tag], destination_dir: Path) -> Path:
     """Write ``wheel`` with ``tags`` into ``destination_dir``; return the new wheel's path."""
-    name, version, build, old_tags = parse_wheel_filename(wheel.name)
+    old_tags = parse_wheel_filename(wheel.name)[3]
     if frozenset(old_tags) == tags and wheel.parent == destination_dir:
         return wheel
     new_path = destination_dir / _wheel_filename(wheel.name, tags)

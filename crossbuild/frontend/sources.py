@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
 import unearth
@@ -22,9 +23,16 @@ logger = logging.getLogger("crossbuild")
 SDIST_SUFFIXES = (".tar.gz", ".tgz", ".tar.bz2", ".tar.xz", ".tar", ".zip")
 
 
+@dataclass(frozen=True)
+class SourceTree:
+    path: Path
+    name: str
+    """How messages call it: the directory, sdist or requirement as given."""
+
+
 def prepare_source(
     source: str | os.PathLike[str], workdir: Path, index: IndexSettings | None, cache: Path
-) -> Path:
+) -> SourceTree:
     """A source tree for ``source``; sdists and downloads are unpacked under ``workdir``.
 
     ``index`` defaults to pip's configuration, read only when a requirement is given.
@@ -34,20 +42,23 @@ def prepare_source(
     if path.is_dir():
         if not (path / "pyproject.toml").is_file() and not (path / "setup.py").is_file():
             raise SourceError(f"{path} has neither pyproject.toml nor setup.py; pass a Python project's directory")
-        return path.resolve()
+        return SourceTree(path.resolve(), path.resolve().name)
     if path.is_file():
         if not text.endswith(SDIST_SUFFIXES):
-            raise SourceError(f"{path} is not an sdist (.tar.gz or .zip); pass a source tree, an sdist or a requirement")
-        return _unpack(path, workdir)
+            raise SourceError(
+                f"{path} is not an sdist (.tar.gz or .zip); pass a source tree, an sdist or a requirement"
+            )
+        return SourceTree(_unpack(path, workdir), path.name)
     if os.sep in text or text.startswith(".") or text.endswith(SDIST_SUFFIXES):
         raise SourceError(f"{text}: no such file or directory")
     try:
         requirement = Requirement(text)
     except InvalidRequirement:
         raise SourceError(
-            f"{text!r} is neither a directory, an sdist nor a requirement; pass e.g. ./project, foo-1.0.tar.gz or 'foo==1.0'"
+            f"{text!r} is neither a directory, an sdist nor a requirement; "
+            "pass e.g. ./project, foo-1.0.tar.gz or 'foo==1.0'"
         ) from None
-    return _fetch_sdist(requirement, workdir, index or IndexSettings.from_pip_config(), cache)
+    return SourceTree(_fetch_sdist(requirement, workdir, index or IndexSettings.from_pip_config(), cache), text)
 
 
 def _fetch_sdist(requirement: Requirement, workdir: Path, index: IndexSettings, cache: Path) -> Path:
