@@ -82,7 +82,8 @@ def _run(args: argparse.Namespace) -> None:
             print(json.dumps(summary, indent=2))
         else:
             for key, value in summary.items():
-                print(f"{key:15} {json.dumps(value) if isinstance(value, (dict, list)) else value}")
+                shown = json.dumps(value) if isinstance(value, (dict, list)) or not value else value
+                print(f"{key:15} {shown}")
         return
     config_settings = _config_settings(args.config_setting)
     index = None

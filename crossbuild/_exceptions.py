@@ -76,7 +76,7 @@ class BackendError(CrossbuildError):
     def __str__(self) -> str:
         return (
             f"the build backend of {self.project} failed in {self.hook}: "
-            f"{_last_line(self.output_tail)} (see the output above, or rerun with -v)"
+            f"{_last_line(self.output_tail, prefer='error:')} (see the output above, or rerun with -v)"
         )
 
 
@@ -92,7 +92,7 @@ class PureFallbackError(CrossbuildError):
     def __str__(self) -> str:
         return (
             f"the C/C++ build failed and the project fell back to the pure wheel {self.wheel_name}: "
-            f"{_last_line(self.compiler_output, prefer='error')} "
+            f"{_last_line(self.compiler_output, prefer='error:')} "
             "(fix the compile error, or pass --allow-pure-fallback to accept the pure wheel)"
         )
 
@@ -115,11 +115,12 @@ class WheelVerificationError(CrossbuildError):
         )
 
 
+MAX_LINE = 300
+
+
 def _last_line(text: str, prefer: str | None = None) -> str:
-    """The most telling line of some output: the last one, or the last one mentioning ``prefer``."""
+    """The most telling line of some output: the first one mentioning ``prefer``, else the last one."""
     lines = [line.strip() for line in text.splitlines() if line.strip()]
-    if prefer is not None:
-        preferred = [line for line in lines if prefer in line.lower()]
-        if preferred:
-            return preferred[0]
-    return lines[-1] if lines else "no output"
+    preferred = [line for line in lines if prefer and prefer in line.lower()]
+    line = preferred[0] if preferred else lines[-1] if lines else "no output"
+    return line if len(line) <= MAX_LINE else line[: MAX_LINE - 3] + "..."

@@ -143,8 +143,9 @@ def inspect_host(
     if not soabi.startswith("cpython-"):
         raise HostPythonError(files.executable, f"is not CPython (SOABI {soabi!r}); crossbuild supports CPython hosts")
     elf = read_elf_target(files.executable)
-    if elf is None:
-        raise HostPythonError(files.executable, "is not an ELF executable; pass --host the host's python binary")
+    if elf is None or not layout.looks_like_python(files.executable):
+        what = "an ELF executable" if elf is None else "a Python interpreter"
+        raise HostPythonError(files.executable, f"is not {what}; pass --host the host's python binary")
     root = given_root or _sysroot_of(files.prefix_dir, str(config_vars.get("prefix") or "/usr"))
     version = str(details.get("language", {}).get("version") or config_vars.get("VERSION") or "")
     multiarch = str(config_vars.get("MULTIARCH") or "")

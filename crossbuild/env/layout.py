@@ -125,6 +125,12 @@ def _find_sysconfigdata(python: Path, stdlib_dir: Path) -> Path:
     return next(iter(chosen))
 
 
+def looks_like_python(executable: Path) -> bool:
+    """Whether a binary is a CPython interpreter: it embeds or links libpython."""
+    content = executable.read_bytes()
+    return b"Py_BytesMain" in content or re.search(rb"libpython3\.\d+", content) is not None
+
+
 def read_sysconfigdata(path: Path) -> dict[str, Any]:
     """The ``build_time_vars`` of a ``_sysconfigdata_*.py`` file, read without running it."""
     try:

@@ -1,0 +1,115 @@
+"""Fixtures of the integration suite: a real arm64 sysroot, the cross toolchain, qemu-user.
+
+The toolchain and sysroot come from ``integration/sysroot.py`` (Debian packages, cached
+in ``$CROSSBUILD_TEST_CACHE``).  Wheels are installed with ``installer`` into a temporary
+site directory and imported by the host's own python under ``qemu-aarch64``.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+import sysroot as sysroot_script
+from installer import install
+from installer.destinations import SchemeDictionaryDestination
+from installer.sources import WheelFile
+
+import crossbuild
+
+HERE = Path(__file__).parent
+PACKAGES = HERE.parent / "tests" / "packages"
+
+
+ARCH = sysroot_script.ARCHES["arm64"]
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if Path(str(item.fspath)).is_relative_to(HERE):
+            item.add_marker(pytest.mark.integration)
+
+
+@pytest.fixture(scope="session")
+def sysroot() -> Path:
+    """A Debian bookworm arm64 sysroot with python3.11, and the cross toolchain installed."""
+    sysroot_script.ensure_toolchain(ARCH)
+    return Path(sysroot_script.ensure_sysroot(ARCH))
+
+
+@pytest.fixture(scope="session")
+def host_python(sysroot: Path) -> Path:
+    return sysroot / "usr" / "bin" / "python3.11"
+
+
+@pytest.fixture(scope="session")
+def host(host_python: Path) -> crossbuild.Host:
+    return crossbuild.inspect_host(host_python)
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Callable[[str], Path]:
+    """A fresh copy of one of the tiny projects of ``tests/packages``."""
+
+    def copy(name: str) -> Path:
+        destination = tmp_path / "src" / name
+        shutil.copytree(PACKAGES / name, destination)
+        return destination
+
+    return copy
+
+
+def run_crossbuild(
+    *args: str | os.PathLike[str], env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """The CLI, as a user runs it."""
+    return subprocess.run(
+        [sys.executable, "-m", "crossbuild", *map(str, args)],
+        capture_output=True,
+        text=True,
+        env=env,
+    )
+
+
+class QemuHost:
+    """Installs wheels into a site directory and runs the host python on them under qemu."""
+
+    def __init__(self, sysroot: Path, site: Path) -> None:
+        self.sysroot = sysroot
+        self.site = site
+
+    def install(self, wheel: Path) -> None:
+        destination = SchemeDictionaryDestination(
+            {
+                key: str(self.site / key) if key in ("scripts", "data", "headers") else str(self.site)
+                for key in ("purelib", "platlib", "scripts", "data", "headers")
+            },
+            interpreter="/usr/bin/python3.11",
+            script_kind="posix",
+        )
+        with WheelFile.open(wheel) as source:
+            install(source, destination, {"INSTALLER": b"crossbuild-tests"})
+
+    def python(self, code: str) -> str:
+        """Run ``code`` with the host python under qemu; return its stdout (it must succeed)."""
+        result = subprocess.run(
+            [ARCH.qemu, "-L", str(self.sysroot), str(self.sysroot / "usr/bin/python3.11"), "-c", code],
+            capture_output=True,
+            text=True,
+            env={"PYTHONPATH": str(self.site), "PATH": os.environ["PATH"]},
+            timeout=300,
+        )
+        assert result.returncode == 0, result.stderr
+        return result.stdout.strip()
+
+
+@pytest.fixture
+def qemu(sysroot: Path, tmp_path: Path) -> Iterator[QemuHost]:
+    site = tmp_path / "site"
+    site.mkdir()
+    yield QemuHost(sysroot, site)

@@ -1,0 +1,4 @@
+/* This does not compile: the build must fail, loudly. */
+#include <Python.h>
+
+int broken = ;

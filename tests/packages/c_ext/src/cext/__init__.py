@@ -1,0 +1,3 @@
+from ._native import add, byteorder, machine, pointer_bits
+
+__all__ = ["add", "byteorder", "machine", "pointer_bits"]
