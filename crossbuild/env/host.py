@@ -7,6 +7,7 @@ resulting frozen :class:`Host` is passed down the whole pipeline.
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -18,6 +19,7 @@ from packaging.tags import Tag
 from .._exceptions import HostPythonError
 from . import layout
 from .elf import ElfTarget, read_elf_target
+from .machines import QEMU
 from .toolchain import Toolchain, find_toolchain
 
 
@@ -46,6 +48,8 @@ class Host:
     config_vars: Mapping[str, Any] = field(repr=False, compare=False)
     """The host's sysconfig ``build_time_vars``, unchanged (paths as on the host)."""
     toolchain: Toolchain
+    emulator: tuple[str, ...] | None = None
+    """A command that runs host binaries here (qemu-user with the sysroot), if installed."""
 
     @property
     def machine(self) -> str:
@@ -120,6 +124,7 @@ class Host:
                 "ar": self.toolchain.ar,
                 "strip": self.toolchain.strip,
             },
+            "emulator": list(self.emulator) if self.emulator else None,
         }
 
 
@@ -166,7 +171,14 @@ def inspect_host(
         sysconfigdata=files.sysconfigdata,
         config_vars=MappingProxyType(config_vars),
         toolchain=find_toolchain(elf, config_vars, root, cc=cc, cxx=cxx),
+        emulator=find_emulator(elf.machine, root),
     )
+
+
+def find_emulator(machine: str, sysroot: Path) -> tuple[str, ...] | None:
+    """qemu-user for ``machine``, loading the host's libraries from ``sysroot``."""
+    qemu = shutil.which(QEMU.get(machine, f"qemu-{machine}"))
+    return (qemu, "-L", str(sysroot)) if qemu else None
 
 
 def _sysroot_of(prefix_dir: Path, prefix: str) -> Path:

@@ -1,20 +1,22 @@
 """What a build backend is handed so that it builds for the host.
 
-:func:`prepare_settings` writes, into a per-build directory, the compiler wrappers and the
-host description the runtime patch reads, and computes the environment variables of the
-backend process (``CC``, ``LDSHARED``, ``_PYTHON_HOST_PLATFORM``, ``PKG_CONFIG_*``…).
+:func:`prepare_settings` writes, into a per-build directory, the compiler wrappers, the
+host description the runtime patch reads, the meson cross file and the CMake toolchain
+file, and computes the environment variables of the backend process (``CC``,
+``LDSHARED``, ``_PYTHON_HOST_PLATFORM``, ``PKG_CONFIG_*``, ``CMAKE_TOOLCHAIN_FILE``, Cargo
+and PyO3 settings…).
 """
 
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 from . import _hostpatch
+from .crossfiles import path_list, pkg_config_dirs, rust_environ, write_cmake_toolchain, write_meson_cross_file
 from .host import Host
 from .wrappers import CompilerWrappers, replace_program, write_wrappers
 
@@ -39,11 +41,14 @@ class CrossSettings:
     wrappers: CompilerWrappers
     host_config: Path
     """The JSON file the runtime patch reads (``CROSSBUILD_HOST_CONFIG``)."""
+    meson_cross_file: Path
+    cmake_toolchain_file: Path
     environ: Mapping[str, str]
     """Variables to set for the backend process, on top of the isolated env's."""
 
 
-def prepare_settings(host: Host, directory: Path) -> CrossSettings:
+def prepare_settings(host: Host, directory: Path, python: Path) -> CrossSettings:
+    """Write the settings of a build for ``host`` whose backend runs with ``python``."""
     directory.mkdir(parents=True, exist_ok=True)
     wrappers = write_wrappers(host, directory / "bin")
     config_vars = host_config_vars(host, wrappers)
@@ -62,11 +67,19 @@ def prepare_settings(host: Host, directory: Path) -> CrossSettings:
             indent=1,
         )
     )
+    cmake_toolchain_file = write_cmake_toolchain(host, wrappers, directory / "toolchain.cmake")
+    environ = {
+        **_environ(host, wrappers, config_vars, host_config),
+        **rust_environ(host, wrappers),
+        "CMAKE_TOOLCHAIN_FILE": str(cmake_toolchain_file),
+    }
     return CrossSettings(
         directory=directory,
         wrappers=wrappers,
         host_config=host_config,
-        environ=_environ(host, wrappers, config_vars, host_config),
+        meson_cross_file=write_meson_cross_file(host, wrappers, python, directory / "cross.ini"),
+        cmake_toolchain_file=cmake_toolchain_file,
+        environ=environ,
     )
 
 
@@ -110,10 +123,7 @@ def _environ(
         "LDSHARED": str(config_vars.get("LDSHARED") or f"{wrappers.cc} -shared"),
         "LDCXXSHARED": str(config_vars.get("LDCXXSHARED") or f"{wrappers.cxx} -shared"),
         "PKG_CONFIG_SYSROOT_DIR": str(host.sysroot),
-        "PKG_CONFIG_LIBDIR": os.pathsep.join(
-            str(host.sysroot / d)
-            for d in (f"usr/lib/{host.multiarch}/pkgconfig", "usr/lib/pkgconfig", "usr/share/pkgconfig")
-        ),
+        "PKG_CONFIG_LIBDIR": path_list(pkg_config_dirs(host)),
     }
     for var, tool in (("AR", host.toolchain.ar), ("RANLIB", host.toolchain.ranlib), ("STRIP", host.toolchain.strip)):
         if tool:

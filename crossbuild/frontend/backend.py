@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import sys
 import warnings
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -17,10 +18,18 @@ from pathlib import Path
 
 import build
 
+from ..env.settings import CrossSettings
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:
+    import tomli as tomllib
+
 from .._exceptions import BackendError, CommandError, SourceError
 from .._subprocess import output_logger, run
 
 ConfigSettings = Mapping[str, str | Sequence[str]]
+LEGACY_BACKEND = "setuptools.build_meta:__legacy__"
 
 
 @dataclass(frozen=True)
@@ -39,6 +48,31 @@ class BackendRunner:
 def build_system_requires(source_dir: Path) -> set[str]:
     """``build-system.requires`` of the project (the legacy default without pyproject.toml)."""
     return set(_builder(source_dir).build_system_requires)
+
+
+def build_backend_name(source_dir: Path) -> str:
+    """``build-system.build-backend`` of the project, e.g. ``mesonpy``."""
+    try:
+        with (source_dir / "pyproject.toml").open("rb") as stream:
+            backend = tomllib.load(stream).get("build-system", {}).get("build-backend")
+    except FileNotFoundError:
+        backend = None
+    except tomllib.TOMLDecodeError as error:
+        raise SourceError(f"{source_dir / 'pyproject.toml'}: {error}") from None
+    return str(backend or LEGACY_BACKEND)
+
+
+def cross_config_settings(backend: str, user: ConfigSettings | None, settings: CrossSettings) -> ConfigSettings:
+    """The user's config settings plus what ``backend`` needs to build for the host.
+
+    meson-python gets the cross file as the first of its ``setup-args``, so that a user's
+    own ``-C setup-args=...`` still applies (and can override it).
+    """
+    merged: dict[str, str | Sequence[str]] = dict(user or {})
+    if backend == "mesonpy":
+        own = merged.get("setup-args", [])
+        merged["setup-args"] = [f"--cross-file={settings.meson_cross_file}", *([own] if isinstance(own, str) else own)]
+    return merged
 
 
 class Backend:

@@ -19,7 +19,7 @@ from .._exceptions import PureFallbackError, VersionMismatchError
 from ..env import _hostpatch
 from ..env.host import Host, inspect_host
 from ..env.settings import CrossSettings, prepare_settings
-from .backend import Backend, ConfigSettings, build_system_requires
+from .backend import Backend, ConfigSettings, build_backend_name, build_system_requires, cross_config_settings
 from .index import IndexSettings
 from .isolated_env import BuildPython, IsolatedEnv, get_isolated_env
 from .retag import host_tags, retag_wheel
@@ -58,8 +58,7 @@ def build_wheel(
     with tempfile.TemporaryDirectory(prefix="crossbuild-") as tmp:
         workdir = Path(tmp)
         tree = prepare_source(source, workdir, index, cache_path)
-        settings = prepare_settings(host, workdir / "cross")
-        built = _run_backend(tree, python, settings, config_settings, cache_path, workdir / "dist")
+        built, settings = _run_backend(tree, host, python, config_settings, cache_path, workdir)
         contents = verify_wheel(built, host.elf)
         _refuse_pure_fallback(built, contents.has_binaries, settings, allow_pure_fallback)
         final = retag_wheel(built, host_tags(built.name, host, contents.has_binaries), workdir / "dist")
@@ -68,18 +67,20 @@ def build_wheel(
 
 def _run_backend(
     tree: SourceTree,
+    host: Host,
     python: BuildPython,
-    settings: CrossSettings,
     config_settings: ConfigSettings | None,
     cache: Path,
-    output_dir: Path,
-) -> Path:
+    workdir: Path,
+) -> tuple[Path, CrossSettings]:
     pip_environ = {k: v for k, v in os.environ.items() if k not in _CROSS_VARIABLES}
     env = get_isolated_env(python, build_system_requires(tree.path), cache, pip_environ)
+    settings = prepare_settings(host, workdir / "cross", env.python)
     backend = Backend(tree.path, env.python, _backend_environ(env, settings), name=tree.name)
+    config_settings = cross_config_settings(build_backend_name(tree.path), config_settings, settings)
     env.install(backend.get_requires_for_build_wheel(config_settings), pip_environ)
     logger.info("building %s", tree.name)
-    return backend.build_wheel(output_dir, config_settings)
+    return backend.build_wheel(workdir / "dist", config_settings), settings
 
 
 def _backend_environ(env: IsolatedEnv, settings: CrossSettings) -> dict[str, str]:

@@ -4,7 +4,7 @@ It ships a shared library loaded with ctypes; built this way, it is an x86-64 bi
 a wheel for another machine, which crossbuild must refuse.
 """
 
-import os
+import pathlib
 import subprocess
 
 from setuptools import setup
@@ -14,8 +14,8 @@ from setuptools.command.build_py import build_py
 class build_with_native_gcc(build_py):
     def run(self):
         super().run()
-        target = os.path.join(self.build_lib, "nativepkg", "libanswer.so")
-        subprocess.check_call(["/usr/bin/gcc", "-shared", "-fPIC", "-o", target, "answer.c"])
+        target = pathlib.Path(self.build_lib) / "nativepkg" / "libanswer.so"
+        subprocess.check_call(["/usr/bin/gcc", "-shared", "-fPIC", "-o", str(target), "answer.c"])
 
 
 setup(packages=["nativepkg"], cmdclass={"build_py": build_with_native_gcc})

@@ -1,0 +1,322 @@
+"""Fake hosts for the fast tests: real files, made at test time.
+
+A fake host is a directory laid out like a Debian rootfs (``ROOT/usr/bin/python3.11``,
+``ROOT/usr/lib/python3.11/_sysconfigdata__aarch64-linux-gnu.py``, headers, ``libc.so.6``)
+whose python is only a valid ELF header for the chosen machine, and a fake cross compiler:
+a shell script that answers ``-dumpmachine`` and "compiles" by writing an ELF object
+header for its machine.  Nothing here runs a real toolchain or emulator.
+"""
+
+from __future__ import annotations
+
+import pprint
+import struct
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from crossbuild.env.elf import ElfTarget, read_elf_target
+
+ET_REL = 1
+ET_EXEC = 2
+ET_DYN = 3
+
+
+@dataclass(frozen=True)
+class Machine:
+    """A machine as an ELF header and a Debian multiarch see it."""
+
+    uname: str
+    """What ``platform.machine()`` says there (and what crossbuild should name it)."""
+    e_machine: int
+    bits: int
+    byteorder: str
+    triplet: str
+    """The Debian multiarch triplet, also the cross compilers' prefix."""
+    gnu_type: str
+    """What ``config.guess`` says there (sysconfig ``HOST_GNU_TYPE``)."""
+    e_flags: int = 0
+
+
+AARCH64 = Machine("aarch64", 183, 64, "little", "aarch64-linux-gnu", "aarch64-unknown-linux-gnu")
+X86_64 = Machine("x86_64", 62, 64, "little", "x86_64-linux-gnu", "x86_64-pc-linux-gnu")
+ARMHF = Machine("armv7l", 40, 32, "little", "arm-linux-gnueabihf", "arm-unknown-linux-gnueabihf", 0x05000400)
+S390X = Machine("s390x", 22, 64, "big", "s390x-linux-gnu", "s390x-ibm-linux-gnu")
+
+
+def elf_header(machine: Machine, e_type: int = ET_EXEC) -> bytes:
+    """A complete ELF file header (no program or section headers) for ``machine``."""
+    little = machine.byteorder == "little"
+    ident = b"\x7fELF" + bytes([1 if machine.bits == 32 else 2, 1 if little else 2, 1, 0, 0]) + bytes(7)
+    order = "<" if little else ">"
+    if machine.bits == 64:
+        fields = struct.pack(
+            order + "HHIQQQIHHHHHH", e_type, machine.e_machine, 1, 0, 0, 0, machine.e_flags, 64, 0, 0, 64, 0, 0
+        )
+    else:
+        fields = struct.pack(
+            order + "HHIIIIIHHHHHH", e_type, machine.e_machine, 1, 0, 0, 0, machine.e_flags, 52, 0, 0, 40, 0, 0
+        )
+    return ident + fields
+
+
+def elf_target(machine: Machine) -> ElfTarget:
+    """What crossbuild reads from an ELF header of ``machine``."""
+    target = read_elf_target(elf_header(machine))
+    assert target is not None
+    return target
+
+
+def python_binary(machine: Machine) -> bytes:
+    """What a host python binary looks like to crossbuild: an ELF header, then libpython's symbols."""
+    return elf_header(machine, ET_DYN) + b"\0Py_Initialize\0Py_BytesMain\0"
+
+
+def sysconfig_vars(
+    version: str = "3.11",
+    machine: Machine = AARCH64,
+    *,
+    multiarch: str | None = None,
+    cc: str | None = None,
+    debug: bool = False,
+) -> dict[str, Any]:
+    """``build_time_vars`` like Debian's for ``machine`` (a subset of the real ~900 keys)."""
+    multiarch = machine.triplet if multiarch is None else multiarch
+    cc = f"{machine.triplet}-gcc" if cc is None else cc
+    cxx = f"{machine.triplet}-g++"
+    nodot = version.replace(".", "")
+    abiflags = "d" if debug else ""
+    soabi = f"cpython-{nodot}{abiflags}-{multiarch}"
+    return {
+        "ABIFLAGS": abiflags,
+        "AR": f"{machine.triplet}-ar",
+        "ARFLAGS": "rcs",
+        "BINDIR": "/usr/bin",
+        "BLDSHARED": f"{cc} -shared -Wl,-O1 -Wl,-Bsymbolic-functions",
+        "CC": cc,
+        "CCSHARED": "-fPIC",
+        "CFLAGS": "-Wsign-compare -DNDEBUG -g -fwrapv -O2 -Wall",
+        "CONFIG_ARGS": "'--enable-shared' '--prefix=/usr' '--with-system-expat'",
+        "CONFINCLUDEPY": f"/usr/include/python{version}{abiflags}",
+        "CPP": f"{cc} -E",
+        "CXX": cxx,
+        "EXT_SUFFIX": f".{soabi}.so",
+        "HOST_GNU_TYPE": machine.gnu_type,
+        "INCLUDEPY": f"/usr/include/python{version}{abiflags}",
+        "LDCXXSHARED": f"{cxx} -shared -Wl,-O1",
+        "LDLIBRARY": f"libpython{version}{abiflags}.so",
+        "LDSHARED": f"{cc} -shared -Wl,-O1",
+        "LIBDEST": f"/usr/lib/python{version}",
+        "LIBDIR": f"/usr/lib/{multiarch}",
+        "LIBPL": f"/usr/lib/python{version}/config-{version}{abiflags}-{multiarch}",
+        "LINKCC": cc,
+        "MACHDEP": "linux",
+        "MULTIARCH": multiarch,
+        "Py_DEBUG": 1 if debug else 0,
+        "Py_ENABLE_SHARED": 1,
+        "SHLIB_SUFFIX": ".so",
+        "SIZEOF_VOID_P": machine.bits // 8,
+        "SOABI": soabi,
+        "VERSION": version,
+        "WITH_DOC_STRINGS": 1,
+        "exec_prefix": "/usr",
+        "prefix": "/usr",
+        "py_version_nodot": nodot,
+    }
+
+
+@dataclass(frozen=True)
+class FakeLayout:
+    """The files of a fake host python."""
+
+    root: Path
+    python: Path
+    """``ROOT/usr/bin/pythonX.Y``: an ELF header for the machine."""
+    sysconfigdata: Path
+    include_dir: Path
+    machine: Machine
+    version: str
+    config_vars: dict[str, Any]
+
+
+def write_sysconfigdata(path: Path, config_vars: dict[str, Any]) -> Path:
+    """Write a ``_sysconfigdata_*.py`` file as CPython's build writes it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(
+        "# system configuration generated and used by the sysconfig module\n"
+        f"build_time_vars = {pprint.pformat(config_vars, indent=1)}\n"
+    )
+    return path
+
+
+def make_layout(
+    root: Path,
+    *,
+    version: str = "3.11",
+    machine: Machine = AARCH64,
+    multiarch: str | None = None,
+    cc: str | None = None,
+    debug: bool = False,
+    micro: int | None = 2,
+    glibc: tuple[int, ...] | None = (17, 36),
+    python_name: str | None = None,
+    python_content: bytes | None = None,
+    overrides: dict[str, Any] | None = None,
+) -> FakeLayout:
+    """Lay out a fake host python under ``root``.
+
+    ``micro`` is the patch level written to ``patchlevel.h`` (``None``: no header);
+    ``glibc`` lists the ``GLIBC_2.N`` symbol versions of ``libc.so.6`` (``None``: no libc);
+    ``python_content`` is the python binary's content (default: an ELF header and the
+    ``Py_BytesMain`` symbol name that marks a CPython interpreter); ``overrides`` replaces or
+    adds sysconfig variables (``None`` values remove them).
+    """
+    config_vars = sysconfig_vars(version, machine, multiarch=multiarch, cc=cc, debug=debug)
+    for key, value in (overrides or {}).items():
+        if value is None:
+            config_vars.pop(key, None)
+        else:
+            config_vars[key] = value
+    multiarch = str(config_vars.get("MULTIARCH", ""))
+    abiflags = str(config_vars.get("ABIFLAGS", ""))
+
+    python = root / "usr" / "bin" / (python_name or f"python{version}")
+    python.parent.mkdir(parents=True, exist_ok=True)
+    python.write_bytes(python_binary(machine) if python_content is None else python_content)
+    python.chmod(0o755)
+
+    stdlib = root / "usr" / "lib" / f"python{version}"
+    sysconfigdata = write_sysconfigdata(stdlib / f"_sysconfigdata_{abiflags}_{multiarch}.py", config_vars)
+    (stdlib / "os.py").write_text("# the host's os module (never imported)\n")
+
+    include_dir = root / str(config_vars.get("INCLUDEPY", f"/usr/include/python{version}")).lstrip("/")
+    include_dir.mkdir(parents=True, exist_ok=True)
+    if micro is not None:
+        (include_dir / "patchlevel.h").write_text(
+            f'/* Version as a string */\n#define PY_VERSION      \t"{version}.{micro}"\n'
+        )
+    (include_dir / "Python.h").write_text("/* the host's Python.h */\n")
+
+    if glibc is not None:
+        libc = root / "lib" / multiarch / "libc.so.6"
+        libc.parent.mkdir(parents=True, exist_ok=True)
+        libc.write_bytes(elf_header(machine, ET_DYN) + b"".join(f"GLIBC_2.{minor}".encode() + b"\0" for minor in glibc))
+    return FakeLayout(
+        root=root,
+        python=python,
+        sysconfigdata=sysconfigdata,
+        include_dir=include_dir,
+        machine=machine,
+        version=version,
+        config_vars=config_vars,
+    )
+
+
+_FAKE_COMPILER = """#!/bin/sh
+# A fake compiler for crossbuild's tests: answers -dumpmachine, and "compiles" anything
+# given -o OUT by writing an ELF object header for {uname} to OUT.
+out=
+while [ $# -gt 0 ]; do
+    case "$1" in
+        -dumpmachine) echo {triplet}; exit 0 ;;
+        -o) out="$2"; shift ;;
+    esac
+    shift
+done
+if [ -z "$out" ]; then echo "fake compiler: no -o OUTPUT given" >&2; exit 1; fi
+printf '{object}' > "$out"
+"""
+
+
+def write_fake_compiler(path: Path, machine: Machine, triplet: str | None = None) -> Path:
+    """An executable at ``path`` that compiles for ``machine`` and says it targets ``triplet``."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    octal = "".join(f"\\{byte:03o}" for byte in elf_header(machine, ET_REL))
+    path.write_text(_FAKE_COMPILER.format(uname=machine.uname, triplet=triplet or machine.triplet, object=octal))
+    path.chmod(0o755)
+    return path
+
+
+def write_script(path: Path, body: str) -> Path:
+    """An executable ``/bin/sh`` script at ``path``."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("#!/bin/sh\n" + body)
+    path.chmod(0o755)
+    return path
+
+
+def install_fake_toolchain(
+    bin_dir: Path, machine: Machine = AARCH64, *, prefix: str | None = None, cxx: bool = True, binutils: bool = True
+) -> Path:
+    """``PREFIX-gcc`` (and ``PREFIX-g++``, ``PREFIX-gcc-ar``…) for ``machine`` in ``bin_dir``.
+
+    Returns the C compiler's path.  ``prefix`` defaults to the machine's triplet.
+    """
+    prefix = machine.triplet if prefix is None else prefix
+    cc = write_fake_compiler(bin_dir / f"{prefix}-gcc", machine)
+    if cxx:
+        write_fake_compiler(bin_dir / f"{prefix}-g++", machine)
+    if binutils:
+        for tool in ("gcc-ar", "gcc-ranlib", "strip"):
+            write_script(bin_dir / f"{prefix}-{tool}", "exit 0\n")
+    return cc
+
+
+def make_wheel(
+    directory: Path,
+    *,
+    name: str = "pkg",
+    version: str = "1.0",
+    tags: str = "cp311-cp311-linux_x86_64",
+    build: str | None = None,
+    files: dict[str, bytes] | None = None,
+    purelib: bool = False,
+    dist_info: str | None = None,
+) -> Path:
+    """Write a wheel with a WHEEL, METADATA and RECORD, like a backend writes it.
+
+    ``tags`` is the compressed tag set of the file name; each expanded tag gets a ``Tag:``
+    line.  ``dist_info`` names the ``.dist-info`` directory (default: from the file name).
+    """
+    from packaging.tags import parse_tag
+    from wheel.wheelfile import WheelFile
+
+    directory.mkdir(parents=True, exist_ok=True)
+    build_part = f"-{build}" if build else ""
+    path = directory / f"{name}-{version}{build_part}-{tags}.whl"
+    dist_info = dist_info or f"{name}-{version}.dist-info"
+    wheel_lines = [
+        "Wheel-Version: 1.0",
+        "Generator: fakehost (1.0)",
+        f"Root-Is-Purelib: {'true' if purelib else 'false'}",
+        *(f"Tag: {tag}" for tag in sorted(map(str, parse_tag(tags)))),
+        *([f"Build: {build}"] if build else []),
+    ]
+    with WheelFile(path, "w") as wheel:
+        for member, content in (files or {f"{name}/__init__.py": b"ANSWER = 42\n"}).items():
+            wheel.writestr(member, content)
+        wheel.writestr(f"{dist_info}/METADATA", f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n\n")
+        wheel.writestr(f"{dist_info}/WHEEL", "\n".join(wheel_lines) + "\n\n")
+    return path
+
+
+def make_sdist(path: Path, files: dict[str, bytes], top: str | None = None) -> Path:
+    """Write an sdist (``.tar.gz``, ``.tgz`` or ``.zip``) whose members sit under ``top/``."""
+    import io
+    import tarfile
+    import zipfile
+
+    top = top or path.name.split(".tar")[0].removesuffix(".tgz").removesuffix(".zip")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.name.endswith(".zip"):
+        with zipfile.ZipFile(path, "w") as archive:
+            for name, data in files.items():
+                archive.writestr(f"{top}/{name}", data)
+        return path
+    with tarfile.open(path, "w:gz") as archive:
+        for name, data in files.items():
+            info = tarfile.TarInfo(f"{top}/{name}")
+            info.size = len(data)
+            info.mode = 0o644
+            archive.addfile(info, io.BytesIO(data))
+    return path

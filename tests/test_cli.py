@@ -1,0 +1,203 @@
+"""The crossbuild command: exit codes, one-line errors, output, option parsing."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fakehost import AARCH64, X86_64, FakeLayout, make_layout, write_fake_compiler
+
+import crossbuild.__main__ as cli
+from crossbuild import BackendError, CrossbuildError, __version__
+from crossbuild.frontend.index import IndexSettings
+
+BUILD_VERSION = f"{sys.version_info[0]}.{sys.version_info[1]}"
+
+
+def _run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    code = cli.main(argv)
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def test_missing_host(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = _run(["wheel", "./x", "--host", "/nonexistent/python3"], capsys)
+    assert code == 1
+    assert out == ""
+    assert err.splitlines() == [
+        "error: host python /nonexistent/python3: does not exist; pass --host the host's python inside its "
+        "sysroot, e.g. ROOTFS/usr/bin/python3"
+    ]
+    assert err.splitlines()[-1].startswith("error: host python /nonexistent/python3: does not exist")
+
+
+def test_no_toolchain(layout: FakeLayout, fake_bin: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = _run(["inspect", "--host", str(layout.python)], capsys)
+    assert (code, out) == (1, "")
+    [line] = err.splitlines()
+    assert line.startswith("error: no C compiler for aarch64 (64-bit, little-endian) found on PATH")
+    assert line.endswith("Debian: apt-get install gcc-aarch64-linux-gnu, or pass --cc")
+
+
+def test_version_mismatch(tmp_path: Path, fake_cc: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    layout = make_layout(tmp_path / "root", version="3.9")
+    code, out, err = _run(["wheel", "./x", "--host", str(layout.python)], capsys)
+    assert (code, out) == (1, "")
+    assert err.splitlines() == [
+        f"error: host python is 3.9 but build python {sys.executable} is {BUILD_VERSION}; "
+        "pass --build-python with a Python 3.9 interpreter"
+    ]
+
+
+def test_inspect_json(layout: FakeLayout, fake_cc: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = _run(["inspect", "--host", str(layout.python), "--json"], capsys)
+    assert (code, err) == (0, "")
+    summary = json.loads(out)
+    assert summary["tag"] == "cp311-cp311-linux_aarch64"
+    assert summary["python"] == str(layout.python)
+    assert summary["toolchain"]["cc"] == [str(fake_cc)]
+
+
+def test_inspect_text(layout: FakeLayout, fake_cc: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = _run(["inspect", "--host", str(layout.root)], capsys)
+    assert code == 0
+    lines = out.splitlines()
+    assert "tag             cp311-cp311-linux_aarch64" in lines
+    assert "platform        linux-aarch64" in lines
+    assert f'toolchain       {{"cc": ["{fake_cc}"]' in out
+
+
+def test_inspect_with_explicit_cc(layout: FakeLayout, fake_bin: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    cc = write_fake_compiler(fake_bin / "vendor-cc", AARCH64)
+    code, out, _ = _run(["inspect", "--host", str(layout.python), "--cc", f"{cc} -O1", "--json"], capsys)
+    assert code == 0
+    assert json.loads(out)["toolchain"]["cc"] == [str(cc), "-O1"]
+
+
+def test_config_settings() -> None:
+    assert cli._config_settings([]) == {}
+    assert cli._config_settings(["a=1", "b=2", "a=3", "a=4", "empty=", "setup-args=-Dfoo=bar"]) == {
+        "a": ["1", "3", "4"],
+        "b": "2",
+        "empty": "",
+        "setup-args": "-Dfoo=bar",
+    }
+    with pytest.raises(CrossbuildError) as caught:
+        cli._config_settings(["a=1", "novalue"])
+    assert str(caught.value) == "config setting 'novalue' has no '='; pass -C KEY=VALUE"
+
+
+class _FakeBuild:
+    """Stands in for build_wheel: records its calls, returns a wheel path or raises."""
+
+    def __init__(self, error: Exception | None = None) -> None:
+        self.calls: list[tuple[tuple[Any, ...], dict[str, Any]]] = []
+        self.error = error
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Path:
+        self.calls.append((args, kwargs))
+        if self.error is not None:
+            raise self.error
+        return Path("dist") / f"pkg{len(self.calls)}-1.0-cp311-cp311-linux_aarch64.whl"
+
+
+def test_config_setting_without_equals(
+    layout: FakeLayout, fake_cc: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    build = _FakeBuild()
+    monkeypatch.setattr(cli, "build_wheel", build)
+    code, out, err = _run(["wheel", "x", "--host", str(layout.python), "-C", "novalue"], capsys)
+    assert (code, out) == (1, "")
+    assert err.splitlines() == ["error: config setting 'novalue' has no '='; pass -C KEY=VALUE"]
+    assert build.calls == []
+
+
+def test_wheel_arguments_reach_build_wheel(
+    layout: FakeLayout, fake_cc: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    build = _FakeBuild()
+    monkeypatch.setattr(cli, "build_wheel", build)
+    monkeypatch.setattr(
+        IndexSettings, "from_pip_config", classmethod(lambda cls: cls(index_url="https://pip.invalid/"))
+    )
+    argv = ["wheel", "a", "b", "--host", str(layout.python), "-w", "out", "-C", "k=1", "-C", "k=2"]
+    argv += ["--extra-index-url", "https://extra.invalid/", "-f", "/wheels", "--allow-pure-fallback"]
+    code, out, err = _run(argv, capsys)
+    assert (code, err) == (0, "")
+    assert out.splitlines() == [
+        str(Path("dist/pkg1-1.0-cp311-cp311-linux_aarch64.whl")),
+        str(Path("dist/pkg2-1.0-cp311-cp311-linux_aarch64.whl")),
+    ]
+    [(args1, kwargs1), (args2, _)] = build.calls
+    assert (args1[0], args2[0]) == ("a", "b")
+    assert args1[1].python == layout.python  # the inspected Host, not the path
+    assert args1[2] == "out"
+    assert kwargs1["config_settings"] == {"k": ["1", "2"]}
+    assert kwargs1["allow_pure_fallback"] is True
+    assert kwargs1["index"] == IndexSettings(
+        index_url="https://pip.invalid/", extra_index_urls=("https://extra.invalid/",), find_links=("/wheels",)
+    )
+
+
+def test_no_index_options_leave_the_index_to_pip_config(
+    layout: FakeLayout, fake_cc: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    build = _FakeBuild()
+    monkeypatch.setattr(cli, "build_wheel", build)
+    assert _run(["wheel", "a", "--host", str(layout.python)], capsys)[0] == 0
+    assert build.calls[0][1]["index"] is None
+
+
+def test_backend_error_shows_the_output_tail(
+    layout: FakeLayout, fake_cc: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    tail = "running build_ext\nsrc/x.c:3:1: error: expected ';'\nerror: command 'cc' failed\n"
+    monkeypatch.setattr(cli, "build_wheel", _FakeBuild(BackendError("./pkg", "build_wheel", tail)))
+    code, out, err = _run(["wheel", "./pkg", "--host", str(layout.python)], capsys)
+    assert (code, out) == (1, "")
+    assert err.splitlines() == [
+        "  | running build_ext",
+        "  | src/x.c:3:1: error: expected ';'",
+        "  | error: command 'cc' failed",
+        "error: the build backend of ./pkg failed in build_wheel: src/x.c:3:1: error: expected ';' "
+        "(see the output above, or rerun with -v)",
+    ]
+
+
+def test_interrupt(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    def interrupted(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli, "inspect_host", interrupted)
+    assert _run(["inspect", "--host", "x"], capsys) == (130, "", "error: interrupted\n")
+
+
+def test_version_and_usage(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as caught:
+        cli.main(["--version"])
+    assert caught.value.code == 0
+    assert capsys.readouterr().out == f"crossbuild {__version__}\n"
+    with pytest.raises(SystemExit) as caught:
+        cli.main(["wheel", "./x"])
+    assert caught.value.code == 2
+    assert "the following arguments are required: --host" in capsys.readouterr().err
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="__main__._setup_logging adds a new StreamHandler to the 'crossbuild' logger on every main() call, "
+    "so a second main() in the same process prints every log line twice",
+)
+def test_main_twice_logs_once(layout: FakeLayout, fake_bin: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # A compiler named like the host's that builds for x86_64 is skipped, with a debug message.
+    write_fake_compiler(fake_bin / "aarch64-linux-gnu-gcc", X86_64)
+    write_fake_compiler(fake_bin / "aarch64-unknown-linux-gnu-gcc", AARCH64)
+    argv = ["inspect", "--host", str(layout.python), "-v"]
+    first = _run(argv, capsys)
+    assert first[0] == 0
+    assert [line for line in first[2].splitlines() if line.startswith("skipping ")] != []
+    second = _run(argv, capsys)
+    assert second[2] == first[2]
