@@ -155,20 +155,18 @@ def test_file_modes_are_kept(host: Host, tmp_path: Path, out: Path) -> None:
     assert info.date_time == (2020, 1, 1, 0, 0, 0)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="retag_wheel writes RECORD under the dist-info name taken from the file name (wheel's WheelFile in "
-    "'w' mode), not the wheel's real .dist-info directory: a wheel Foo_Bar-1.0-...whl with foo_bar-1.0.dist-info "
-    "comes out with two .dist-info directories, which pip and installer reject",
-)
 def test_dist_info_spelled_differently_from_the_file_name(host: Host, tmp_path: Path, out: Path) -> None:
-    built = make_wheel(tmp_path, name="Foo_Bar", dist_info="foo_bar-1.0.dist-info", files=BINARY_FILES)
-    _members(built)  # a valid wheel: wheel's WheelFile finds foo_bar-1.0.dist-info/RECORD
+    # a valid wheel whose file name is spelled differently from its .dist-info directory
+    normalized = make_wheel(tmp_path, name="foo_bar", files=BINARY_FILES)
+    built = normalized.rename(normalized.with_name(normalized.name.replace("foo_bar", "Foo_Bar")))
+    _members(built)  # wheel's WheelFile finds foo_bar-1.0.dist-info/RECORD
     retagged = retag_wheel(built, host_tags(built.name, host, has_binaries=True), out)
     with zipfile.ZipFile(retagged) as archive:
         top_level = {name.split("/")[0] for name in archive.namelist()}
     assert {name for name in top_level if name.endswith(".dist-info")} == {"foo_bar-1.0.dist-info"}
     assert _record(retagged, "foo_bar-1.0.dist-info")
+    with zipfile.ZipFile(retagged) as archive:
+        assert "Tag: cp311-cp311-linux_aarch64" in archive.read("foo_bar-1.0.dist-info/WHEEL").decode()
 
 
 def test_tampered_wheel_is_not_laundered(host: Host, tmp_path: Path, out: Path) -> None:

@@ -37,26 +37,34 @@ def host_tags(wheel_name: str, host: Host, has_binaries: bool) -> frozenset[Tag]
 
 def retag_wheel(wheel: Path, tags: frozenset[Tag], destination_dir: Path) -> Path:
     """Write ``wheel`` with ``tags`` into ``destination_dir``; return the new wheel's path."""
-    old_tags = parse_wheel_filename(wheel.name)[3]
+    _, _, build, old_tags = parse_wheel_filename(wheel.name)
     if frozenset(old_tags) == tags and wheel.parent == destination_dir:
         return wheel
-    new_path = destination_dir / _wheel_filename(wheel.name, tags)
-    with WheelFile(wheel) as source, WheelFile(new_path, "w") as target:
+    with WheelFile(wheel) as source:
+        # Name the new file after the wheel's .dist-info directory: WheelFile writes RECORD
+        # under the name-version of the file name, and the two must agree.
+        namever = source.record_path.removesuffix(".dist-info/RECORD")
+        new_path = destination_dir / _wheel_filename(namever, f"{build[0]}{build[1]}" if build else None, tags)
+        _copy_with_tags(source, new_path, tags)
+    return new_path
+
+
+def _copy_with_tags(source: WheelFile, new_path: Path, tags: frozenset[Tag]) -> None:
+    with WheelFile(new_path, "w") as target:
         wheel_metadata_name = f"{source.dist_info_path}/WHEEL"
         for info in source.infolist():
             if info.filename == wheel_metadata_name:
                 target.writestr(info, _rewrite_wheel_metadata(source.read(info), tags))
-            elif not info.filename.endswith("/RECORD") and not info.is_dir():
+            elif info.filename != source.record_path and not info.is_dir():
                 target.writestr(info, source.read(info))
-    return new_path
 
 
-def _wheel_filename(old_name: str, tags: frozenset[Tag]) -> str:
-    distribution_version = "-".join(old_name[: -len(".whl")].split("-")[:-3])
+def _wheel_filename(namever: str, build: str | None, tags: frozenset[Tag]) -> str:
     interpreters = ".".join(sorted({t.interpreter for t in tags}))
     abis = ".".join(sorted({t.abi for t in tags}))
     platforms = ".".join(sorted({t.platform for t in tags}))
-    return f"{distribution_version}-{interpreters}-{abis}-{platforms}.whl"
+    build_part = f"-{build}" if build else ""
+    return f"{namever}{build_part}-{interpreters}-{abis}-{platforms}.whl"
 
 
 def _rewrite_wheel_metadata(content: bytes, tags: frozenset[Tag]) -> bytes:

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import logging
 import os
+import tarfile
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -83,6 +85,6 @@ def _unpack(sdist: Path, workdir: Path) -> Path:
     destination = workdir / "source"
     try:
         unearth.preparer.unpack_archive(sdist, destination)
-    except (unearth.UnpackError, OSError, EOFError) as error:
+    except (unearth.UnpackError, OSError, EOFError, zipfile.BadZipFile, tarfile.TarError) as error:
         raise SourceError(f"cannot unpack {sdist}: {error}") from None
     return destination
