@@ -133,22 +133,12 @@ def test_real_pip_config(pip_config: Path) -> None:
     assert settings.find_links == ("/opt/wheels",)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="from_pip_config lets later lines of the sorted 'pip config list' win, and ':env:' sorts before "
-    "'global': a config file's index-url overrides PIP_INDEX_URL, the opposite of pip",
-)
 def test_real_pip_environment_beats_the_config_file(pip_config: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     pip_config.write_text("[global]\nindex-url = https://file.invalid/simple\n")
     monkeypatch.setenv("PIP_INDEX_URL", "https://env.invalid/simple")
     assert IndexSettings.from_pip_config().index_url == "https://env.invalid/simple"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="'pip config list' prints values with repr(), so a multi-line value (one URL per line, the usual "
-    "pip.conf style) arrives with literal '\\n' escapes that shlex.split keeps: one bogus URL",
-)
 def test_real_pip_multi_line_values(pip_config: Path) -> None:
     pip_config.write_text("[global]\nextra-index-url =\n    https://a.invalid/simple\n    https://b.invalid/simple\n")
     assert IndexSettings.from_pip_config().extra_index_urls == (

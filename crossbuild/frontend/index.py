@@ -7,8 +7,8 @@ the command line, so a machine set up for pip is set up for crossbuild.
 
 from __future__ import annotations
 
+import ast
 import logging
-import shlex
 import subprocess
 import sys
 from dataclasses import dataclass, field, replace
@@ -40,12 +40,19 @@ class IndexSettings:
         except (OSError, subprocess.CalledProcessError):
             logger.debug("pip config list failed; using PyPI")
             return cls()
-        values: dict[str, str] = {}
+        # pip's precedence: [global] < a command's own section < PIP_* variables.
+        by_section: dict[str, dict[str, str]] = {}
         for line in listing.splitlines():
             key, _, raw = line.partition("=")
             section, _, option = key.rpartition(".")
-            if section in ("global", ":env:", "install", "download", "wheel") and raw:
-                values[option] = " ".join(shlex.split(raw))
+            try:
+                value = ast.literal_eval(raw)  # pip prints values with repr()
+            except (ValueError, SyntaxError):
+                value = raw
+            by_section.setdefault(section, {})[option] = " ".join(str(value).split())
+        values: dict[str, str] = {}
+        for section in ("global", "install", "download", "wheel", ":env:"):
+            values.update(by_section.get(section, {}))
         return cls(
             index_url=values.get("index-url", PYPI),
             extra_index_urls=tuple(values.get("extra-index-url", "").split()),
