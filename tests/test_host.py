@@ -130,11 +130,6 @@ def test_debug_build(tmp_path: Path, fake_cc: Path) -> None:
     assert host.full_version == "3.11.2"  # patchlevel.h from INCLUDEPY /usr/include/python3.11d
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="layout._find_sysconfigdata always prefers the release _sysconfigdata__*.py, even for python3.11d "
-    "(Debian's python3.11-dbg installs both in /usr/lib/python3.11)",
-)
 def test_debug_python_beside_the_release_one(tmp_path: Path, fake_cc: Path) -> None:
     layout = make_layout(tmp_path / "root")
     debug = make_layout(tmp_path / "root", debug=True, python_name="python3.11d")

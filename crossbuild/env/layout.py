@@ -85,7 +85,7 @@ def locate(python: Path, sysroot: Path | None) -> PythonLayout:
         executable=executable,
         prefix_dir=prefix_dir,
         stdlib_dir=stdlib_dir,
-        sysconfigdata=_find_sysconfigdata(python, stdlib_dir),
+        sysconfigdata=_find_sysconfigdata(python, stdlib_dir, _abiflags_of(python, executable)),
         build_details=(stdlib_dir / "build-details.json") if (stdlib_dir / "build-details.json").is_file() else None,
     )
 
@@ -112,11 +112,21 @@ def _find_stdlib_dir(python: Path, executable: Path, prefix_dir: Path) -> Path:
     return candidates[0]
 
 
-def _find_sysconfigdata(python: Path, stdlib_dir: Path) -> Path:
+def _abiflags_of(python: Path, executable: Path) -> str:
+    """The ABI flags in the interpreter's name: ``d`` for ``python3.11d``, else ``""``."""
+    for name in (python.name, executable.name):
+        match = _PYTHON_NAME.match(name)
+        if match and match["flags"]:
+            return match["flags"]
+    return ""
+
+
+def _find_sysconfigdata(python: Path, stdlib_dir: Path, abiflags: str) -> Path:
     files = {p.resolve(): p for p in sorted(stdlib_dir.glob("_sysconfigdata_*.py"))}
-    # _sysconfigdata_{abiflags}_{platform}_{multiarch}.py: prefer the release build ("__").
-    release = {real: p for real, p in files.items() if real.name.startswith("_sysconfigdata__")}
-    chosen = release or files
+    # _sysconfigdata_{abiflags}_{platform}_{multiarch}.py: a debug python3.11d has its own
+    # beside the release one (Debian's python3.11-dbg).
+    matching = {real: p for real, p in files.items() if real.name.startswith(f"_sysconfigdata_{abiflags}_")}
+    chosen = matching or files
     if len(chosen) > 1:
         names = ", ".join(sorted(p.name for p in chosen.values()))
         raise HostPythonError(

@@ -10,6 +10,7 @@ and PyO3 settings…).
 from __future__ import annotations
 
 import json
+import shlex
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -117,11 +118,11 @@ def _environ(
         _hostpatch.ENV_VAR: str(host_config),
         "_PYTHON_HOST_PLATFORM": host.platform,
         "SETUPTOOLS_EXT_SUFFIX": host.ext_suffix,
-        "CC": str(wrappers.cc),
-        "CXX": str(wrappers.cxx),
-        "CPP": f"{wrappers.cc} -E",
-        "LDSHARED": str(config_vars.get("LDSHARED") or f"{wrappers.cc} -shared"),
-        "LDCXXSHARED": str(config_vars.get("LDCXXSHARED") or f"{wrappers.cxx} -shared"),
+        "CC": shlex.quote(str(wrappers.cc)),
+        "CXX": shlex.quote(str(wrappers.cxx)),
+        "CPP": shlex.join([str(wrappers.cc), "-E"]),
+        "LDSHARED": str(config_vars.get("LDSHARED") or shlex.join([str(wrappers.cc), "-shared"])),
+        "LDCXXSHARED": str(config_vars.get("LDCXXSHARED") or shlex.join([str(wrappers.cxx), "-shared"])),
         "PKG_CONFIG_SYSROOT_DIR": str(host.sysroot),
         "PKG_CONFIG_LIBDIR": path_list(pkg_config_dirs(host)),
     }
