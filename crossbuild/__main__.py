@@ -108,11 +108,23 @@ def _run(args: argparse.Namespace) -> None:
         print(wheel)
 
 
+class _CliHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """The CLI's handler: messages only, on the stderr of the moment."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setFormatter(logging.Formatter("%(message)s"))
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.stream = sys.stderr  # follow redirections between calls of main()
+        super().emit(record)
+
+
 def _setup_logging(verbose: bool) -> None:
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("%(message)s"))
     root = logging.getLogger("crossbuild")
-    root.addHandler(handler)
+    for handler in [h for h in root.handlers if isinstance(h, _CliHandler)]:
+        root.removeHandler(handler)
+    root.addHandler(_CliHandler())
     root.setLevel(logging.DEBUG if verbose else logging.INFO)
     # The backend's own output is shown only with -v; on failure its tail is printed anyway.
     logging.getLogger("crossbuild.output").setLevel(logging.INFO if verbose else logging.WARNING)

@@ -19,7 +19,7 @@ from crossbuild.env.host import Host
 
 @pytest.fixture(autouse=True)
 def _reset_crossbuild_logging() -> Iterator[None]:
-    """``crossbuild.__main__.main`` adds a handler per call; keep tests independent of each other."""
+    """``crossbuild.__main__.main`` sets the loggers' handler and levels; keep tests independent."""
     loggers = [logging.getLogger("crossbuild"), logging.getLogger("crossbuild.output")]
     saved = [(logger.handlers[:], logger.level) for logger in loggers]
     yield

@@ -110,11 +110,6 @@ def test_debug_host_abi(tmp_path: Path, fake_cc: Path, patch_dir: Path) -> None:
     assert seen["soabi"] == "cpython-311d-aarch64-linux-gnu"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the patch leaves packaging's manylinux detection on this machine's glibc: a host with glibc 2.17 "
-    "is offered manylinux_2_N tags up to the build machine's glibc (no _manylinux module is provided)",
-)
 def test_manylinux_tags_follow_the_host_glibc(tmp_path: Path, fake_cc: Path, patch_dir: Path) -> None:
     layout = make_layout(tmp_path / "old", glibc=(17,))
     host = crossbuild.inspect_host(layout.python)

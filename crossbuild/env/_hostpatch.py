@@ -6,8 +6,9 @@ with a ``.pth`` file that calls :func:`activate` at start-up.  It does nothing u
 same environment still installs native packages.  Only the standard library is used.
 
 With the patch on, the build backend sees the host in ``sysconfig`` (config vars, the
-platform, include paths), ``platform.machine()``/``os.uname()`` and
-``sys.implementation._multiarch``; ``packaging.tags`` follows from those.
+platform, include paths), ``platform.machine()``/``os.uname()``,
+``sys.implementation._multiarch`` and the glibc version (``os.confstr``);
+``packaging.tags`` (every vendored copy of it) follows from those.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ def activate() -> None:
         config = json.load(stream)
     _patch_sysconfig(config["config_vars"], config["paths"])
     _patch_uname(config["machine"])
+    _patch_glibc(config.get("glibc"))
     if config.get("multiarch"):
         sys.implementation._multiarch = config["multiarch"]  # type: ignore[attr-defined]
 
@@ -64,3 +66,15 @@ def _patch_uname(machine: str) -> None:
         return os.uname_result((native.sysname, native.nodename, native.release, native.version, machine))
 
     os.uname = uname
+
+
+def _patch_glibc(version: str | None) -> None:
+    """Make ``os.confstr("CS_GNU_LIBC_VERSION")`` answer with the host's glibc."""
+    native_confstr = os.confstr
+
+    def confstr(name: str | int) -> str | None:
+        if name in ("CS_GNU_LIBC_VERSION", os.confstr_names.get("CS_GNU_LIBC_VERSION")):
+            return f"glibc {version}" if version else None
+        return native_confstr(name)
+
+    os.confstr = confstr

@@ -63,6 +63,7 @@ def prepare_settings(host: Host, directory: Path, python: Path) -> CrossSettings
                     "platinclude": config_vars.get("CONFINCLUDEPY") or config_vars.get("INCLUDEPY"),
                 },
                 "machine": host.machine,
+                "glibc": ".".join(map(str, host.glibc)) if host.glibc else None,
                 "multiarch": host.multiarch,
             },
             indent=1,
