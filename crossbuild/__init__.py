@@ -13,13 +13,14 @@ from ._exceptions import (
     CrossbuildError,
     HostPythonError,
     PureFallbackError,
+    ResolutionError,
     SourceError,
     ToolchainError,
     VersionMismatchError,
     WheelVerificationError,
 )
 from .env import ElfTarget, Host, Toolchain, inspect_host
-from .frontend import IndexSettings, build_wheel
+from .frontend import IndexSettings, InstalledDistribution, InstallResult, build_wheel, install
 
 __version__ = "0.1.0"
 
@@ -31,7 +32,10 @@ __all__ = [
     "Host",
     "HostPythonError",
     "IndexSettings",
+    "InstallResult",
+    "InstalledDistribution",
     "PureFallbackError",
+    "ResolutionError",
     "SourceError",
     "Toolchain",
     "ToolchainError",
@@ -40,4 +44,5 @@ __all__ = [
     "__version__",
     "build_wheel",
     "inspect_host",
+    "install",
 ]

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from . import __version__
 from ._exceptions import BackendError, CommandError, CrossbuildError, PureFallbackError
 from .env import Host, inspect_host
-from .frontend import IndexSettings, build_wheel
+from .frontend import IndexSettings, build_wheel, install
 
 HOST_HELP = "the host's python inside its sysroot or rootfs, e.g. ROOTFS/usr/bin/python3.11"
 
@@ -31,12 +31,8 @@ def _parser(prog: str) -> argparse.ArgumentParser:
     inspect = commands.add_parser("inspect", parents=[host_options], help="show what crossbuild sees of the host")
     inspect.add_argument("--json", action="store_true", help="print JSON")
 
-    wheel = commands.add_parser("wheel", parents=[host_options], help="build wheels for the host")
-    wheel.add_argument("sources", nargs="+", metavar="SOURCE", help="a source tree, an sdist, or a requirement")
-    wheel.add_argument(
-        "-w", "--wheel-dir", default="dist", metavar="DIR", help="where to put the wheels (default: dist)"
-    )
-    wheel.add_argument(
+    build_options = argparse.ArgumentParser(add_help=False)
+    build_options.add_argument(
         "-C",
         "--config-setting",
         action="append",
@@ -44,15 +40,67 @@ def _parser(prog: str) -> argparse.ArgumentParser:
         metavar="KEY=VALUE",
         help="a setting for the build backend (repeatable)",
     )
-    wheel.add_argument("--build-python", metavar="PYTHON", help="the native python that runs the backend")
-    wheel.add_argument(
+    build_options.add_argument("--build-python", metavar="PYTHON", help="the native python that runs the backend")
+    build_options.add_argument(
         "--allow-pure-fallback", action="store_true", help="accept a pure-Python wheel even when a compiler call failed"
     )
-    wheel.add_argument("-i", "--index-url", metavar="URL", help="the package index (default: pip's)")
-    wheel.add_argument("--extra-index-url", action="append", default=[], metavar="URL")
-    wheel.add_argument("-f", "--find-links", action="append", default=[], metavar="DIR_OR_URL")
-    wheel.add_argument("--no-index", action="store_true", help="ignore package indexes")
-    wheel.add_argument("--cache-dir", metavar="DIR", help="where to keep build environments and downloads")
+    build_options.add_argument("-i", "--index-url", metavar="URL", help="the package index (default: pip's)")
+    build_options.add_argument("--extra-index-url", action="append", default=[], metavar="URL")
+    build_options.add_argument("-f", "--find-links", action="append", default=[], metavar="DIR_OR_URL")
+    build_options.add_argument("--no-index", action="store_true", help="ignore package indexes")
+    build_options.add_argument("--cache-dir", metavar="DIR", help="where to keep build environments and downloads")
+
+    wheel = commands.add_parser("wheel", parents=[host_options, build_options], help="build wheels for the host")
+    wheel.add_argument("sources", nargs="+", metavar="SOURCE", help="a source tree, an sdist, or a requirement")
+    wheel.add_argument(
+        "-w", "--wheel-dir", default="dist", metavar="DIR", help="where to put the wheels (default: dist)"
+    )
+
+    install = commands.add_parser(
+        "install", parents=[host_options, build_options], help="install packages into the host's root, atomically"
+    )
+    install.add_argument("requirements", nargs="*", metavar="REQUIREMENT", help="a requirement or a local source")
+    install.add_argument(
+        "-r",
+        "--requirement",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="install from a requirements file (repeatable)",
+    )
+    install.add_argument(
+        "-c",
+        "--constraint",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="constrain versions with a constraints file (repeatable)",
+    )
+    install.add_argument("--root", metavar="DIR", help="the directory that is / on the host (a rootfs)")
+    install.add_argument(
+        "--prefix", metavar="DIR", help="the host's prefix: ROOTFS/usr, or a path on the host such as /usr with --root"
+    )
+    install.add_argument(
+        "--scheme", metavar="NAME", help="the host's install scheme (default: Debian's posix_local, else posix_prefix)"
+    )
+    install.add_argument(
+        "--no-binary",
+        action="append",
+        default=[],
+        metavar="NAMES",
+        help="never take wheels of these projects from an index (:all: for all)",
+    )
+    install.add_argument(
+        "--only-binary",
+        action="append",
+        default=[],
+        metavar="NAMES",
+        help="never cross-build these projects from sdists (:all: for all)",
+    )
+    install.add_argument("--prefer-binary", action="store_true", help="prefer older wheels over newer sdists")
+    install.add_argument("--compile", action="store_true", help="compile .pyc files for the host")
+    install.add_argument("--force-reinstall", action="store_true", help="reinstall projects already installed")
+    install.add_argument("--report", metavar="FILE", help="write what was installed and why as JSON")
     return parser
 
 
@@ -86,14 +134,10 @@ def _run(args: argparse.Namespace) -> None:
                 print(f"{key:15} {shown}")
         return
     config_settings = _config_settings(args.config_setting)
-    index = None
-    if args.index_url or args.extra_index_url or args.find_links or args.no_index:
-        index = IndexSettings.from_pip_config().with_options(
-            index_url=args.index_url,
-            extra_index_urls=tuple(args.extra_index_url),
-            find_links=tuple(args.find_links),
-            no_index=args.no_index,
-        )
+    index = _index_settings(args)
+    if args.command == "install":
+        _install(args, host, config_settings, index)
+        return
     for source in args.sources:
         wheel = build_wheel(
             source,
@@ -106,6 +150,51 @@ def _run(args: argparse.Namespace) -> None:
             allow_pure_fallback=args.allow_pure_fallback,
         )
         print(wheel)
+
+
+def _index_settings(args: argparse.Namespace) -> IndexSettings | None:
+    if not (args.index_url or args.extra_index_url or args.find_links or args.no_index):
+        return None
+    return IndexSettings.from_pip_config().with_options(
+        index_url=args.index_url,
+        extra_index_urls=tuple(args.extra_index_url),
+        find_links=tuple(args.find_links),
+        no_index=args.no_index,
+    )
+
+
+def _names(values: Sequence[str]) -> list[str]:
+    """``--no-binary a,b --no-binary c`` as pip takes them."""
+    return [name for value in values for name in value.split(",") if name]
+
+
+def _install(
+    args: argparse.Namespace, host: Host, config_settings: dict[str, str | list[str]], index: IndexSettings | None
+) -> None:
+    result = install(
+        args.requirements,
+        host=host,
+        root=args.root,
+        prefix=args.prefix,
+        requirement_files=args.requirement,
+        constraint_files=args.constraint,
+        index=index,
+        no_binary=_names(args.no_binary),
+        only_binary=_names(args.only_binary),
+        prefer_binary=args.prefer_binary,
+        scheme=args.scheme,
+        compile_bytecode=args.compile,
+        force_reinstall=args.force_reinstall,
+        config_settings=config_settings,
+        build_python=args.build_python,
+        cache=args.cache_dir,
+        allow_pure_fallback=args.allow_pure_fallback,
+    )
+    if args.report:
+        with open(args.report, "w", encoding="utf-8") as stream:
+            json.dump(result.report(), stream, indent=2)
+    for distribution in result.distributions:
+        print(f"{distribution.name} {distribution.version} ({distribution.source})")
 
 
 class _CliHandler(logging.StreamHandler):  # type: ignore[type-arg]
@@ -125,6 +214,10 @@ def _setup_logging(verbose: bool) -> None:
     for handler in [h for h in root.handlers if isinstance(h, _CliHandler)]:
         root.removeHandler(handler)
     root.addHandler(_CliHandler())
+    # unearth reports unreachable index pages as warnings; they matter only with -v
+    finder_log = logging.getLogger("unearth")
+    finder_log.handlers[:] = [_CliHandler()] if verbose else [logging.NullHandler()]
+    finder_log.propagate = False
     root.setLevel(logging.DEBUG if verbose else logging.INFO)
     # The backend's own output is shown only with -v; on failure its tail is printed anyway.
     logging.getLogger("crossbuild.output").setLevel(logging.INFO if verbose else logging.WARNING)

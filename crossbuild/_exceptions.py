@@ -50,6 +50,10 @@ class SourceError(CrossbuildError):
     """A SOURCE argument that is neither a source tree, an sdist nor a findable requirement."""
 
 
+class ResolutionError(CrossbuildError):
+    """No set of versions satisfies the requirements on the host."""
+
+
 class CommandError(CrossbuildError):
     """A subprocess crossbuild ran failed; keeps the tail of its output."""
 

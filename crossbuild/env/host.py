@@ -93,6 +93,40 @@ class Host:
         """The most specific wheel tag of the host, e.g. ``cp311-cp311-linux_aarch64``."""
         return Tag(self.interpreter_tag, self.abi_tag, self.platform_tag)
 
+    @property
+    def platform_tags(self) -> list[str]:
+        """Platform tags the host accepts, best first: manylinux for its glibc, then linux.
+
+        ``manylinux_2_X_<arch>`` for every glibc from the host's down to 2.17 (and the
+        legacy aliases ``manylinux2014``/``2010``/``1`` where they exist for the arch).
+        """
+        arch = self.platform_tag.removeprefix("linux_")
+        tags = []
+        if self.glibc is not None and self.platform_tag.startswith("linux_"):
+            floor = 5 if arch in ("x86_64", "i686") else 17
+            for minor in range(self.glibc[1], floor - 1, -1):
+                tags.append(f"manylinux_2_{minor}_{arch}")
+                legacy = {17: "manylinux2014", 12: "manylinux2010", 5: "manylinux1"}.get(minor)
+                if legacy and (minor == 17 or arch in ("x86_64", "i686")):
+                    tags.append(f"{legacy}_{arch}")
+        return [*tags, self.platform_tag]
+
+    def marker_environment(self) -> dict[str, str]:
+        """PEP 508 environment markers as they evaluate on the host."""
+        return {
+            "implementation_name": "cpython",
+            "implementation_version": self.full_version,
+            "os_name": "posix",
+            "platform_machine": self.machine,
+            "platform_python_implementation": "CPython",
+            "platform_release": "",
+            "platform_system": "Linux",
+            "platform_version": "",
+            "python_full_version": self.full_version,
+            "python_version": self.version,
+            "sys_platform": "linux",
+        }
+
     def in_sysroot(self, host_path: str) -> Path:
         """A path on the host, as a path on the build machine."""
         return self.sysroot / PurePosixPath(host_path).relative_to("/")

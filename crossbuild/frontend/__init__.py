@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from .index import IndexSettings
+from .install import InstalledDistribution, InstallResult, install
 from .pipeline import build_wheel
 
-__all__ = ["IndexSettings", "build_wheel"]
+__all__ = ["IndexSettings", "InstallResult", "InstalledDistribution", "build_wheel", "install"]

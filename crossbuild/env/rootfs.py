@@ -1,0 +1,51 @@
+"""Paths inside a host's root directory, resolved the way the host would resolve them.
+
+A rootfs holds symlinks that are meant for the host: ``/usr/lib/python3 -> /opt/py`` is
+absolute *on the host*.  Followed on the build machine it would lead out of the rootfs.
+:func:`resolve_in_root` follows every symlink of a path as if ``root`` were ``/`` (like
+``chroot``): absolute targets restart at ``root`` and ``..`` never climbs above it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path, PurePosixPath
+
+from .._exceptions import CrossbuildError
+
+MAX_SYMLINKS = 40
+
+
+def resolve_in_root(root: Path, host_path: str | PurePosixPath) -> Path:
+    """The build-machine path of ``host_path`` (a path on the host) inside ``root``.
+
+    Missing components are fine (they are about to be created); every existing symlink on
+    the way is followed inside ``root``.  The result is always under ``root``.
+    """
+    pending = list(PurePosixPath("/", host_path).parts[1:])
+    resolved: list[str] = []
+    followed = 0
+    while pending:
+        part = pending.pop(0)
+        if part in ("", "."):
+            continue
+        if part == "..":
+            if resolved:
+                resolved.pop()
+            continue
+        candidate = root.joinpath(*resolved, part)
+        if candidate.is_symlink():
+            followed += 1
+            if followed > MAX_SYMLINKS:
+                raise CrossbuildError(f"{root.joinpath(*resolved, part)}: too many levels of symbolic links")
+            target = PurePosixPath(candidate.readlink())
+            if target.is_absolute():
+                resolved = []
+            pending[:0] = [p for p in target.parts if p != "/"]
+            continue
+        resolved.append(part)
+    return root.joinpath(*resolved)
+
+
+def host_path_of(root: Path, path: Path) -> str:
+    """The host-side path of ``path``, a path under ``root`` on the build machine."""
+    return "/" + path.relative_to(root).as_posix()

@@ -1,0 +1,76 @@
+"""The host's install schemes: where packages go so that the host python finds them.
+
+They come from the host's own ``sysconfig.py`` (read with ``ast``, never run), because
+distributions patch them: Debian adds ``posix_local`` (``/usr/local/lib/python3.X/
+dist-packages``, where its pip installs) and ``deb_system`` (``/usr/lib/python3/
+dist-packages``, where apt installs), and its python reads neither ``site-packages``.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+from .._exceptions import CrossbuildError
+from .host import Host
+
+SCHEME_KEYS = ("purelib", "platlib", "headers", "scripts", "data")
+
+#: CPython's own posix_prefix scheme, for hosts whose sysconfig.py cannot be read.
+POSIX_PREFIX = {
+    "purelib": "{base}/lib/python{py_version_short}/site-packages",
+    "platlib": "{platbase}/{platlibdir}/python{py_version_short}/site-packages",
+    "include": "{installed_base}/include/python{py_version_short}{abiflags}",
+    "scripts": "{base}/bin",
+    "data": "{base}",
+}
+
+
+def read_install_schemes(host: Host) -> dict[str, dict[str, str]]:
+    """``_INSTALL_SCHEMES`` of the host's ``sysconfig.py`` (CPython's default if unreadable)."""
+    path = host.sysconfigdata.parent / "sysconfig.py"
+    try:
+        tree = ast.parse(path.read_bytes(), filename=str(path))
+    except (OSError, SyntaxError):
+        return {"posix_prefix": POSIX_PREFIX}
+    for node in tree.body:
+        if (
+            isinstance(node, ast.Assign)
+            and any(isinstance(t, ast.Name) and t.id == "_INSTALL_SCHEMES" for t in node.targets)
+            and isinstance(node.value, ast.Dict)
+        ):
+            try:
+                schemes = ast.literal_eval(node.value)
+            except ValueError:
+                break
+            return {name: dict(paths) for name, paths in schemes.items() if isinstance(paths, dict)}
+    return {"posix_prefix": POSIX_PREFIX}
+
+
+def default_scheme_name(schemes: dict[str, dict[str, str]]) -> str:
+    """The scheme the host's pip installs with: Debian's ``posix_local``, else ``posix_prefix``."""
+    return "posix_local" if "posix_local" in schemes else "posix_prefix"
+
+
+def install_paths(host: Host, prefix: str, scheme: str | None = None) -> dict[str, str]:
+    """Host-side install directories (``purelib``, ``platlib``, ``headers``, ``scripts``, ``data``)."""
+    schemes = read_install_schemes(host)
+    name = scheme or default_scheme_name(schemes)
+    if name not in schemes:
+        raise CrossbuildError(f"the host python has no install scheme {name!r}; choose one of {', '.join(schemes)}")
+    templates = {**POSIX_PREFIX, **schemes[name]}
+    variables = {
+        "base": prefix,
+        "platbase": prefix,
+        "installed_base": prefix,
+        "installed_platbase": prefix,
+        "py_version_short": host.version,
+        "py_version_nodot": host.version.replace(".", ""),
+        "platlibdir": str(host.config_vars.get("PLATLIBDIR") or "lib"),
+        "abiflags": host.abiflags,
+        "implementation_lower": "python",
+    }
+    paths = {key: templates[key].format(**variables) for key in ("purelib", "platlib", "scripts", "data")}
+    # headers: where a distribution's headers go, by pip's convention
+    paths["headers"] = templates["include"].format(**variables) + "/{name}"
+    return {k: str(Path(v)) for k, v in paths.items()}

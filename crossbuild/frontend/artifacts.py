@@ -1,0 +1,167 @@
+"""The files behind resolution candidates: downloaded wheels and sdists, cross-built wheels.
+
+Downloads go to the cache (``wheels/`` and ``sdists/``) and are reused; an sdist is
+cross-built once per run.  Metadata comes from a wheel's ``METADATA``, or from an sdist's
+``PKG-INFO`` when it declares its dependencies statically (PEP 643), else from the wheel
+cross-built from it.
+"""
+
+from __future__ import annotations
+
+import email.parser
+import email.policy
+import logging
+import tarfile
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from email.message import Message
+from pathlib import Path
+
+import unearth
+import unearth.preparer
+from packaging.utils import NormalizedName, canonicalize_name, parse_sdist_filename, parse_wheel_filename
+from packaging.version import Version
+
+from .._exceptions import SourceError
+from .requirements import UserRequirement
+
+logger = logging.getLogger("crossbuild")
+
+#: Cross-builds a source (an sdist file or a source tree) into a wheel; returns its path.
+BuildFunction = Callable[[Path], Path]
+
+
+@dataclass(frozen=True)
+class Artifact:
+    """One installable thing: a wheel or an sdist, on an index or on disk."""
+
+    name: NormalizedName
+    """Canonical project name."""
+    version: Version
+    link: unearth.Link | None = None
+    path: Path | None = None
+    """A local wheel, sdist or source tree."""
+
+    @property
+    def filename(self) -> str:
+        if self.link is not None:
+            return str(self.link.filename)
+        assert self.path is not None
+        return self.path.name
+
+    @property
+    def is_wheel(self) -> bool:
+        return self.filename.endswith(".whl")
+
+    source_path: Path | None = None
+    """The local sdist or source tree a local wheel was cross-built from."""
+
+    @property
+    def origin(self) -> str:
+        if self.link is not None:
+            return str(self.link.redacted)
+        return str(self.source_path or self.path)
+
+
+def artifact_of_link(link: unearth.Link) -> Artifact:
+    if link.is_wheel:
+        name, version, _, _ = parse_wheel_filename(link.filename)
+    else:
+        name, version = parse_sdist_filename(link.filename)
+    return Artifact(canonicalize_name(name), version, link=link)
+
+
+class ArtifactStore:
+    """Downloads, builds and reads artifacts, each at most once."""
+
+    def __init__(self, finder: unearth.PackageFinder, cache: Path, build: BuildFunction) -> None:
+        self._finder = finder
+        self._cache = cache
+        self._build = build
+        self._wheels: dict[Artifact, Path] = {}
+        self._metadata: dict[Artifact, Message] = {}
+        self._local: dict[Path, Artifact] = {}
+
+    def file(self, artifact: Artifact) -> Path:
+        """The artifact as a local file (downloaded into the cache if needed)."""
+        if artifact.path is not None:
+            return artifact.path
+        assert artifact.link is not None
+        directory = self._cache / ("wheels" if artifact.is_wheel else "sdists")
+        try:
+            return Path(unearth.preparer.download_link(self._finder.session, artifact.link, directory))
+        except unearth.UnpackError as error:
+            raise SourceError(f"cannot download {artifact.origin}: {error}") from None
+
+    def wheel(self, artifact: Artifact) -> Path:
+        """A wheel of the artifact: the artifact itself, or cross-built from it."""
+        if artifact not in self._wheels:
+            source = self.file(artifact)
+            if artifact.is_wheel:
+                self._wheels[artifact] = source
+            else:
+                logger.info("cross-building %s %s from %s", artifact.name, artifact.version, source.name)
+                self._wheels[artifact] = self._build(source)
+        return self._wheels[artifact]
+
+    def local_artifact(self, user: UserRequirement) -> Artifact:
+        """The artifact of a local requirement: its wheel, cross-built unless it is one."""
+        assert user.path is not None
+        if user.path in self._local:
+            return self._local[user.path]
+        is_wheel = user.path.name.endswith(".whl")
+        wheel = user.path if is_wheel else self._build(user.path)
+        name, version, _, _ = parse_wheel_filename(wheel.name)
+        artifact = Artifact(canonicalize_name(name), version, path=wheel, source_path=None if is_wheel else user.path)
+        self._local[user.path] = artifact
+        return artifact
+
+    def source_of(self, artifact: Artifact) -> str:
+        """How the artifact's wheel was obtained: ``wheel``, ``local wheel`` or ``built``."""
+        if artifact.source_path is not None or not artifact.is_wheel:
+            return "built"
+        return "wheel" if artifact.link is not None else "local wheel"
+
+    def metadata(self, artifact: Artifact) -> Message:
+        """The core metadata of the artifact (``Requires-Dist``, ``Requires-Python``…)."""
+        if artifact not in self._metadata:
+            static = None if artifact.is_wheel else _static_sdist_metadata(self.file(artifact))
+            self._metadata[artifact] = static or _wheel_metadata(self.wheel(artifact))
+        return self._metadata[artifact]
+
+
+def _parse(data: bytes) -> Message:
+    return email.parser.BytesParser(policy=email.policy.compat32).parsebytes(data)
+
+
+def _wheel_metadata(wheel: Path) -> Message:
+    with zipfile.ZipFile(wheel) as archive:
+        name = next(n for n in archive.namelist() if n.count("/") == 1 and n.endswith(".dist-info/METADATA"))
+        return _parse(archive.read(name))
+
+
+def _static_sdist_metadata(sdist: Path) -> Message | None:
+    """PKG-INFO of an sdist if it pins its dependencies (Metadata-Version ≥ 2.2, not dynamic)."""
+    if sdist.is_dir() or not sdist.name.endswith((".tar.gz", ".tgz", ".zip")):
+        return None
+    try:
+        if sdist.name.endswith(".zip"):
+            with zipfile.ZipFile(sdist) as archive:
+                names = [n for n in archive.namelist() if n.count("/") == 1 and n.endswith("/PKG-INFO")]
+                data = archive.read(names[0]) if names else None
+        else:
+            with tarfile.open(sdist) as archive:
+                members = [m for m in archive.getmembers() if m.name.count("/") == 1 and m.name.endswith("/PKG-INFO")]
+                stream = archive.extractfile(members[0]) if members else None
+                data = stream.read() if stream else None
+    except (OSError, tarfile.TarError, zipfile.BadZipFile):
+        return None
+    if data is None:
+        return None
+    metadata = _parse(data)
+    version = Version(metadata.get("Metadata-Version", "1.0"))
+    dynamic = {field.lower() for field in metadata.get_all("Dynamic") or []}
+    if version < Version("2.2") or "requires-dist" in dynamic:
+        return None
+    return metadata

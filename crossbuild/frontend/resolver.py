@@ -1,0 +1,181 @@
+"""Resolve requirements for the host with resolvelib.
+
+Markers are evaluated with the host's environment (``platform_machine == "aarch64"``…)
+and candidates come from unearth with the host's wheel tags (its manylinux tags, its
+``linux_<machine>`` tag), so the answer is what the host itself would install.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+
+import resolvelib
+import unearth
+from packaging.requirements import Requirement
+from packaging.specifiers import SpecifierSet
+from packaging.utils import NormalizedName, canonicalize_name
+from packaging.version import Version
+
+from .._exceptions import ResolutionError
+from .artifacts import Artifact, ArtifactStore, artifact_of_link
+
+logger = logging.getLogger("crossbuild")
+
+
+@dataclass(frozen=True)
+class HostRequirement:
+    """A requirement as the resolver sees it: a name, extras and a specifier."""
+
+    name: NormalizedName
+    extras: frozenset[str] = frozenset()
+    specifier: SpecifierSet = field(default_factory=SpecifierSet)
+    origin: str = ""
+    """Who asked for it: ``command line``, a requirements file line, or ``NAME VERSION``."""
+
+    @property
+    def key(self) -> str:
+        return _key(self.name, self.extras)
+
+    def __str__(self) -> str:
+        extras = f"[{','.join(sorted(self.extras))}]" if self.extras else ""
+        return f"{self.name}{extras}{self.specifier}"
+
+
+@dataclass(frozen=True)
+class Candidate:
+    artifact: Artifact
+    extras: frozenset[str] = frozenset()
+
+    @property
+    def name(self) -> NormalizedName:
+        return canonicalize_name(self.artifact.name)
+
+    @property
+    def version(self) -> Version:
+        return self.artifact.version
+
+    @property
+    def key(self) -> str:
+        return _key(self.name, self.extras)
+
+
+def _key(name: str, extras: frozenset[str]) -> str:
+    return f"{name}[{','.join(sorted(extras))}]" if extras else name
+
+
+def from_requirement(requirement: Requirement, origin: str) -> HostRequirement:
+    return HostRequirement(
+        canonicalize_name(requirement.name),
+        frozenset(canonicalize_name(e) for e in requirement.extras),
+        requirement.specifier,
+        origin,
+    )
+
+
+class HostProvider(resolvelib.AbstractProvider):  # type: ignore[type-arg]
+    """resolvelib's view of the indexes, filtered for the host."""
+
+    def __init__(
+        self,
+        finder: unearth.PackageFinder,
+        store: ArtifactStore,
+        environment: Mapping[str, str],
+        constraints: Mapping[NormalizedName, SpecifierSet],
+        local: Mapping[NormalizedName, Artifact],
+    ) -> None:
+        self._finder = finder
+        self._store = store
+        self._environment = environment
+        self._constraints = constraints
+        self._local = local
+        self._packages: dict[NormalizedName, list[Artifact]] = {}
+
+    def identify(self, requirement_or_candidate: HostRequirement | Candidate) -> str:
+        return requirement_or_candidate.key
+
+    def get_preference(
+        self,
+        identifier: str,
+        resolutions: object,
+        candidates: Mapping[str, Iterator[Candidate]],
+        information: object,
+        backtrack_causes: Sequence[object],
+    ) -> int:
+        return sum(1 for _ in candidates[identifier])
+
+    def find_matches(
+        self,
+        identifier: str,
+        requirements: Mapping[str, Iterator[HostRequirement]],
+        incompatibilities: Mapping[str, Iterator[Candidate]],
+    ) -> list[Candidate]:
+        wanted = list(requirements[identifier])
+        name = wanted[0].name
+        extras = frozenset().union(*(r.extras for r in wanted))
+        specifier = self._constraints.get(name, SpecifierSet())
+        for requirement in wanted:
+            specifier &= requirement.specifier
+        bad = {c.version for c in incompatibilities[identifier]}
+        return [
+            Candidate(artifact, extras)
+            for artifact in self._artifacts(name)
+            if artifact.version not in bad and specifier.contains(artifact.version, prereleases=True)
+        ]
+
+    def is_satisfied_by(self, requirement: HostRequirement, candidate: Candidate) -> bool:
+        return requirement.name == candidate.name and requirement.specifier.contains(
+            candidate.version, prereleases=True
+        )
+
+    def get_dependencies(self, candidate: Candidate) -> list[HostRequirement]:
+        origin = f"{candidate.name} {candidate.version}"
+        dependencies = []
+        if candidate.extras:  # NAME[extra] depends on NAME at the same version
+            dependencies.append(
+                HostRequirement(candidate.name, frozenset(), SpecifierSet(f"=={candidate.version}"), origin)
+            )
+        metadata = self._store.metadata(candidate.artifact)
+        for line in metadata.get_all("Requires-Dist") or []:
+            requirement = Requirement(line)
+            if requirement.marker is not None and not any(
+                requirement.marker.evaluate({**self._environment, "extra": extra})
+                for extra in (candidate.extras or {""})
+            ):
+                continue
+            dependencies.append(from_requirement(requirement, origin))
+        return dependencies
+
+    def _artifacts(self, name: NormalizedName) -> list[Artifact]:
+        """The best artifact of each version of ``name``, best version first."""
+        if name in self._local:
+            return [self._local[name]]
+        if name not in self._packages:
+            best: dict[Version, Artifact] = {}
+            for package in self._finder.find_matches(name):
+                artifact = artifact_of_link(package.link)
+                best.setdefault(artifact.version, artifact)  # unearth lists wheels first
+            self._packages[name] = list(best.values())
+            if not best:
+                logger.debug("no candidates for %s", name)
+        return self._packages[name]
+
+
+def resolve(provider: HostProvider, requirements: Iterable[HostRequirement]) -> dict[NormalizedName, Candidate]:
+    """The chosen candidate of every project (extras folded into their base project)."""
+    requirements = list(requirements)
+    try:
+        result = resolvelib.Resolver(provider, resolvelib.BaseReporter()).resolve(requirements, max_rounds=2000)
+    except resolvelib.ResolutionImpossible as error:
+        causes = "; ".join(f"{cause.requirement} (from {cause.requirement.origin})" for cause in list(error.causes)[:4])
+        raise ResolutionError(
+            f"no version satisfies {causes} on the host; check the versions, or where they come from"
+        ) from None
+    except resolvelib.ResolutionTooDeep:
+        raise ResolutionError("resolution took too many rounds; pin some versions") from None
+    chosen: dict[NormalizedName, Candidate] = {}
+    for candidate in result.mapping.values():
+        if not candidate.extras:
+            chosen[candidate.name] = candidate
+    return chosen
