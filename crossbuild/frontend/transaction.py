@@ -63,6 +63,7 @@ class RootTransaction:
             except BaseException:
                 self._roll_back()
                 raise
+        self._prune_emptied_directories()
         self.discard()
 
     def discard(self) -> None:
@@ -85,6 +86,14 @@ class RootTransaction:
         self._move_aside(target)
         (self.stage_dir / host_path.lstrip("/")).rename(target)
         self._added.append(target)
+
+    def _prune_emptied_directories(self) -> None:
+        """Remove the directories that the removals left empty (a package's old folders)."""
+        candidates = {parent for original, _ in self._moved_aside for parent in original.parents}
+        for directory in sorted(candidates, key=lambda p: len(p.parts), reverse=True):
+            if directory.is_relative_to(self.root) and directory != self.root:
+                with contextlib.suppress(OSError):  # not empty: it stays
+                    directory.rmdir()
 
     def _make_parents(self, directory: Path) -> None:
         missing = []

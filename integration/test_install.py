@@ -1,0 +1,203 @@
+"""crossbuild install into a real arm64 rootfs; the host python imports what was installed."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from conftest import ARCH, run_crossbuild
+
+SITE = "usr/local/lib/python3.11/dist-packages"
+
+REQUIREMENTS = """\
+# the Python packages of a firmware image
+tabulate==0.9.0                  # pure, with a console script
+numpy==2.2.6                     # a manylinux aarch64 wheel on the index
+pyyaml==6.0.2                    # another binary wheel
+crcmod==1.7                      # sdist only: cross-built
+six==1.16.0 ; platform_machine == "aarch64"
+no-such-project-crossbuild ; platform_machine == "x86_64"
+{c_ext}
+"""
+
+
+@pytest.fixture
+def rootfs(sysroot: Path, tmp_path: Path) -> Path:
+    """A fresh copy of the arm64 sysroot to install into."""
+    root = tmp_path / "rootfs"
+    shutil.copytree(sysroot, root, symlinks=True)
+    return root
+
+
+def snapshot(root: Path) -> dict[str, tuple[str, int, str]]:
+    """Every path of a tree with its type, mode and content (or link target)."""
+    result = {}
+    for dirpath, dirnames, filenames in os.walk(root):
+        for name in dirnames + filenames:
+            path = Path(dirpath) / name
+            info = path.lstat()
+            if path.is_symlink():
+                result[str(path.relative_to(root))] = ("link", info.st_mode, str(path.readlink()))
+            elif path.is_dir():
+                result[str(path.relative_to(root))] = ("dir", info.st_mode, "")
+            else:
+                digest = hashlib.sha256(path.read_bytes()).hexdigest()
+                result[str(path.relative_to(root))] = ("file", info.st_mode, digest)
+    return result
+
+
+def host_python(root: Path, *args: str) -> str:
+    """Run the rootfs's own python3.11 under qemu, with its default sys.path."""
+    result = subprocess.run(
+        [ARCH.qemu, "-L", str(root), str(root / "usr/bin/python3.11"), *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={"PATH": os.environ["PATH"]},
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
+
+
+def test_requirements_file_into_a_rootfs(rootfs: Path, tmp_path: Path, project: Callable[[str], Path]) -> None:
+    c_ext = project("c_ext")
+    requirements = tmp_path / "requirements.txt"
+    requirements.write_text(REQUIREMENTS.format(c_ext=c_ext))
+    report = tmp_path / "report.json"
+
+    result = run_crossbuild(
+        "install", "-r", requirements, "--host", rootfs / "usr/bin/python3.11", "--root", rootfs, "--report", report
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert sorted(result.stdout.splitlines()) == [
+        "cext 1.0 (built)",
+        "crcmod 1.7 (built)",
+        "numpy 2.2.6 (wheel)",
+        "pyyaml 6.0.2 (wheel)",
+        "six 1.16.0 (wheel)",
+        "tabulate 0.9.0 (wheel)",
+    ]
+    data = json.loads(report.read_text())
+    chosen = {d["metadata"]["name"]: d for d in data["install"]}
+    assert chosen["numpy"]["download_info"]["url"].endswith(
+        "-cp311-cp311-manylinux_2_17_aarch64.manylinux2014_aarch64.whl"
+    )
+    assert chosen["crcmod"]["download_info"]["url"].endswith("/crcmod-1.7.tar.gz")
+    assert chosen["cext"]["download_info"]["url"] == str(c_ext)
+    assert all(d["requested"] for d in data["install"])
+    assert data["scheme"]["purelib"] == "/" + SITE
+    assert f"/{SITE}/crcmod/_crcfunext.cpython-311-aarch64-linux-gnu.so" in chosen["crcmod"]["files"]
+
+    # on the device: the host python's default sys.path finds everything
+    out = host_python(
+        rootfs,
+        "-c",
+        "import numpy, yaml, six, tabulate, cext, crcmod._crcfunext as crc\n"
+        "print(numpy.__version__, yaml.__with_libyaml__, cext.machine(), crc.__file__.endswith('.so'),\n"
+        "      numpy.linalg.det(numpy.eye(3)) == 1.0)",
+    )
+    assert out == "2.2.6 True aarch64 True True"
+    script = rootfs / "usr/local/bin/tabulate"
+    assert script.read_text().splitlines()[0] == "#!/usr/bin/python3.11"
+    assert host_python(rootfs, "/usr/local/bin/tabulate", "--help").startswith("Usage: tabulate")
+
+
+def test_prefix_is_the_same_as_root(sysroot: Path, tmp_path: Path) -> None:
+    by_root, by_prefix = tmp_path / "a", tmp_path / "b"
+    for root in (by_root, by_prefix):
+        shutil.copytree(sysroot, root, symlinks=True)
+    host = by_root / "usr/bin/python3.11"
+
+    first = run_crossbuild("install", "tabulate==0.9.0", "six==1.16.0", "--host", host, "--root", by_root)
+    second = run_crossbuild("install", "tabulate==0.9.0", "six==1.16.0", "--host", host, "--prefix", by_prefix / "usr")
+
+    assert first.returncode == 0, first.stderr
+    assert second.returncode == 0, second.stderr
+    assert snapshot(by_root) == snapshot(by_prefix)
+
+
+def test_a_failing_requirement_leaves_the_rootfs_unchanged(rootfs: Path, project: Callable[[str], Path]) -> None:
+    before = snapshot(rootfs)
+
+    result = run_crossbuild(
+        "install", "tabulate==0.9.0", project("broken_c"), "--host", rootfs / "usr/bin/python3.11", "--root", rootfs
+    )
+
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines()[-1].startswith("error: the build backend of broken_c failed")
+    assert snapshot(rootfs) == before
+
+
+def test_ctrl_c_leaves_the_rootfs_unchanged(rootfs: Path, project: Callable[[str], Path]) -> None:
+    before = snapshot(rootfs)
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "crossbuild",
+            "install",
+            "tabulate==0.9.0",
+            str(project("cython_ext")),
+            "--host",
+            str(rootfs / "usr/bin/python3.11"),
+            "--root",
+            str(rootfs),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    time.sleep(2)
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=120)
+
+    assert process.returncode == 130, stderr
+    assert stderr.strip().splitlines()[-1] == "error: interrupted"
+    assert snapshot(rootfs) == before
+
+
+def test_another_version_replaces_the_old_one(rootfs: Path) -> None:
+    host = rootfs / "usr/bin/python3.11"
+    assert run_crossbuild("install", "tabulate==0.8.10", "--compile", "--host", host, "--root", rootfs).returncode == 0
+    site = rootfs / SITE
+    assert (site / "tabulate-0.8.10.dist-info").is_dir()
+    assert list((site / "__pycache__").glob("tabulate.cpython-311.pyc"))
+
+    again = run_crossbuild("install", "tabulate==0.8.10", "--host", host, "--root", rootfs)
+    assert again.stdout.strip() == "tabulate 0.8.10 (already installed)"
+
+    result = run_crossbuild("install", "tabulate==0.9.0", "--host", host, "--root", rootfs)
+
+    assert result.returncode == 0, result.stderr
+    assert not (site / "tabulate-0.8.10.dist-info").exists()
+    assert not (site / "tabulate.py").exists()  # 0.8.10 was a module, 0.9.0 is a package
+    assert not list((site / "__pycache__").glob("tabulate.*.pyc"))
+    assert (site / "tabulate" / "__init__.py").is_file()
+    assert host_python(rootfs, "-c", "import tabulate; print(tabulate.__version__)") == "0.9.0"
+
+
+def test_symlinks_in_the_rootfs_never_lead_outside(rootfs: Path, tmp_path: Path) -> None:
+    outside = tmp_path / "outside-the-rootfs"
+    # /usr/local is a link to /srv/local on the device: absolute, meant for the host;
+    # /srv/local/lib climbs with '..' as if to leave the rootfs.
+    assert not (rootfs / "usr/local").exists()
+    (rootfs / "srv/local").mkdir(parents=True)
+    (rootfs / "usr/local").symlink_to("/srv/local")
+    (rootfs / "srv/local/lib").symlink_to("../../../../../../../../.." + str(outside))
+
+    result = run_crossbuild("install", "six==1.16.0", "--host", rootfs / "usr/bin/python3.11", "--root", rootfs)
+
+    assert result.returncode == 0, result.stderr
+    assert not outside.exists()
+    assert (rootfs / str(outside).lstrip("/") / "python3.11/dist-packages/six.py").is_file()
+    assert not Path("/srv/local").exists()
