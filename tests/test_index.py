@@ -4,11 +4,20 @@ from __future__ import annotations
 
 import os
 import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from crossbuild.frontend.index import PYPI, IndexSettings
+from crossbuild.frontend.index import PYPI, IndexSettings, _pip_config_listing
+
+
+@pytest.fixture(autouse=True)
+def _fresh_pip_config() -> Iterator[None]:
+    """``pip config list`` runs once per process and environment; each test reads it anew."""
+    _pip_config_listing.cache_clear()
+    yield
+    _pip_config_listing.cache_clear()
 
 
 def test_defaults() -> None:

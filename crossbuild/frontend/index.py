@@ -8,7 +8,9 @@ the command line, so a machine set up for pip is set up for crossbuild.
 from __future__ import annotations
 
 import ast
+import functools
 import logging
+import os
 import subprocess
 import sys
 from dataclasses import dataclass, field, replace
@@ -33,12 +35,8 @@ class IndexSettings:
     @classmethod
     def from_pip_config(cls) -> IndexSettings:
         """The settings pip uses here; later sources (user, site, ``PIP_*``) win."""
-        try:
-            listing = subprocess.run(
-                [sys.executable, "-m", "pip", "config", "list"], capture_output=True, text=True, check=True
-            ).stdout
-        except (OSError, subprocess.CalledProcessError):
-            logger.debug("pip config list failed; using PyPI")
+        listing = _pip_config_listing(tuple(sorted((k, v) for k, v in os.environ.items() if k.startswith("PIP_"))))
+        if listing is None:
             return cls()
         # pip's precedence: [global] < a command's own section < PIP_* variables.
         by_section: dict[str, dict[str, str]] = {}
@@ -90,3 +88,19 @@ class IndexSettings:
     def describe(self) -> str:
         where = [] if self.no_index else [self.index_url, *self.extra_index_urls]
         return ", ".join([*where, *self.find_links]) or "no index (--no-index)"
+
+
+@functools.lru_cache(maxsize=8)
+def _pip_config_listing(pip_environ: tuple[tuple[str, str], ...]) -> str | None:
+    """``pip config list``, run once per process and ``PIP_*`` environment."""
+    try:
+        return subprocess.run(
+            [sys.executable, "-m", "pip", "config", "list"],
+            capture_output=True,
+            text=True,
+            check=True,
+            env={**os.environ, **dict(pip_environ)},
+        ).stdout
+    except (OSError, subprocess.CalledProcessError):
+        logger.debug("pip config list failed; using PyPI")
+        return None
