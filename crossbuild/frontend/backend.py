@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
-import warnings
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,6 +26,7 @@ else:
 
 from .._exceptions import BackendError, CommandError, SourceError
 from .._subprocess import output_logger, run
+from .._warnings import warnings_to_log
 
 ConfigSettings = Mapping[str, str | Sequence[str]]
 LEGACY_BACKEND = "setuptools.build_meta:__legacy__"
@@ -94,11 +94,8 @@ class Backend:
     def _errors(self, hook: str) -> Iterator[None]:
         """Turn pypa/build's exceptions into crossbuild's."""
         try:
-            with warnings.catch_warnings(record=True) as caught:
-                warnings.simplefilter("always")
+            with warnings_to_log(output_logger):  # the backend's own warnings: part of its output
                 yield
-            for warning in caught:  # the backend's own warnings: part of its output
-                output_logger.info("%s: %s", warning.category.__name__, warning.message)
         except build.BuildBackendException as error:
             cause = error.exception
             tail = cause.output_tail if isinstance(cause, CommandError) else f"{error}: {cause}"

@@ -27,6 +27,7 @@ from packaging.utils import NormalizedName, canonicalize_name, parse_wheel_filen
 
 from .._cache import cache_dir
 from .._exceptions import CrossbuildError
+from .._warnings import warnings_to_log
 from ..env.host import Host, inspect_host
 from ..env.rootfs import resolve_in_root
 from ..env.schemes import install_paths
@@ -324,5 +325,5 @@ def _stage(wheel: Path, host: Host, paths: dict[str, str], stage_dir: Path, comp
         bytecode_optimization_levels=(0,) if compile_bytecode else (),
         destdir=str(stage_dir),
     )
-    with WheelFile.open(wheel) as source:
+    with WheelFile.open(wheel) as source, warnings_to_log(logger, logging.DEBUG):
         install_wheel(source, destination, {"INSTALLER": b"crossbuild"})
