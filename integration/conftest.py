@@ -76,6 +76,16 @@ def run_crossbuild(
     )
 
 
+def error_line(stderr: str) -> str:
+    last = stderr.strip().splitlines()[-1]
+    assert last.startswith("error: "), stderr
+    return last
+
+
+def assert_no_wheel(dist: Path) -> None:
+    assert not dist.exists() or list(dist.iterdir()) == []
+
+
 class QemuHost:
     """Installs wheels into a site directory and runs the host python on them under qemu."""
 

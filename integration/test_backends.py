@@ -7,7 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import QemuHost, run_crossbuild
+from conftest import QemuHost, assert_no_wheel, error_line, run_crossbuild
 from test_wheel import AARCH64, elf_members, wheel_tags
 
 import crossbuild
@@ -60,10 +60,10 @@ def test_meson_configure_failure_shows_meson_error(
     result = run_crossbuild("wheel", source, "--host", host_python, "-w", dist)
 
     assert result.returncode == 1
-    last = result.stderr.strip().splitlines()[-1]
+    last = error_line(result.stderr)
     assert last.startswith("error: the build backend of meson_ext failed in build_wheel: ")
     assert 'Dependency "no-such-library-crossbuild" not found' in last
-    assert not dist.exists() or list(dist.iterdir()) == []
+    assert_no_wheel(dist)
 
 
 def test_scikit_build_core_pybind11_project(
@@ -91,8 +91,8 @@ def test_cmake_configure_failure_shows_cmake_error(
 
     assert result.returncode == 1
     assert "NoSuchPackageCrossbuild" in result.stderr
-    assert result.stderr.strip().splitlines()[-1].startswith("error: the build backend of cmake_ext failed")
-    assert not dist.exists() or list(dist.iterdir()) == []
+    assert error_line(result.stderr).startswith("error: the build backend of cmake_ext failed")
+    assert_no_wheel(dist)
 
 
 def test_numpy_from_its_sdist(numpy_wheel: Path, qemu: QemuHost) -> None:

@@ -8,17 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import run_crossbuild
-
-
-def error_line(stderr: str) -> str:
-    last = stderr.strip().splitlines()[-1]
-    assert last.startswith("error: "), stderr
-    return last
-
-
-def assert_no_wheel(dist: Path) -> None:
-    assert not dist.exists() or list(dist.iterdir()) == []
+from conftest import assert_no_wheel, error_line, run_crossbuild
 
 
 def test_c_code_that_does_not_compile(project: Callable[[str], Path], host_python: Path, tmp_path: Path) -> None:
