@@ -9,8 +9,11 @@ header for its machine.  Nothing here runs a real toolchain or emulator.
 
 from __future__ import annotations
 
+import hashlib
+import os
 import pprint
 import struct
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -162,6 +165,7 @@ def make_layout(
     python_name: str | None = None,
     python_content: bytes | None = None,
     overrides: dict[str, Any] | None = None,
+    sysconfig_py: bool = False,
 ) -> FakeLayout:
     """Lay out a fake host python under ``root``.
 
@@ -169,7 +173,8 @@ def make_layout(
     ``glibc`` lists the ``GLIBC_2.N`` symbol versions of ``libc.so.6`` (``None``: no libc);
     ``python_content`` is the python binary's content (default: an ELF header and the
     ``Py_BytesMain`` symbol name that marks a CPython interpreter); ``overrides`` replaces or
-    adds sysconfig variables (``None`` values remove them).
+    adds sysconfig variables (``None`` values remove them); ``sysconfig_py`` adds Debian's
+    ``sysconfig.py`` (its ``_INSTALL_SCHEMES``) to the stdlib.
     """
     config_vars = sysconfig_vars(version, machine, multiarch=multiarch, cc=cc, debug=debug)
     for key, value in (overrides or {}).items():
@@ -188,6 +193,8 @@ def make_layout(
     stdlib = root / "usr" / "lib" / f"python{version}"
     sysconfigdata = write_sysconfigdata(stdlib / f"_sysconfigdata_{abiflags}_{multiarch}.py", config_vars)
     (stdlib / "os.py").write_text("# the host's os module (never imported)\n")
+    if sysconfig_py:
+        write_debian_sysconfig(stdlib)
 
     include_dir = root / str(config_vars.get("INCLUDEPY", f"/usr/include/python{version}")).lstrip("/")
     include_dir.mkdir(parents=True, exist_ok=True)
@@ -272,11 +279,15 @@ def make_wheel(
     files: dict[str, bytes] | None = None,
     purelib: bool = False,
     dist_info: str | None = None,
+    requires: Sequence[str] = (),
+    requires_python: str | None = None,
 ) -> Path:
     """Write a wheel with a WHEEL, METADATA and RECORD, like a backend writes it.
 
     ``tags`` is the compressed tag set of the file name; each expanded tag gets a ``Tag:``
     line.  ``dist_info`` names the ``.dist-info`` directory (default: from the file name).
+    ``requires`` become ``Requires-Dist:`` lines of METADATA, ``requires_python`` its
+    ``Requires-Python:``.
     """
     from packaging.tags import parse_tag
     from wheel.wheelfile import WheelFile
@@ -295,7 +306,10 @@ def make_wheel(
     with WheelFile(path, "w") as wheel:
         for member, content in (files or {f"{name}/__init__.py": b"ANSWER = 42\n"}).items():
             wheel.writestr(member, content)
-        wheel.writestr(f"{dist_info}/METADATA", f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n\n")
+        metadata = ["Metadata-Version: 2.1", f"Name: {name}", f"Version: {version}"]
+        metadata += [f"Requires-Python: {requires_python}"] if requires_python else []
+        metadata += [f"Requires-Dist: {requirement}" for requirement in requires]
+        wheel.writestr(f"{dist_info}/METADATA", "\n".join(metadata) + "\n\n")
         wheel.writestr(f"{dist_info}/WHEEL", "\n".join(wheel_lines) + "\n\n")
     return path
 
@@ -320,3 +334,98 @@ def make_sdist(path: Path, files: dict[str, bytes], top: str | None = None) -> P
             info.mode = 0o644
             archive.addfile(info, io.BytesIO(data))
     return path
+
+
+#: ``_INSTALL_SCHEMES`` of Debian bookworm's ``/usr/lib/python3.11/sysconfig.py`` (abridged:
+#: the schemes a prefix install chooses from), laid out as Debian writes it.
+DEBIAN_INSTALL_SCHEMES = """\
+_INSTALL_SCHEMES = {
+    'posix_prefix': {
+        'stdlib': '{installed_base}/{platlibdir}/python{py_version_short}',
+        'platstdlib': '{platbase}/{platlibdir}/python{py_version_short}',
+        'purelib': '{base}/lib/python{py_version_short}/site-packages',
+        'platlib': '{platbase}/{platlibdir}/python{py_version_short}/site-packages',
+        'include':
+            '{installed_base}/include/python{py_version_short}{abiflags}',
+        'platinclude':
+            '{installed_platbase}/include/python{py_version_short}{abiflags}',
+        'scripts': '{base}/bin',
+        'data': '{base}',
+        },
+    'deb_system': {
+        'stdlib': '{installed_base}/lib/python{py_version_short}',
+        'platstdlib': '{platbase}/lib/python{py_version_short}',
+        'purelib': '{base}/lib/python3/dist-packages',
+        'platlib': '{platbase}/lib/python3/dist-packages',
+        'include':
+            '{installed_base}/include/python{py_version_short}{abiflags}',
+        'platinclude':
+            '{installed_platbase}/include/python{py_version_short}{abiflags}',
+        'scripts': '{base}/bin',
+        'data': '{base}',
+        },
+    'posix_local': {
+        'stdlib': '{installed_base}/lib/python{py_version_short}',
+        'platstdlib': '{platbase}/lib/python{py_version_short}',
+        'purelib': '{base}/local/lib/python{py_version_short}/dist-packages',
+        'platlib': '{platbase}/local/lib/python{py_version_short}/dist-packages',
+        'include':
+            '{installed_base}/include/python{py_version_short}{abiflags}',
+        'platinclude':
+            '{installed_platbase}/include/python{py_version_short}{abiflags}',
+        'scripts': '{base}/local/bin',
+        'data': '{base}/local',
+        },
+    'posix_home': {
+        'stdlib': '{installed_base}/lib/python',
+        'platstdlib': '{base}/lib/python',
+        'purelib': '{base}/lib/python',
+        'platlib': '{base}/lib/python',
+        'include': '{installed_base}/include/python',
+        'platinclude': '{installed_base}/include/python',
+        'scripts': '{base}/bin',
+        'data': '{base}',
+        },
+    }
+
+# For the OS-native venv scheme, we essentially provide an alias:
+if os.name == 'nt':
+    _INSTALL_SCHEMES['venv'] = _INSTALL_SCHEMES['nt_venv']
+else:
+    _INSTALL_SCHEMES['venv'] = _INSTALL_SCHEMES['posix_venv']
+"""
+
+
+def write_debian_sysconfig(stdlib: Path) -> Path:
+    """A ``sysconfig.py`` in ``stdlib`` with Debian's install schemes (and code around them)."""
+    path = stdlib / "sysconfig.py"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(
+        '"""Access to Python\'s configuration information."""\n\nimport os\nimport sys\n\n'
+        "__all__ = ['get_paths']\n\n" + DEBIAN_INSTALL_SCHEMES
+    )
+    return path
+
+
+#: What :func:`snapshot` records of a path: its type, mode, and content digest or link target.
+Entry = tuple[str, int, str]
+
+
+def snapshot(root: Path) -> dict[str, Entry]:
+    """Every path under ``root`` with its type, mode, and content (file bytes, link target).
+
+    Two equal snapshots mean a byte-identical tree (modification times aside).
+    """
+    result: dict[str, Entry] = {}
+    for dirpath, dirnames, filenames in os.walk(root):
+        for name in dirnames + filenames:
+            path = Path(dirpath) / name
+            info = path.lstat()
+            relative = path.relative_to(root).as_posix()
+            if path.is_symlink():
+                result[relative] = ("link", info.st_mode, str(path.readlink()))
+            elif path.is_dir():
+                result[relative] = ("dir", info.st_mode, "")
+            else:
+                result[relative] = ("file", info.st_mode, hashlib.sha256(path.read_bytes()).hexdigest())
+    return result

@@ -1,0 +1,126 @@
+"""resolve_in_root: host paths resolved inside a rootfs as chroot would, never outside it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from crossbuild import CrossbuildError
+from crossbuild.env.rootfs import MAX_SYMLINKS, host_path_of, resolve_in_root
+
+
+@pytest.fixture
+def root(tmp_path: Path) -> Path:
+    """A rootfs with Debian's merged /usr (``lib -> usr/lib``) and host-absolute links."""
+    root = tmp_path / "root"
+    (root / "usr/lib/python3/dist-packages").mkdir(parents=True)
+    (root / "opt/local/lib").mkdir(parents=True)
+    (root / "etc").mkdir()
+    (root / "lib").symlink_to("usr/lib")  # relative, as on Debian
+    (root / "usr/local").symlink_to("/opt/local")  # absolute on the host
+    return root
+
+
+def test_plain_paths(root: Path) -> None:
+    assert resolve_in_root(root, "/usr/lib/python3") == root / "usr/lib/python3"
+    assert resolve_in_root(root, "usr/lib") == root / "usr/lib"  # relative host paths start at /
+    assert resolve_in_root(root, "/") == root
+    assert resolve_in_root(root, "//usr/./lib//python3/") == root / "usr/lib/python3"
+
+
+def test_missing_components_are_kept(root: Path) -> None:
+    assert resolve_in_root(root, "/usr/lib/python3.11/dist-packages/new/mod.py") == (
+        root / "usr/lib/python3.11/dist-packages/new/mod.py"
+    )
+
+
+def test_relative_symlink(root: Path) -> None:
+    assert resolve_in_root(root, "/lib/python3/dist-packages") == root / "usr/lib/python3/dist-packages"
+    assert resolve_in_root(root, "/lib") == root / "usr/lib"
+
+
+def test_absolute_symlink_restarts_at_the_root(root: Path) -> None:
+    # Followed on this machine, ROOT/usr/local would lead to the real /opt/local.
+    assert resolve_in_root(root, "/usr/local/lib/python3.11") == root / "opt/local/lib/python3.11"
+    assert resolve_in_root(root, "/usr/local") == root / "opt/local"
+
+
+def test_dotdot_after_a_symlink_climbs_from_its_target(root: Path) -> None:
+    # /usr/local is /opt/local, so /usr/local/.. is /opt (as the kernel resolves it), not /usr.
+    assert resolve_in_root(root, "/usr/local/../bin") == root / "opt/bin"
+    assert resolve_in_root(root, "/lib/../include") == root / "usr/include"
+
+
+def test_dotdot_never_climbs_above_the_root(root: Path) -> None:
+    assert resolve_in_root(root, "/../../../etc/passwd") == root / "etc/passwd"
+    assert resolve_in_root(root, "/usr/../../..") == root
+
+
+def test_escaping_symlinks_stay_inside(root: Path) -> None:
+    (root / "etc/escape").symlink_to("/etc/../../../..")
+    (root / "etc/up").symlink_to("../../../../../tmp")
+    (root / "usr/lib/python3/dist-packages/evil").symlink_to("../../../../../../../../outside")
+    assert resolve_in_root(root, "/etc/escape") == root
+    assert resolve_in_root(root, "/etc/escape/etc/passwd") == root / "etc/passwd"
+    assert resolve_in_root(root, "/etc/up/file") == root / "tmp/file"
+    assert resolve_in_root(root, "/usr/lib/python3/dist-packages/evil/x.py") == root / "outside/x.py"
+
+
+def test_chained_links(root: Path) -> None:
+    (root / "etc/a").symlink_to("/etc/b")
+    (root / "etc/b").symlink_to("c")
+    (root / "etc/c").symlink_to("/lib/python3")
+    assert resolve_in_root(root, "/etc/a/dist-packages") == root / "usr/lib/python3/dist-packages"
+
+
+def test_dangling_symlink_is_followed_to_where_it_would_be_created(root: Path) -> None:
+    (root / "etc/alternatives").symlink_to("/var/lib/alternatives")
+    assert resolve_in_root(root, "/etc/alternatives/python") == root / "var/lib/alternatives/python"
+
+
+@pytest.mark.parametrize(
+    ("links", "path"),
+    [
+        ({"etc/loop": "/etc/loop"}, "/etc/loop"),
+        ({"etc/a": "b", "etc/b": "/etc/a"}, "/etc/a/file"),
+        ({"etc/self": "."}, "/etc" + "/self" * (MAX_SYMLINKS + 1)),
+    ],
+    ids=["self", "pair", "too-many"],
+)
+def test_symlink_loops_fail(root: Path, links: dict[str, str], path: str) -> None:
+    for link, target in links.items():
+        (root / link).symlink_to(target)
+    with pytest.raises(CrossbuildError, match="too many levels of symbolic links"):
+        resolve_in_root(root, path)
+
+
+def test_forty_links_are_fine(root: Path) -> None:
+    (root / "etc/self").symlink_to(".")
+    assert resolve_in_root(root, "/etc" + "/self" * MAX_SYMLINKS + "/x") == root / "etc/x"
+
+
+def test_results_are_always_under_the_root(root: Path) -> None:
+    (root / "etc/escape").symlink_to("/etc/../../..")
+    (root / "etc/rel").symlink_to("../../../../..")
+    paths = ["/", "/..", "/etc/escape", "/etc/rel", "/usr/local/../../../..", "/lib/../../x", "/etc/escape/../rel/y"]
+    for path in paths:
+        resolved = resolve_in_root(root, path)
+        assert resolved.is_relative_to(root), path
+        assert ".." not in resolved.relative_to(root).parts, path
+
+
+def test_host_path_of(root: Path) -> None:
+    assert host_path_of(root, root / "usr/lib/python3") == "/usr/lib/python3"
+    resolved = resolve_in_root(root, "/usr/local/lib")
+    assert host_path_of(root, resolved) == "/opt/local/lib"
+    with pytest.raises(ValueError):
+        host_path_of(root, root.parent / "elsewhere")
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="host_path_of(root, root) is '/.': Path('.').as_posix() is '.', prefixed with '/' (should be '/')",
+)
+def test_host_path_of_the_root_itself(root: Path) -> None:
+    assert host_path_of(root, root) == "/"
