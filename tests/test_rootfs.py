@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from crossbuild import CrossbuildError
-from crossbuild.env.rootfs import MAX_SYMLINKS, host_path_of, resolve_in_root
+from crossbuild.env.rootfs import MAX_SYMLINKS, resolve_in_root
 
 
 @pytest.fixture
@@ -108,19 +108,3 @@ def test_results_are_always_under_the_root(root: Path) -> None:
         resolved = resolve_in_root(root, path)
         assert resolved.is_relative_to(root), path
         assert ".." not in resolved.relative_to(root).parts, path
-
-
-def test_host_path_of(root: Path) -> None:
-    assert host_path_of(root, root / "usr/lib/python3") == "/usr/lib/python3"
-    resolved = resolve_in_root(root, "/usr/local/lib")
-    assert host_path_of(root, resolved) == "/opt/local/lib"
-    with pytest.raises(ValueError):
-        host_path_of(root, root.parent / "elsewhere")
-
-
-@pytest.mark.xfail(
-    strict=True,
-    reason="host_path_of(root, root) is '/.': Path('.').as_posix() is '.', prefixed with '/' (should be '/')",
-)
-def test_host_path_of_the_root_itself(root: Path) -> None:
-    assert host_path_of(root, root) == "/"

@@ -300,11 +300,6 @@ def test_removal_through_a_symlink_never_touches_outside(tmp_path: Path) -> None
     assert outside.read_bytes() == b"precious\n"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the last component is resolved too: removing a path that is a symlink removes its TARGET "
-    "(another package's file) and leaves the link; pip unlinks the link itself",
-)
 def test_removing_a_symlink_removes_the_link_not_its_target(root: Path) -> None:
     system = _write(root / "usr/share/other/data.txt", b"owned by another package\n")
     link = root / SITE.lstrip("/") / "old/data.txt"
@@ -316,11 +311,6 @@ def test_removing_a_symlink_removes_the_link_not_its_target(root: Path) -> None:
     assert not link.is_symlink()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the last component is resolved too: a staged file whose target is a symlink replaces the "
-    "link's TARGET (here the host's /usr/bin/tool), not the link; pip replaces the link",
-)
 def test_placing_over_a_symlink_replaces_the_link_not_its_target(root: Path) -> None:
     system = _write(root / "usr/bin/tool", b"\x7fELF the system's tool", 0o755)
     link = root / "usr/local/bin/tool"
@@ -333,12 +323,6 @@ def test_placing_over_a_symlink_replaces_the_link_not_its_target(root: Path) -> 
     assert link.read_bytes() == b"#!/usr/bin/python3.11\n"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="pruning climbs every parent of a removed file: with the package's man1/ it removes the rootfs's "
-    "/usr/local/share/man and /usr/local/share (pip removes only the directories holding RECORD files), "
-    "leaving the /usr/local/man -> share/man link dangling",
-)
 def test_pruning_keeps_directories_the_package_did_not_empty(root: Path) -> None:
     manual = _write(root / "usr/local/share/man/man1/oldtool.1", b".TH OLDTOOL 1\n")
     (root / "usr/local/man").symlink_to("share/man")

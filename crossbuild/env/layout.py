@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from .._exceptions import HostPythonError
+from .rootfs import MAX_SYMLINKS, resolve_in_root
 
 _PYTHON_NAME = re.compile(r"^python(?P<version>3\.\d+)(?P<flags>[a-z]*)$")
 _PYTHON_DIR = re.compile(r"^python(3\.\d+)[a-z]*$")
@@ -36,22 +37,20 @@ class PythonLayout:
     """PEP 739 ``build-details.json``, for Python 3.14 and newer."""
 
 
-def resolve_in_root(path: Path, root: Path | None, limit: int = 40) -> Path:
+def follow_links(path: Path, root: Path | None, limit: int = MAX_SYMLINKS) -> Path:
     """Follow the symlinks of ``path``; absolute link targets are taken inside ``root``.
 
-    Without a ``root`` an absolute target is looked up by its name beside the link, the
-    common case of ``python3 -> /usr/bin/python3.11``.
+    Without a ``root`` (not known yet: it is derived from the python's own files) an
+    absolute target is looked up by its name beside the link, the common case of
+    ``python3 -> /usr/bin/python3.11``.
     """
+    if root is not None and path.is_relative_to(root):
+        return resolve_in_root(root, "/" + path.relative_to(root).as_posix())
     for _ in range(limit):
         if not path.is_symlink():
             return path
         target = path.readlink()
-        if not target.is_absolute():
-            path = path.parent / target
-        elif root is not None:
-            path = root / target.relative_to("/")
-        else:
-            path = path.parent / target.name
+        path = path.parent / (target if not target.is_absolute() else target.name)
     raise HostPythonError(path, "too many levels of symbolic links")
 
 
@@ -76,7 +75,7 @@ def locate(python: Path, sysroot: Path | None) -> PythonLayout:
         raise HostPythonError(
             python, "does not exist; pass --host the host's python inside its sysroot, e.g. ROOTFS/usr/bin/python3"
         )
-    executable = resolve_in_root(python, sysroot)
+    executable = follow_links(python, sysroot)
     if not executable.is_file():
         raise HostPythonError(python, f"is a dangling link to {executable}; pass --sysroot if its links are absolute")
     prefix_dir = python.parent.parent
@@ -181,7 +180,7 @@ def read_patchlevel(include_dir: Path) -> str | None:
 def read_glibc_version(sysroot: Path, multiarch: str) -> tuple[int, int] | None:
     """The newest ``GLIBC_2.N`` symbol version that the sysroot's ``libc.so.6`` defines."""
     for libdir in (f"lib/{multiarch}", f"usr/lib/{multiarch}", "lib64", "lib", "usr/lib64", "usr/lib"):
-        libc = resolve_in_root(sysroot / libdir / "libc.so.6", sysroot)
+        libc = resolve_in_root(sysroot, f"/{libdir}/libc.so.6")
         if libc.is_file():
             versions = {int(m) for m in re.findall(rb"GLIBC_2\.(\d+)", libc.read_bytes())}
             return (2, max(versions)) if versions else None

@@ -15,13 +15,18 @@ from .._exceptions import CrossbuildError
 MAX_SYMLINKS = 40
 
 
-def resolve_in_root(root: Path, host_path: str | PurePosixPath) -> Path:
+def resolve_in_root(root: Path, host_path: str | PurePosixPath, *, follow_last: bool = True) -> Path:
     """The build-machine path of ``host_path`` (a path on the host) inside ``root``.
 
     Missing components are fine (they are about to be created); every existing symlink on
-    the way is followed inside ``root``.  The result is always under ``root``.
+    the way is followed inside ``root``.  With ``follow_last=False`` a symlink in the last
+    component is left alone: the path names the link itself (to replace or remove it).
+    The result is always under ``root``.
     """
-    pending = list(PurePosixPath("/", host_path).parts[1:])
+    path = PurePosixPath("/", host_path)
+    if not follow_last and path.name not in ("", ".", ".."):
+        return resolve_in_root(root, path.parent) / path.name
+    pending = list(path.parts[1:])
     resolved: list[str] = []
     followed = 0
     while pending:
@@ -44,8 +49,3 @@ def resolve_in_root(root: Path, host_path: str | PurePosixPath) -> Path:
             continue
         resolved.append(part)
     return root.joinpath(*resolved)
-
-
-def host_path_of(root: Path, path: Path) -> str:
-    """The host-side path of ``path``, a path under ``root`` on the build machine."""
-    return "/" + path.relative_to(root).as_posix()

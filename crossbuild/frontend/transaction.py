@@ -57,7 +57,7 @@ class RootTransaction:
         with _sigterm_raises():
             try:
                 for host_path in self._removals:
-                    self._move_aside(resolve_in_root(self.root, host_path))
+                    self._move_aside(resolve_in_root(self.root, host_path, follow_last=False))
                 for host_path in self.staged_files():
                     self._place(host_path)
             except BaseException:
@@ -79,7 +79,7 @@ class RootTransaction:
         self._moved_aside.append((target, backup))
 
     def _place(self, host_path: str) -> None:
-        target = resolve_in_root(self.root, host_path)
+        target = resolve_in_root(self.root, host_path, follow_last=False)
         if not target.is_relative_to(self.root):  # resolve_in_root never does this; stay sure
             raise CrossbuildError(f"refusing to write {target}: it is outside {self.root}")
         self._make_parents(target.parent)
@@ -88,8 +88,8 @@ class RootTransaction:
         self._added.append(target)
 
     def _prune_emptied_directories(self) -> None:
-        """Remove the directories that the removals left empty (a package's old folders)."""
-        candidates = {parent for original, _ in self._moved_aside for parent in original.parents}
+        """Remove the directories that held removed files and are empty now, as pip does."""
+        candidates = {original.parent for original, _ in self._moved_aside}
         for directory in sorted(candidates, key=lambda p: len(p.parts), reverse=True):
             if directory.is_relative_to(self.root) and directory != self.root:
                 with contextlib.suppress(OSError):  # not empty: it stays
