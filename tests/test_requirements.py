@@ -129,11 +129,6 @@ def test_missing_local_path(project: Path) -> None:
     assert str(caught.value) == f"./src/not-there ({requirements}:2): no such file or directory"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="pip-requirements-parser turns a wheel file line into a NAME==VERSION requirement (item.req is set), "
-    "so the local wheel is dropped and NAME is looked up on the indexes instead",
-)
 def test_local_wheel_line(project: Path) -> None:
     wheel = make_wheel(project / "wheels", name="tool", tags="py3-none-any")
     requirements = _write(project / "requirements.txt", f"./wheels/{wheel.name}\n")
@@ -141,11 +136,6 @@ def test_local_wheel_line(project: Path) -> None:
     assert (user.path, user.requirement) == (wheel, None)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="--find-links ./DIR in a requirements file stays relative to the current directory; "
-    "pip takes it relative to the requirements file when that directory exists",
-)
 def test_relative_find_links_are_relative_to_the_file(project: Path) -> None:
     (project / "wheels").mkdir(parents=True)
     requirements = _write(project / "requirements.txt", "--find-links ./wheels\nalpha\n")
@@ -169,11 +159,6 @@ def test_missing_file(project: Path) -> None:
         read_requirement_files([], [project / "constraints.txt"])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a missing nested '-r FILE' raises pip_requirements_parser's InstallationError, not a SourceError "
-    "(the CLI then dies with a traceback instead of a one-line error)",
-)
 def test_missing_nested_file(project: Path) -> None:
     requirements = _write(project / "requirements.txt", "alpha\n-r not-there.txt\n")
     with pytest.raises(SourceError, match=r"not-there\.txt"):
@@ -187,11 +172,6 @@ def test_invalid_line(project: Path) -> None:
     assert str(caught.value).startswith(f"{requirements}:2: cannot read 'beta >=': ")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the message of an invalid requirements line spans several lines (packaging's caret diagram), "
-    "though every CrossbuildError message is meant to be one line",
-)
 def test_invalid_line_message_is_one_line(project: Path) -> None:
     requirements = _write(project / "requirements.txt", "beta >=\n")
     with pytest.raises(SourceError) as caught:

@@ -10,16 +10,18 @@ from __future__ import annotations
 
 import email.parser
 import email.policy
+import hashlib
 import logging
 import tarfile
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from email.message import Message
 from pathlib import Path
 
 import unearth
 import unearth.preparer
+from packaging.tags import Tag
 from packaging.utils import NormalizedName, canonicalize_name, parse_sdist_filename, parse_wheel_filename
 from packaging.version import Version
 
@@ -73,26 +75,47 @@ def artifact_of_link(link: unearth.Link) -> Artifact:
 
 
 class ArtifactStore:
-    """Downloads, builds and reads artifacts, each at most once."""
+    """Downloads, builds and reads artifacts, each at most once.
 
-    def __init__(self, finder: unearth.PackageFinder, cache: Path, build: BuildFunction) -> None:
+    ``supported_tags`` are the host's wheel tags: a local wheel must carry one of them.
+    Files of projects with expected hashes (``--hash``) must match one of those.
+    """
+
+    def __init__(
+        self, finder: unearth.PackageFinder, cache: Path, build: BuildFunction, supported_tags: Sequence[Tag]
+    ) -> None:
         self._finder = finder
         self._cache = cache
         self._build = build
+        self._supported_tags = frozenset(supported_tags)
+        self._best_tag = supported_tags[0]
+        self._hashes: dict[NormalizedName, dict[str, list[str]]] = {}
         self._wheels: dict[Artifact, Path] = {}
         self._metadata: dict[Artifact, Message] = {}
-        self._local: dict[Path, Artifact] = {}
+        self._local: dict[str, Artifact] = {}
+
+    def expect_hashes(self, name: NormalizedName, hashes: tuple[str, ...]) -> None:
+        """Only accept files of ``name`` whose digest is one of ``hashes`` (``sha256:HEX``)."""
+        for algorithm, digests in _hash_dict(hashes).items():
+            self._hashes.setdefault(name, {}).setdefault(algorithm, []).extend(digests)
 
     def file(self, artifact: Artifact) -> Path:
-        """The artifact as a local file (downloaded into the cache if needed)."""
+        """The artifact as a local file (downloaded into the cache if needed), hashes checked."""
+        hashes = self._hashes.get(artifact.name)
         if artifact.path is not None:
+            _check_hashes(artifact.path, hashes)
             return artifact.path
         assert artifact.link is not None
         directory = self._cache / ("wheels" if artifact.is_wheel else "sdists")
+        return self._download(artifact.link, directory, hashes)
+
+    def _download(self, link: unearth.Link, directory: Path, hashes: dict[str, list[str]] | None) -> Path:
         try:
-            return Path(unearth.preparer.download_link(self._finder.session, artifact.link, directory))
+            return Path(unearth.preparer.download_link(self._finder.session, link, directory, hashes or None))
+        except unearth.HashMismatchError as error:
+            raise SourceError(f"the hash of {link.redacted} does not match the requirement: {error}") from None
         except unearth.UnpackError as error:
-            raise SourceError(f"cannot download {artifact.origin}: {error}") from None
+            raise SourceError(f"cannot download {link.redacted}: {error}") from None
 
     def wheel(self, artifact: Artifact) -> Path:
         """A wheel of the artifact: the artifact itself, or cross-built from it."""
@@ -106,15 +129,34 @@ class ArtifactStore:
         return self._wheels[artifact]
 
     def local_artifact(self, user: UserRequirement) -> Artifact:
-        """The artifact of a local requirement: its wheel, cross-built unless it is one."""
-        assert user.path is not None
-        if user.path in self._local:
-            return self._local[user.path]
-        is_wheel = user.path.name.endswith(".whl")
-        wheel = user.path if is_wheel else self._build(user.path)
+        """The artifact of a path or URL requirement: its wheel, cross-built unless it is one."""
+        key = str(user.path or user.url)
+        if key in self._local:
+            return self._local[key]
+        if user.url is not None:
+            path = self._download(unearth.Link(user.url), self._cache / "urls", _hash_dict(user.hashes))
+        else:
+            assert user.path is not None
+            path = user.path
+            _check_hashes(path, _hash_dict(user.hashes))
+        is_wheel = path.name.endswith(".whl")
+        if is_wheel:
+            name, version, _, tags = parse_wheel_filename(path.name)
+            if not tags & self._supported_tags:
+                raise SourceError(
+                    f"{path.name} ({user.origin}) is not a supported wheel on the host: none of its tags "
+                    f"({', '.join(sorted(map(str, tags)))}) is compatible with {self._best_tag}"
+                )
+        wheel = path if is_wheel else self._build(path)
         name, version, _, _ = parse_wheel_filename(wheel.name)
-        artifact = Artifact(canonicalize_name(name), version, path=wheel, source_path=None if is_wheel else user.path)
-        self._local[user.path] = artifact
+        artifact = Artifact(
+            canonicalize_name(name),
+            version,
+            path=wheel,
+            source_path=None if is_wheel else path,
+            link=unearth.Link(user.url) if user.url is not None and is_wheel else None,
+        )
+        self._local[key] = artifact
         return artifact
 
     def source_of(self, artifact: Artifact) -> str:
@@ -129,6 +171,32 @@ class ArtifactStore:
             static = None if artifact.is_wheel else _static_sdist_metadata(self.file(artifact))
             self._metadata[artifact] = static or _wheel_metadata(self.wheel(artifact))
         return self._metadata[artifact]
+
+
+def _hash_dict(hashes: tuple[str, ...]) -> dict[str, list[str]]:
+    """``("sha256:HEX", ...)`` as unearth takes it: ``{"sha256": [HEX, ...]}``."""
+    result: dict[str, list[str]] = {}
+    for value in hashes:
+        algorithm, _, digest = value.partition(":")
+        result.setdefault(algorithm, []).append(digest)
+    return result
+
+
+def _check_hashes(path: Path, hashes: dict[str, list[str]] | None) -> None:
+    """Raise if ``path`` matches none of ``hashes`` (``{"sha256": [HEX, ...]}``)."""
+    if not hashes or path.is_dir():
+        return
+    for algorithm, digests in hashes.items():
+        try:
+            digest = hashlib.new(algorithm, path.read_bytes()).hexdigest()
+        except ValueError:
+            continue
+        if digest in digests:
+            return
+    raise SourceError(
+        f"the hash of {path} does not match the requirement (--hash); its sha256 is "
+        f"{hashlib.sha256(path.read_bytes()).hexdigest()}"
+    )
 
 
 def _parse(data: bytes) -> Message:

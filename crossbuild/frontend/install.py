@@ -10,31 +10,27 @@
 
 from __future__ import annotations
 
-import csv
 import logging
 import os
 import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from importlib.metadata import Distribution, PathDistribution
 from pathlib import Path, PurePosixPath
 
 import unearth
-from installer import install as install_wheel
-from installer.destinations import SchemeDictionaryDestination
-from installer.sources import WheelFile
-from packaging.utils import NormalizedName, canonicalize_name, parse_wheel_filename
+from packaging.utils import NormalizedName, canonicalize_name
+from packaging.version import Version
 
 from .._cache import cache_dir
-from .._exceptions import CrossbuildError
-from .._warnings import warnings_to_log
+from .._exceptions import CrossbuildError, VersionMismatchError
 from ..env.host import Host, inspect_host
-from ..env.rootfs import resolve_in_root
 from ..env.schemes import install_paths
 from .artifacts import ArtifactStore
 from .backend import ConfigSettings
 from .index import IndexSettings
+from .isolated_env import BuildPython
 from .pipeline import build_wheel
+from .placement import Placement
 from .requirements import RequirementSet, parse_argument, read_requirement_files
 from .resolver import Candidate, HostProvider, HostRequirement, from_requirement, resolve
 from .transaction import RootTransaction
@@ -123,14 +119,21 @@ def install(
     python's prefix in it (``ROOT/usr/...``).  Without ``root``, ``prefix`` is the
     directory that stands for the host's prefix (``ROOTFS/usr``).  Nothing in the root
     changes unless every requirement resolved, built, verified and installed.
+    ``compile_bytecode`` writes ``.pyc`` files with ``build_python``, which must then be
+    of the host's X.Y.
     """
     if not isinstance(host, Host):
         host = inspect_host(host)
     root_dir, host_prefix = _target(host, root, prefix)
+    placement = Placement(
+        host,
+        root_dir,
+        install_paths(host, host_prefix, scheme),
+        compile_with=_bytecode_compiler(host, build_python) if compile_bytecode else None,
+    )
     wanted = _collect(requirements, requirement_files, constraint_files, host.marker_environment())
     index = _index(index, wanted)
     cache_path = cache_dir(cache)
-    paths = install_paths(host, host_prefix, scheme)
     with tempfile.TemporaryDirectory(prefix="crossbuild-wheels-") as tmp:
 
         def build(source: Path) -> Path:
@@ -145,41 +148,61 @@ def install(
                 allow_pure_fallback=allow_pure_fallback,
             )
 
+        target_python = unearth.TargetPython(
+            py_ver=tuple(int(p) for p in host.full_version.split(".")[:3] if p.isdigit()),
+            abis=[host.abi_tag, "abi3", "none"],
+            impl="cp",
+            platforms=host.platform_tags,
+        )
         finder = index.finder(
-            target_python=unearth.TargetPython(
-                py_ver=tuple(int(p) for p in host.full_version.split(".")[:3] if p.isdigit()),
-                abis=[host.abi_tag, "abi3", "none"],
-                impl="cp",
-                platforms=host.platform_tags,
-            ),
+            target_python=target_python,
             no_binary=list(no_binary),
             only_binary=list(only_binary),
             prefer_binary=[":all:"] if prefer_binary else [],
         )
-        store = ArtifactStore(finder, cache_path, build)
-        local_by_path = {u.path: store.local_artifact(u) for u in wanted.requirements if u.path is not None}
-        local = {artifact.name: artifact for artifact in local_by_path.values()}
-        top_level = [
-            from_requirement(u.requirement, u.origin)
-            if u.requirement is not None
-            else HostRequirement(local_by_path[u.path].name, origin=u.origin)  # type: ignore[index]
-            for u in wanted.requirements
-        ]
-        constraints = {
-            canonicalize_name(c.requirement.name): c.requirement.specifier
-            for c in wanted.constraints
-            if c.requirement is not None
-        }
-        provider = HostProvider(finder, store, host.marker_environment(), constraints, local)
-        logger.info("resolving %s for %s", ", ".join(map(str, top_level)), host.tag)
-        chosen = resolve(provider, top_level)
+        store = ArtifactStore(finder, cache_path, build, target_python.supported_tags())
+        chosen, requested = _resolve(host, wanted, finder, store)
         wheels = {name: store.wheel(candidate.artifact) for name, candidate in chosen.items()}
         for wheel in wheels.values():
             verify_wheel(wheel, host.elf)
-        requested = {r.name for r in top_level}
-        return _install(
-            host, root_dir, host_prefix, paths, chosen, wheels, store, requested, compile_bytecode, force_reinstall
-        )
+        return _lay(placement, host_prefix, chosen, wheels, store, requested, force_reinstall)
+
+
+def _resolve(
+    host: Host, wanted: RequirementSet, finder: unearth.PackageFinder, store: ArtifactStore
+) -> tuple[dict[NormalizedName, Candidate], set[NormalizedName]]:
+    """The candidate chosen for every project, and the names the user asked for."""
+    local = {id(u): store.local_artifact(u) for u in wanted.requirements if u.requirement is None}
+    top_level = [
+        from_requirement(u.requirement, u.origin)
+        if u.requirement is not None
+        else HostRequirement(local[id(u)].name, origin=u.origin)
+        for u in wanted.requirements
+    ]
+    for user, requirement in zip(wanted.requirements, top_level, strict=True):
+        store.expect_hashes(requirement.name, user.hashes)
+    constraints = {
+        canonicalize_name(c.requirement.name): c.requirement.specifier
+        for c in wanted.constraints
+        if c.requirement is not None
+    }
+    provider = HostProvider(
+        finder,
+        store,
+        host.marker_environment(),
+        constraints,
+        {artifact.name: artifact for artifact in local.values()},
+        Version(host.full_version),
+    )
+    logger.info("resolving %s for %s", ", ".join(map(str, top_level)), host.tag)
+    return resolve(provider, top_level), {r.name for r in top_level}
+
+
+def _bytecode_compiler(host: Host, build_python: str | os.PathLike[str] | None) -> Path:
+    python = BuildPython.find(build_python)
+    if python.version != host.version:
+        raise VersionMismatchError(host.version, str(python.executable), python.version)
+    return python.executable
 
 
 def _target(host: Host, root: str | os.PathLike[str] | None, prefix: str | os.PathLike[str] | None) -> tuple[Path, str]:
@@ -231,57 +254,18 @@ def _index(index: IndexSettings | None, wanted: RequirementSet) -> IndexSettings
     )
 
 
-@dataclass(frozen=True)
-class _Existing:
-    version: str
-    files: tuple[str, ...]
-
-
-def _installed(root: Path, site_dirs: Iterable[str]) -> dict[NormalizedName, _Existing]:
-    """Distributions already in the root's site directories, with their files (host paths)."""
-    found: dict[NormalizedName, _Existing] = {}
-    for site in sorted(set(site_dirs)):
-        directory = resolve_in_root(root, site)
-        for dist_info in sorted(directory.glob("*.dist-info")) if directory.is_dir() else []:
-            distribution: Distribution = PathDistribution(dist_info)
-            name = distribution.metadata["Name"]
-            if not name:
-                continue
-            record = dist_info / "RECORD"
-            if not record.is_file():
-                raise CrossbuildError(
-                    f"cannot replace {name} in {directory}: it has no RECORD file; remove it by hand first"
-                )
-            with record.open(newline="") as stream:
-                relative = [row[0] for row in csv.reader(stream) if row]
-            files = {os.path.normpath(f"{site}/{path}") for path in relative}
-            files |= {pyc for path in files if path.endswith(".py") for pyc in _bytecode_of(root, path)}
-            found[canonicalize_name(name)] = _Existing(distribution.version, tuple(sorted(files)))
-    return found
-
-
-def _bytecode_of(root: Path, host_path: str) -> list[str]:
-    """Host paths of the ``__pycache__`` files compiled from the module at ``host_path``."""
-    module = PurePosixPath(host_path)
-    cache = module.parent / "__pycache__"
-    directory = resolve_in_root(root, str(cache))
-    return [str(cache / pyc.name) for pyc in directory.glob(f"{module.stem}.*.pyc")] if directory.is_dir() else []
-
-
-def _install(
-    host: Host,
-    root: Path,
+def _lay(
+    placement: Placement,
     prefix: str,
-    paths: dict[str, str],
     chosen: dict[NormalizedName, Candidate],
     wheels: dict[NormalizedName, Path],
     store: ArtifactStore,
     requested: set[NormalizedName],
-    compile_bytecode: bool,
     force_reinstall: bool,
 ) -> InstallResult:
-    existing = _installed(root, (paths["purelib"], paths["platlib"]))
-    transaction = RootTransaction(root)
+    """Replace or add every chosen distribution in the root, in one transaction."""
+    existing = placement.installed()
+    transaction = RootTransaction(placement.root)
     results = []
     removed = []
     try:
@@ -289,23 +273,16 @@ def _install(
             artifact = candidate.artifact
             old = existing.get(name)
             if old is not None and old.version == str(candidate.version) and not force_reinstall:
-                results.append(
-                    InstalledDistribution(
-                        name, old.version, "already installed", artifact.origin, name in requested, old.files
-                    )
-                )
-                continue
-            if old is not None:
-                removed.append(f"{name} {old.version}")
-                for host_path in old.files:
-                    transaction.remove(host_path)
-            before = set(transaction.staged_files())
-            _stage(wheels[name], host, paths, transaction.stage_dir, compile_bytecode)
-            files = tuple(sorted(set(transaction.staged_files()) - before))
+                files = old.files or ()
+                source = "already installed"
+            else:
+                if old is not None:
+                    placement.remove(old, transaction)
+                    removed.append(f"{name} {old.version}")
+                files = placement.stage(wheels[name], transaction)
+                source = store.source_of(artifact)
             results.append(
-                InstalledDistribution(
-                    name, str(candidate.version), store.source_of(artifact), artifact.origin, name in requested, files
-                )
+                InstalledDistribution(name, str(candidate.version), source, artifact.origin, name in requested, files)
             )
         transaction.commit()
     except BaseException:
@@ -313,17 +290,4 @@ def _install(
         raise
     for distribution in results:
         logger.info("installed %s %s (%s)", distribution.name, distribution.version, distribution.source)
-    return InstallResult(host, root, prefix, paths, tuple(results), tuple(removed))
-
-
-def _stage(wheel: Path, host: Host, paths: dict[str, str], stage_dir: Path, compile_bytecode: bool) -> None:
-    name = parse_wheel_filename(wheel.name)[0]
-    destination = SchemeDictionaryDestination(
-        {**paths, "headers": paths["headers"].format(name=name)},
-        interpreter=host.python_on_host,
-        script_kind="posix",
-        bytecode_optimization_levels=(0,) if compile_bytecode else (),
-        destdir=str(stage_dir),
-    )
-    with WheelFile.open(wheel) as source, warnings_to_log(logger, logging.DEBUG):
-        install_wheel(source, destination, {"INSTALLER": b"crossbuild"})
+    return InstallResult(placement.host, placement.root, prefix, dict(placement.scheme), tuple(results), tuple(removed))

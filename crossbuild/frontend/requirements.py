@@ -1,15 +1,18 @@
 """What the user asks to install: requirement specifiers, files (``-r``, ``-c``), local sources.
 
 Requirements files are read with ``pip-requirements-parser`` (pip's own grammar: markers,
-``-r``/``-c`` nesting, ``--index-url``/``--find-links`` options, hashes).
+``-r``/``-c`` nesting, ``--index-url``/``--find-links`` options, ``--hash``).  Local paths
+and ``--find-links`` directories in a file are relative to that file, as with pip.
 """
 
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import unquote, urlparse
 
 import pip_requirements_parser
 from packaging.requirements import InvalidRequirement, Requirement
@@ -17,19 +20,28 @@ from packaging.requirements import InvalidRequirement, Requirement
 from .._exceptions import SourceError
 from .sources import SDIST_SUFFIXES
 
+_URL = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*://")
+
 
 @dataclass(frozen=True)
 class UserRequirement:
-    """One requirement of the user: by name (``requirement``) or a local source (``path``)."""
+    """One requirement of the user: by name (``requirement``), a local source (``path``) or a
+    remote file (``url``)."""
 
     origin: str
     """Where it was written: ``command line`` or ``FILE:LINE``."""
     requirement: Requirement | None = None
     path: Path | None = None
     """A local source tree, sdist or wheel."""
+    url: str | None = None
+    """An sdist or wheel to download (``NAME @ https://…`` or a bare URL)."""
+    hashes: tuple[str, ...] = ()
+    """``--hash`` values, ``sha256:HEX``: the file installed must match one of them."""
 
     def __str__(self) -> str:
-        return str(self.requirement) if self.requirement is not None else str(self.path)
+        if self.requirement is not None:
+            return str(self.requirement)
+        return str(self.path or self.url)
 
 
 @dataclass
@@ -42,17 +54,33 @@ class RequirementSet:
     no_index: bool = False
 
 
-def parse_argument(text: str, origin: str = "command line", base: Path | None = None) -> UserRequirement:
-    """A requirement given as text: a local path (``./pkg``, ``x.tar.gz``, ``x.whl``) or a specifier."""
+def parse_argument(
+    text: str, origin: str = "command line", base: Path | None = None, hashes: tuple[str, ...] = ()
+) -> UserRequirement:
+    """A requirement given as text: a local path (``./pkg``, ``x.tar.gz``, ``x.whl``), a URL,
+    or a specifier (``name==1.0``, ``name @ URL``)."""
+    if _URL.match(text):
+        return _from_url(text, origin, hashes)
     path = (base or Path.cwd()) / text
     if path.exists() or os.sep in text or text.startswith(".") or text.endswith((*SDIST_SUFFIXES, ".whl")):
         if not path.exists():
             raise SourceError(f"{text} ({origin}): no such file or directory")
-        return UserRequirement(origin=origin, path=path.resolve())
+        return UserRequirement(origin=origin, path=path.resolve(), hashes=hashes)
     try:
-        return UserRequirement(origin=origin, requirement=Requirement(text))
+        requirement = Requirement(text)
     except InvalidRequirement as error:
-        raise SourceError(f"{text!r} ({origin}) is not a valid requirement: {error}") from None
+        raise SourceError(f"{text!r} ({origin}) is not a valid requirement: {_first_line(error)}") from None
+    if requirement.url:
+        return _from_url(requirement.url, origin, hashes)
+    return UserRequirement(origin=origin, requirement=requirement, hashes=hashes)
+
+
+def _from_url(url: str, origin: str, hashes: tuple[str, ...]) -> UserRequirement:
+    if url.startswith("file:"):
+        return parse_argument(unquote(urlparse(url).path), origin, hashes=hashes)
+    if not url.startswith(("http://", "https://")):
+        raise SourceError(f"{url} ({origin}): only file, http and https URLs can be installed")
+    return UserRequirement(origin=origin, url=url, hashes=hashes)
 
 
 def read_requirement_files(
@@ -63,32 +91,47 @@ def read_requirement_files(
     for path, is_constraint in [*((f, False) for f in files), *((f, True) for f in constraint_files)]:
         if not Path(path).is_file():
             raise SourceError(f"requirements file {path} not found")
-        parsed = pip_requirements_parser.RequirementsFile.from_file(str(path), include_nested=True)
+        try:
+            parsed = pip_requirements_parser.RequirementsFile.from_file(str(path), include_nested=True)
+        except pip_requirements_parser.PipError as error:
+            raise SourceError(f"{path}: {_first_line(error)}") from None
         if parsed.invalid_lines:
             bad = parsed.invalid_lines[0]
             raise SourceError(
                 f"{bad.requirement_line.filename}:{bad.requirement_line.line_number}: "
-                f"cannot read {bad.requirement_line.line!r}: {bad.error_message}"
+                f"cannot read {bad.requirement_line.line!r}: {_first_line(bad.error_message)}"
             )
         for item in parsed.requirements:
-            line = item.requirement_line
-            origin = f"{line.filename}:{line.line_number}"
-            if item.is_editable:
-                raise SourceError(f"{origin}: editable requirements (-e) cannot be installed into a host root")
-            if item.link is not None and item.req is None:
-                user = parse_argument(item.link.url, origin, base=Path(line.filename).parent)
-            else:
-                user = UserRequirement(
-                    origin=origin,
-                    requirement=Requirement(str(item.req))
-                    if item.marker is None
-                    else Requirement(f"{item.req}; {item.marker}"),
-                )
+            user = _user_requirement(item)
             (result.constraints if is_constraint or item.is_constraint else result.requirements).append(user)
         for option in parsed.options:
             values = option.options
+            here = Path(option.requirement_line.filename).parent
             result.index_url = values.get("index_url", result.index_url)
             result.extra_index_urls += values.get("extra_index_urls", [])
-            result.find_links += values.get("find_links", [])
+            result.find_links += [_relative_to(here, link) for link in values.get("find_links", [])]
             result.no_index = result.no_index or bool(values.get("no_index"))
     return result
+
+
+def _user_requirement(item: pip_requirements_parser.InstallRequirement) -> UserRequirement:
+    line = item.requirement_line
+    origin = f"{line.filename}:{line.line_number}"
+    hashes = tuple(item.hash_options)
+    if item.is_editable:
+        raise SourceError(f"{origin}: editable requirements (-e) cannot be installed into a host root")
+    if item.link is not None:  # a path or URL, maybe with a name the parser made up for it
+        return parse_argument(item.link.url, origin, base=Path(line.filename).parent, hashes=hashes)
+    text = str(item.req) if item.marker is None else f"{item.req}; {item.marker}"
+    return UserRequirement(origin=origin, requirement=Requirement(text), hashes=hashes)
+
+
+def _relative_to(directory: Path, link: str) -> str:
+    """A ``--find-links`` value of a requirements file: local paths are relative to it."""
+    if _URL.match(link) or Path(link).is_absolute() or not (directory / link).exists():
+        return link
+    return str((directory / link).resolve())
+
+
+def _first_line(error: object) -> str:
+    return str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__

@@ -61,6 +61,10 @@ class Candidate:
         return _key(self.name, self.extras)
 
 
+#: The identifier of the host's python in the resolution: what ``Requires-Python`` asks for.
+PYTHON = NormalizedName("<python>")
+
+
 def _key(name: str, extras: frozenset[str]) -> str:
     return f"{name}[{','.join(sorted(extras))}]" if extras else name
 
@@ -84,12 +88,14 @@ class HostProvider(resolvelib.AbstractProvider):  # type: ignore[type-arg]
         environment: Mapping[str, str],
         constraints: Mapping[NormalizedName, SpecifierSet],
         local: Mapping[NormalizedName, Artifact],
+        python_version: Version,
     ) -> None:
         self._finder = finder
         self._store = store
         self._environment = environment
         self._constraints = constraints
         self._local = local
+        self._python = Candidate(Artifact(PYTHON, python_version))
         self._packages: dict[NormalizedName, list[Artifact]] = {}
 
     def identify(self, requirement_or_candidate: HostRequirement | Candidate) -> str:
@@ -113,6 +119,8 @@ class HostProvider(resolvelib.AbstractProvider):  # type: ignore[type-arg]
     ) -> list[Candidate]:
         wanted = list(requirements[identifier])
         name = wanted[0].name
+        if name == PYTHON:  # Requires-Python: the host's python, or nothing
+            return [self._python] if all(self.is_satisfied_by(r, self._python) for r in wanted) else []
         extras = frozenset().union(*(r.extras for r in wanted))
         specifier = self._constraints.get(name, SpecifierSet())
         for requirement in wanted:
@@ -136,7 +144,12 @@ class HostProvider(resolvelib.AbstractProvider):  # type: ignore[type-arg]
             dependencies.append(
                 HostRequirement(candidate.name, frozenset(), SpecifierSet(f"=={candidate.version}"), origin)
             )
+        if candidate.name == PYTHON:
+            return []
         metadata = self._store.metadata(candidate.artifact)
+        requires_python = metadata.get("Requires-Python")
+        if requires_python:
+            dependencies.append(HostRequirement(PYTHON, specifier=SpecifierSet(requires_python), origin=origin))
         for line in metadata.get_all("Requires-Dist") or []:
             requirement = Requirement(line)
             if requirement.marker is not None and not any(
@@ -176,6 +189,6 @@ def resolve(provider: HostProvider, requirements: Iterable[HostRequirement]) -> 
         raise ResolutionError("resolution took too many rounds; pin some versions") from None
     chosen: dict[NormalizedName, Candidate] = {}
     for candidate in result.mapping.values():
-        if not candidate.extras:
+        if not candidate.extras and candidate.name != PYTHON:
             chosen[candidate.name] = candidate
     return chosen

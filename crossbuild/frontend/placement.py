@@ -1,0 +1,117 @@
+"""Lay wheels into a host root: what is installed there already, staging, bytecode.
+
+Wheels are installed with ``installer`` into the staging directory of a
+:class:`~crossbuild.frontend.transaction.RootTransaction`, with the host's install scheme
+and shebangs for the host python; the versions they replace are removed by their RECORD.
+"""
+
+from __future__ import annotations
+
+import csv
+import logging
+import os
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from importlib.metadata import PathDistribution
+from pathlib import Path, PurePosixPath
+
+from installer import install as install_wheel
+from installer.destinations import SchemeDictionaryDestination
+from installer.sources import WheelFile
+from packaging.utils import NormalizedName, canonicalize_name, parse_wheel_filename
+
+from .._exceptions import CrossbuildError
+from .._subprocess import run
+from .._warnings import warnings_to_log
+from ..env.host import Host
+from ..env.rootfs import resolve_in_root
+from .transaction import RootTransaction
+
+logger = logging.getLogger("crossbuild")
+
+
+@dataclass(frozen=True)
+class Existing:
+    """A distribution found in the root's site directories."""
+
+    name: str
+    version: str
+    dist_info: Path
+    files: tuple[str, ...] | None
+    """Host paths of its files (from RECORD, with their bytecode); ``None`` without RECORD."""
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where and how wheels go: the root, the host's scheme, and who compiles bytecode."""
+
+    host: Host
+    root: Path
+    scheme: Mapping[str, str]
+    """Host-side ``purelib``, ``platlib``, ``headers``, ``scripts``, ``data`` directories."""
+    compile_with: Path | None = None
+    """A python of the host's X.Y that compiles ``.pyc`` files, or ``None`` for no bytecode."""
+
+    def installed(self) -> dict[NormalizedName, Existing]:
+        """Distributions already in the root's ``purelib``/``platlib``."""
+        found: dict[NormalizedName, Existing] = {}
+        for site in sorted({self.scheme["purelib"], self.scheme["platlib"]}):
+            directory = resolve_in_root(self.root, site)
+            for dist_info in sorted(directory.glob("*.dist-info")) if directory.is_dir() else []:
+                name = PathDistribution(dist_info).metadata["Name"]
+                if name:
+                    version = PathDistribution(dist_info).version
+                    found[canonicalize_name(name)] = Existing(name, version, dist_info, self._recorded(site, dist_info))
+        return found
+
+    def remove(self, existing: Existing, transaction: RootTransaction) -> None:
+        """Have ``transaction`` remove ``existing`` (every file its RECORD lists)."""
+        if existing.files is None:
+            raise CrossbuildError(
+                f"cannot replace {existing.name} {existing.version}: {existing.dist_info} has no RECORD; "
+                "remove it from the root by hand first"
+            )
+        for host_path in existing.files:
+            transaction.remove(host_path)
+
+    def stage(self, wheel: Path, transaction: RootTransaction) -> tuple[str, ...]:
+        """Install ``wheel`` into the transaction's staging directory; return the new host paths."""
+        before = set(transaction.staged_files())
+        destination = SchemeDictionaryDestination(
+            {**self.scheme, "headers": self.scheme["headers"].format(name=parse_wheel_filename(wheel.name)[0])},
+            interpreter=self.host.python_on_host,
+            script_kind="posix",
+            destdir=str(transaction.stage_dir),
+        )
+        with WheelFile.open(wheel) as source, warnings_to_log(logger, logging.DEBUG):
+            install_wheel(source, destination, {"INSTALLER": b"crossbuild"})
+        added = sorted(set(transaction.staged_files()) - before)
+        if self.compile_with is not None:
+            self._compile(transaction.stage_dir, added)
+            added = sorted(set(transaction.staged_files()) - before)
+        return tuple(added)
+
+    def _compile(self, stage_dir: Path, host_paths: Iterable[str]) -> None:
+        """Write ``__pycache__`` files that name the modules by their host paths."""
+        sites = tuple(f"{self.scheme[key].rstrip('/')}/" for key in ("purelib", "platlib"))
+        modules = [str(stage_dir) + p for p in host_paths if p.endswith(".py") and p.startswith(sites)]
+        if modules:
+            assert self.compile_with is not None
+            command = [str(self.compile_with), "-m", "compileall", "-q", "-s", str(stage_dir), "-p", "/", *modules]
+            run(command, what="compiling bytecode for the host")
+
+    def _recorded(self, site: str, dist_info: Path) -> tuple[str, ...] | None:
+        record = dist_info / "RECORD"
+        if not record.is_file():
+            return None
+        with record.open(newline="") as stream:
+            files = {os.path.normpath(f"{site}/{row[0]}") for row in csv.reader(stream) if row}
+        files |= {pyc for path in files if path.endswith(".py") for pyc in self._bytecode_of(path)}
+        return tuple(sorted(files))
+
+    def _bytecode_of(self, host_path: str) -> list[str]:
+        """Host paths of the ``__pycache__`` files compiled from the module at ``host_path``."""
+        module = PurePosixPath(host_path)
+        cache = module.parent / "__pycache__"
+        directory = resolve_in_root(self.root, str(cache))
+        return [str(cache / pyc.name) for pyc in directory.glob(f"{module.stem}.*.pyc")] if directory.is_dir() else []
