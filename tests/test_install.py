@@ -481,10 +481,8 @@ def test_bytecode_for_another_host_version_needs_a_python_of_that_version(
 
 def _python_3_12() -> str | None:
     """A Python 3.12 that runs (pyenv's shims exist but may refuse to run)."""
-    candidates = [
-        shutil.which("python3.12"),
-        *sorted(glob.glob(str(Path.home() / ".pyenv/versions/3.12*/bin/python3.12"))),
-    ]
+    pyenv = sorted(str(p) for p in (Path.home() / ".pyenv/versions").glob("3.12*/bin/python3.12"))
+    candidates = [shutil.which("python3.12"), *pyenv]
     for candidate in filter(None, candidates):
         if subprocess.run([candidate, "-c", "pass"], capture_output=True).returncode == 0:
             return candidate
