@@ -20,6 +20,7 @@ from .._exceptions import HostPythonError
 from . import layout
 from .elf import ElfTarget, read_elf_target
 from .machines import QEMU
+from .rootfs import root_of
 from .toolchain import Toolchain, find_toolchain
 
 
@@ -217,9 +218,9 @@ def find_emulator(machine: str, sysroot: Path) -> tuple[str, ...] | None:
 
 def _sysroot_of(prefix_dir: Path, prefix: str) -> Path:
     """``ROOT`` for a prefix directory ``ROOT/usr`` whose sysconfig prefix is ``/usr``."""
-    parts = PurePosixPath(prefix).parts[1:]
-    if parts and prefix_dir.parts[-len(parts) :] == parts:
-        return Path(*prefix_dir.parts[: -len(parts)])
+    root = root_of(prefix_dir, prefix)
+    if root is not None:
+        return root
     raise HostPythonError(
         prefix_dir,
         f"does not end with the host python's prefix {prefix}; pass --sysroot (the directory that is / on the host)",

@@ -49,3 +49,13 @@ def resolve_in_root(root: Path, host_path: str | PurePosixPath, *, follow_last: 
             continue
         resolved.append(part)
     return root.joinpath(*resolved)
+
+
+def root_of(directory: Path, host_path: str) -> Path | None:
+    """``ROOT`` for a ``directory`` ``ROOT/usr`` that stands for ``host_path`` ``/usr``, else ``None``."""
+    parts = PurePosixPath(host_path).parts[1:]
+    if not parts:
+        return directory
+    if directory.parts[-len(parts) :] != parts:
+        return None
+    return Path(*directory.parts[: -len(parts)])

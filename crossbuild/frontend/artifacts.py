@@ -141,7 +141,7 @@ class ArtifactStore:
             _check_hashes(path, _hash_dict(user.hashes))
         is_wheel = path.name.endswith(".whl")
         if is_wheel:
-            name, version, _, tags = parse_wheel_filename(path.name)
+            tags = parse_wheel_filename(path.name)[3]
             if not tags & self._supported_tags:
                 raise SourceError(
                     f"{path.name} ({user.origin}) is not a supported wheel on the host: none of its tags "
@@ -186,16 +186,13 @@ def _check_hashes(path: Path, hashes: dict[str, list[str]] | None) -> None:
     """Raise if ``path`` matches none of ``hashes`` (``{"sha256": [HEX, ...]}``)."""
     if not hashes or path.is_dir():
         return
+    content = path.read_bytes()
     for algorithm, digests in hashes.items():
-        try:
-            digest = hashlib.new(algorithm, path.read_bytes()).hexdigest()
-        except ValueError:
-            continue
-        if digest in digests:
+        if algorithm in hashlib.algorithms_available and hashlib.new(algorithm, content).hexdigest() in digests:
             return
     raise SourceError(
         f"the hash of {path} does not match the requirement (--hash); its sha256 is "
-        f"{hashlib.sha256(path.read_bytes()).hexdigest()}"
+        f"{hashlib.sha256(content).hexdigest()}"
     )
 
 

@@ -22,8 +22,9 @@ from packaging.utils import NormalizedName, canonicalize_name
 from packaging.version import Version
 
 from .._cache import cache_dir
-from .._exceptions import CrossbuildError, VersionMismatchError
+from .._exceptions import CrossbuildError
 from ..env.host import Host, inspect_host
+from ..env.rootfs import root_of
 from ..env.schemes import install_paths
 from .artifacts import ArtifactStore
 from .backend import ConfigSettings
@@ -129,7 +130,7 @@ def install(
         host,
         root_dir,
         install_paths(host, host_prefix, scheme),
-        compile_with=_bytecode_compiler(host, build_python) if compile_bytecode else None,
+        compile_with=BuildPython.for_host(host, build_python).executable if compile_bytecode else None,
     )
     wanted = _collect(requirements, requirement_files, constraint_files, host.marker_environment())
     index = _index(index, wanted)
@@ -198,13 +199,6 @@ def _resolve(
     return resolve(provider, top_level), {r.name for r in top_level}
 
 
-def _bytecode_compiler(host: Host, build_python: str | os.PathLike[str] | None) -> Path:
-    python = BuildPython.find(build_python)
-    if python.version != host.version:
-        raise VersionMismatchError(host.version, str(python.executable), python.version)
-    return python.executable
-
-
 def _target(host: Host, root: str | os.PathLike[str] | None, prefix: str | os.PathLike[str] | None) -> tuple[Path, str]:
     """The root directory on this machine and the prefix on the host."""
     if root is not None:
@@ -214,15 +208,13 @@ def _target(host: Host, root: str | os.PathLike[str] | None, prefix: str | os.Pa
         return Path(root).absolute(), host_prefix
     if prefix is None:
         raise CrossbuildError("say where to install: --root ROOTFS (the host's /) or --prefix ROOTFS/usr")
-    prefix_dir = Path(prefix).absolute()
-    host_prefix = host.prefix
-    parts = PurePosixPath(host_prefix).parts[1:]
-    if parts and prefix_dir.parts[-len(parts) :] != parts:
+    root_dir = root_of(Path(prefix).absolute(), host.prefix)
+    if root_dir is None:
         raise CrossbuildError(
-            f"--prefix {prefix} does not end with the host python's prefix {host_prefix}; "
+            f"--prefix {prefix} does not end with the host python's prefix {host.prefix}; "
             f"pass --root ROOTFS, or --root ROOTFS --prefix /some/prefix"
         )
-    return Path(*prefix_dir.parts[: len(prefix_dir.parts) - len(parts)]), host_prefix
+    return root_dir, host.prefix
 
 
 def _collect(

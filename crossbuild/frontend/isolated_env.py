@@ -24,9 +24,10 @@ from pathlib import Path
 
 import filelock
 
-from .._exceptions import CrossbuildError
+from .._exceptions import CrossbuildError, VersionMismatchError
 from .._subprocess import run
 from ..env import _hostpatch
+from ..env.host import Host
 
 logger = logging.getLogger("crossbuild")
 
@@ -64,6 +65,14 @@ class BuildPython:
                 f"build python {found} does not run; pass --build-python a working interpreter"
             ) from None
         return cls(Path(found), version)
+
+    @classmethod
+    def for_host(cls, host: Host, executable: str | os.PathLike[str] | None = None) -> BuildPython:
+        """The build python for ``host``: it must be of the host's X.Y."""
+        python = cls.find(executable)
+        if python.version != host.version:
+            raise VersionMismatchError(host.version, str(python.executable), python.version)
+        return python
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ import tempfile
 from pathlib import Path
 
 from .._cache import cache_dir
-from .._exceptions import PureFallbackError, VersionMismatchError
+from .._exceptions import PureFallbackError
 from ..env import _hostpatch
 from ..env.host import Host, inspect_host
 from ..env.settings import CrossSettings, prepare_settings
@@ -51,9 +51,7 @@ def build_wheel(
     """
     if not isinstance(host, Host):
         host = inspect_host(host)
-    python = BuildPython.find(build_python)
-    if python.version != host.version:
-        raise VersionMismatchError(host.version, str(python.executable), python.version)
+    python = BuildPython.for_host(host, build_python)
     cache_path = cache_dir(cache)
     with tempfile.TemporaryDirectory(prefix="crossbuild-") as tmp:
         workdir = Path(tmp)
