@@ -19,10 +19,9 @@ from ._exceptions import (
     VersionMismatchError,
     WheelVerificationError,
 )
+from ._version import __version__
 from .env import ElfTarget, Host, Toolchain, inspect_host
 from .frontend import IndexSettings, InstalledDistribution, InstallResult, build_wheel, install
-
-__version__ = "0.1.0"
 
 __all__ = [
     "BackendError",

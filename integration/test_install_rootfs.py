@@ -201,3 +201,24 @@ def test_symlinks_in_the_rootfs_never_lead_outside(rootfs: Path, tmp_path: Path)
     assert not outside.exists()
     assert (rootfs / str(outside).lstrip("/") / "python3.11/dist-packages/six.py").is_file()
     assert not Path("/srv/local").exists()
+
+
+def test_wheels_cross_built_from_sdists_are_reused(sysroot: Path, tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    runs = []
+    for name in ("first", "second"):
+        root = tmp_path / name
+        shutil.copytree(sysroot, root, symlinks=True)
+        runs.append(
+            run_crossbuild(
+                "install", "crcmod==1.7", "--host", root / "usr/bin/python3.11", "--root", root, "--cache-dir", cache
+            )
+        )
+
+    assert [run.returncode for run in runs] == [0, 0], runs[-1].stderr
+    assert "cross-building crcmod 1.7 from crcmod-1.7.tar.gz" in runs[0].stderr
+    assert "reusing crcmod-1.7-cp311-cp311-linux_aarch64.whl, cross-built before from crcmod-1.7.tar.gz" in (
+        runs[1].stderr
+    )
+    assert "cross-building" not in runs[1].stderr
+    assert snapshot(tmp_path / "first") == snapshot(tmp_path / "second")

@@ -6,6 +6,8 @@ resulting frozen :class:`Host` is passed down the whole pipeline.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import shutil
 from collections.abc import Mapping
@@ -131,6 +133,23 @@ class Host:
     def in_sysroot(self, host_path: str) -> Path:
         """A path on the host, as a path on the build machine."""
         return self.sysroot / PurePosixPath(host_path).relative_to("/")
+
+    @property
+    def fingerprint(self) -> str:
+        """What a built wheel depends on: the host's build data and the compilers (not paths)."""
+        identity = json.dumps(
+            [
+                dict(self.config_vars),
+                self.platform,
+                str(self.elf),
+                self.glibc,
+                self.toolchain.target,
+                [Path(word).name for word in self.toolchain.cc],
+            ],
+            sort_keys=True,
+            default=str,
+        )
+        return hashlib.sha256(identity.encode()).hexdigest()
 
     def summary(self) -> dict[str, Any]:
         """What ``crossbuild inspect`` shows (JSON-friendly)."""

@@ -12,6 +12,7 @@ import email.parser
 import email.policy
 import hashlib
 import logging
+import shutil
 import tarfile
 import zipfile
 from collections.abc import Callable, Sequence
@@ -78,15 +79,23 @@ class ArtifactStore:
     """Downloads, builds and reads artifacts, each at most once.
 
     ``supported_tags`` are the host's wheel tags: a local wheel must carry one of them.
-    Files of projects with expected hashes (``--hash``) must match one of those.
+    Files of projects with expected hashes (``--hash``) must match one of those.  Wheels
+    cross-built from index sdists are kept in the cache under ``build_key`` (what else the
+    build depends on: the host, the settings) and the sdist's digest, and reused.
     """
 
     def __init__(
-        self, finder: unearth.PackageFinder, cache: Path, build: BuildFunction, supported_tags: Sequence[Tag]
+        self,
+        finder: unearth.PackageFinder,
+        cache: Path,
+        build: BuildFunction,
+        supported_tags: Sequence[Tag],
+        build_key: str,
     ) -> None:
         self._finder = finder
         self._cache = cache
         self._build = build
+        self._build_key = build_key
         self._supported_tags = frozenset(supported_tags)
         self._best_tag = supported_tags[0]
         self._hashes: dict[NormalizedName, dict[str, list[str]]] = {}
@@ -124,9 +133,28 @@ class ArtifactStore:
             if artifact.is_wheel:
                 self._wheels[artifact] = source
             else:
-                logger.info("cross-building %s %s from %s", artifact.name, artifact.version, source.name)
-                self._wheels[artifact] = self._build(source)
+                self._wheels[artifact] = self._built_wheel(artifact, source)
         return self._wheels[artifact]
+
+    def _built_wheel(self, artifact: Artifact, sdist: Path) -> Path:
+        """The wheel cross-built from an index sdist: from the cache, or built and cached."""
+        digest = hashlib.sha256(f"{self._build_key}:{_sha256(sdist)}".encode()).hexdigest()[:32]
+        directory = self._cache / "built" / digest
+        cached = sorted(directory.glob("*.whl")) if directory.is_dir() else []
+        if cached:
+            logger.info("reusing %s, cross-built before from %s", cached[0].name, sdist.name)
+            return cached[0]
+        logger.info("cross-building %s %s from %s", artifact.name, artifact.version, sdist.name)
+        wheel = self._build(sdist)
+        partial = directory.with_name(f".{digest}.partial")
+        shutil.rmtree(partial, ignore_errors=True)
+        partial.mkdir(parents=True)
+        shutil.copyfile(wheel, partial / wheel.name)
+        try:
+            partial.rename(directory)
+        except OSError:  # another run cached it meanwhile
+            shutil.rmtree(partial, ignore_errors=True)
+        return wheel
 
     def local_artifact(self, user: UserRequirement) -> Artifact:
         """The artifact of a path or URL requirement: its wheel, cross-built unless it is one."""
@@ -171,6 +199,14 @@ class ArtifactStore:
             static = None if artifact.is_wheel else _static_sdist_metadata(self.file(artifact))
             self._metadata[artifact] = static or _wheel_metadata(self.wheel(artifact))
         return self._metadata[artifact]
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as stream:
+        for block in iter(lambda: stream.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def _hash_dict(hashes: tuple[str, ...]) -> dict[str, list[str]]:

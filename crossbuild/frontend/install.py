@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import tempfile
@@ -23,6 +24,7 @@ from packaging.version import Version
 
 from .._cache import cache_dir
 from .._exceptions import CrossbuildError
+from .._version import __version__
 from ..env.host import Host, inspect_host
 from ..env.rootfs import root_of
 from ..env.schemes import install_paths
@@ -161,7 +163,10 @@ def install(
             only_binary=list(only_binary),
             prefer_binary=[":all:"] if prefer_binary else [],
         )
-        store = ArtifactStore(finder, cache_path, build, target_python.supported_tags())
+        build_key = json.dumps(
+            [__version__, host.fingerprint, config_settings or {}, allow_pure_fallback], sort_keys=True, default=str
+        )
+        store = ArtifactStore(finder, cache_path, build, target_python.supported_tags(), build_key)
         chosen, requested = _resolve(host, wanted, finder, store)
         wheels = {name: store.wheel(candidate.artifact) for name, candidate in chosen.items()}
         for wheel in wheels.values():
