@@ -89,9 +89,10 @@ def assert_no_wheel(dist: Path) -> None:
 class QemuHost:
     """Installs wheels into a site directory and runs the host python on them under qemu."""
 
-    def __init__(self, sysroot: Path, site: Path) -> None:
+    def __init__(self, sysroot: Path, site: Path, qemu: str = ARCH.qemu) -> None:
         self.sysroot = sysroot
         self.site = site
+        self.qemu = qemu
 
     def install(self, wheel: Path) -> None:
         destination = SchemeDictionaryDestination(
@@ -108,7 +109,7 @@ class QemuHost:
     def python(self, code: str) -> str:
         """Run ``code`` with the host python under qemu; return its stdout (it must succeed)."""
         result = subprocess.run(
-            [ARCH.qemu, "-L", str(self.sysroot), str(self.sysroot / "usr/bin/python3.11"), "-c", code],
+            [self.qemu, "-L", str(self.sysroot), str(self.sysroot / "usr/bin/python3.11"), "-c", code],
             capture_output=True,
             text=True,
             env={"PYTHONPATH": str(self.site), "PATH": os.environ["PATH"]},

@@ -66,14 +66,21 @@ def run(cmd: list[str], **kwargs: object) -> subprocess.CompletedProcess[str]:
     return subprocess.run(cmd, check=True, text=True, **kwargs)  # type: ignore[call-overload]
 
 
-def retry(cmd: list[str], attempts: int = 4) -> None:
-    """apt-get talks to the network and sometimes fails transiently."""
+def apt_update(arch: Arch, attempts: int = 4) -> None:
+    """``apt-get update``, retried: the network and the mirrors fail now and then.
+
+    A mirror in the middle of a sync can fail one index (seen: bookworm-security for
+    armhf, "File has unexpected size"); that is no failure when ``arch``'s lists came.
+    """
     for attempt in range(1, attempts + 1):
-        if subprocess.run(cmd).returncode == 0:
+        if subprocess.run(["apt-get", "update", "-q"]).returncode == 0:
             return
-        log(f"{' '.join(cmd)} failed (attempt {attempt}/{attempts})")
+        log(f"apt-get update failed (attempt {attempt}/{attempts})")
         time.sleep(5 * attempt)
-    raise SystemExit(f"giving up: {' '.join(cmd)}")
+    if _apt_updated_for(arch):
+        log(f"going on with the package lists apt has for {arch.debian}")
+        return
+    raise SystemExit("giving up: apt-get update")
 
 
 def _apt_updated_for(arch: Arch) -> bool:
@@ -88,7 +95,7 @@ def ensure_apt(arch: Arch) -> None:
         log(f"dpkg --add-architecture {arch.debian}")
         run(["dpkg", "--add-architecture", arch.debian])
     if not _apt_updated_for(arch):
-        retry(["apt-get", "update", "-q"])
+        apt_update(arch)
 
 
 def ensure_toolchain(arch: Arch) -> None:
@@ -102,7 +109,7 @@ def ensure_toolchain(arch: Arch) -> None:
         if subprocess.run(["apt-get", "install", "-y", "-q", *arch.toolchain_packages], env=env).returncode == 0:
             return
         log(f"apt-get install failed (attempt {attempt}/3); refreshing package lists")
-        retry(["apt-get", "update", "-q"])
+        apt_update(arch)
     raise SystemExit("could not install the cross toolchain")
 
 
@@ -133,7 +140,7 @@ def package_closure(arch: Arch) -> list[str]:
     return sorted(names)
 
 
-def download(packages: list[str], debs: Path) -> list[Path]:
+def download(arch: Arch, packages: list[str], debs: Path) -> list[Path]:
     debs.mkdir(parents=True, exist_ok=True)
     wanted = {p.split(":")[0] for p in packages}
     have = {p.name.split("_")[0] for p in debs.glob("*.deb")}
@@ -143,7 +150,7 @@ def download(packages: list[str], debs: Path) -> list[Path]:
         for _attempt in range(1, 4):
             if subprocess.run(["apt-get", "download", "-q", *missing], cwd=debs).returncode == 0:
                 break
-            retry(["apt-get", "update", "-q"])
+            apt_update(arch)
         else:
             raise SystemExit("apt-get download failed")
     return sorted(p for p in debs.glob("*.deb") if p.name.split("_")[0] in wanted)
@@ -168,7 +175,7 @@ def ensure_sysroot(arch: Arch, dest: Path | None = None) -> Path:
     stamp = dest / ".crossbuild-sysroot"
     if stamp.is_file() and stamp.read_text() == digest:
         return dest
-    debs = download(packages, CACHE / "debs" / arch.debian)
+    debs = download(arch, packages, CACHE / "debs" / arch.debian)
     staging = dest.with_name(dest.name + ".partial")
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
