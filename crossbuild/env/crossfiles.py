@@ -11,7 +11,6 @@ recorded.
 
 from __future__ import annotations
 
-import os
 import shutil
 from pathlib import Path
 
@@ -34,9 +33,7 @@ def write_meson_cross_file(host: Host, wrappers: CompilerWrappers, python: Path,
         "cpp": [str(wrappers.cxx)],
         "python": str(python),
     }
-    for name, tool in (("ar", host.toolchain.ar), ("strip", host.toolchain.strip), ("ranlib", host.toolchain.ranlib)):
-        if tool:
-            binaries[name] = tool
+    binaries.update(host.toolchain.binutils)
     pkg_config = shutil.which("pkg-config") or shutil.which("pkgconf")
     if pkg_config:
         binaries["pkg-config"] = pkg_config
@@ -88,13 +85,8 @@ def write_cmake_toolchain(host: Host, wrappers: CompilerWrappers, path: Path) ->
         ("CMAKE_C_COMPILER", str(wrappers.cc), ""),
         ("CMAKE_CXX_COMPILER", str(wrappers.cxx), ""),
     ]
-    for var, tool in (
-        ("CMAKE_AR", host.toolchain.ar),
-        ("CMAKE_RANLIB", host.toolchain.ranlib),
-        ("CMAKE_STRIP", host.toolchain.strip),
-    ):
-        if tool:
-            settings.append((var, tool, 'CACHE FILEPATH ""'))
+    for name, tool in host.toolchain.binutils.items():
+        settings.append((f"CMAKE_{name.upper()}", tool, 'CACHE FILEPATH ""'))
     settings += [
         ("CMAKE_FIND_ROOT_PATH", str(host.sysroot), ""),
         # Programs run here; libraries and headers come from the sysroot; CMake packages may
@@ -139,7 +131,3 @@ def rust_environ(host: Host, wrappers: CompilerWrappers) -> dict[str, str]:
     if host.emulator:
         environ[f"CARGO_TARGET_{env_target}_RUNNER"] = " ".join(host.emulator)
     return environ
-
-
-def path_list(paths: list[Path]) -> str:
-    return os.pathsep.join(str(p) for p in paths)

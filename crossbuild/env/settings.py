@@ -10,6 +10,7 @@ and PyO3 settings…).
 from __future__ import annotations
 
 import json
+import os
 import shlex
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -17,7 +18,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from . import _hostpatch
-from .crossfiles import path_list, pkg_config_dirs, rust_environ, write_cmake_toolchain, write_meson_cross_file
+from .crossfiles import pkg_config_dirs, rust_environ, write_cmake_toolchain, write_meson_cross_file
 from .host import Host
 from .wrappers import CompilerWrappers, replace_program, write_wrappers
 
@@ -125,9 +126,7 @@ def _environ(
         "LDSHARED": str(config_vars.get("LDSHARED") or shlex.join([str(wrappers.cc), "-shared"])),
         "LDCXXSHARED": str(config_vars.get("LDCXXSHARED") or shlex.join([str(wrappers.cxx), "-shared"])),
         "PKG_CONFIG_SYSROOT_DIR": str(host.sysroot),
-        "PKG_CONFIG_LIBDIR": path_list(pkg_config_dirs(host)),
+        "PKG_CONFIG_LIBDIR": os.pathsep.join(map(str, pkg_config_dirs(host))),
     }
-    for var, tool in (("AR", host.toolchain.ar), ("RANLIB", host.toolchain.ranlib), ("STRIP", host.toolchain.strip)):
-        if tool:
-            environ[var] = tool
+    environ.update({name.upper(): tool for name, tool in host.toolchain.binutils.items()})
     return environ

@@ -43,6 +43,12 @@ class Toolchain:
     strip: str | None = None
 
     @property
+    def binutils(self) -> dict[str, str]:
+        """The binutils found, by their generic names: ``ar``, ``ranlib``, ``strip``."""
+        tools = {"ar": self.ar, "ranlib": self.ranlib, "strip": self.strip}
+        return {name: path for name, path in tools.items() if path}
+
+    @property
     def cc_kind(self) -> str:
         """``gcc``, ``clang`` or ``cc``."""
         match = _COMPILER_NAME.match(Path(self.cc[0]).name)

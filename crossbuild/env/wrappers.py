@@ -57,6 +57,7 @@ with open({log!r}, "a", encoding="utf-8") as log:  # a Python literal: json cost
 sys.exit(returncode if returncode >= 0 else 128 - returncode)
 """
 
+
 @dataclass(frozen=True)
 class CompilerCall:
     argv: list[str]
