@@ -20,8 +20,9 @@ from ._exceptions import (
     WheelVerificationError,
 )
 from ._version import __version__
-from .env import ElfTarget, Host, Toolchain, inspect_host
-from .frontend import IndexSettings, InstalledDistribution, InstallResult, build_wheel, install
+from .host import ElfTarget, Host, Toolchain, inspect_host
+from .install import InstalledDistribution, InstallResult, install
+from .wheel import IndexSettings, build_wheel
 
 __all__ = [
     "BackendError",

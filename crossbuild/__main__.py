@@ -10,8 +10,9 @@ from collections.abc import Sequence
 
 from . import __version__
 from ._exceptions import BackendError, CommandError, CrossbuildError, PureFallbackError
-from .env import Host, inspect_host
-from .frontend import IndexSettings, build_wheel, install
+from .host import Host, inspect_host
+from .install import install
+from .wheel import IndexSettings, build_wheel
 
 HOST_HELP = "the host's python inside its sysroot or rootfs, e.g. ROOTFS/usr/bin/python3.11"
 

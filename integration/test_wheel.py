@@ -10,7 +10,7 @@ from pathlib import Path
 from conftest import QemuHost, run_crossbuild
 
 import crossbuild
-from crossbuild.env.elf import read_elf_target
+from crossbuild.host.elf import read_elf_target
 
 AARCH64 = crossbuild.ElfTarget("EM_AARCH64", 64, "little")
 

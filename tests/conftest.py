@@ -14,7 +14,7 @@ import pytest
 from fakehost import AARCH64, FakeLayout, install_fake_toolchain, make_layout
 
 import crossbuild
-from crossbuild.env.host import Host
+from crossbuild.host.host import Host
 
 
 @pytest.fixture(autouse=True)

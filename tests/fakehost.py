@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from crossbuild.env.elf import ElfTarget, read_elf_target
+from crossbuild.host.elf import ElfTarget, read_elf_target
 
 ET_REL = 1
 ET_EXEC = 2

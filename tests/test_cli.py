@@ -12,7 +12,7 @@ from fakehost import AARCH64, X86_64, FakeLayout, make_layout, write_fake_compil
 
 import crossbuild.__main__ as cli
 from crossbuild import BackendError, CrossbuildError, __version__
-from crossbuild.frontend.index import IndexSettings
+from crossbuild.wheel.index import IndexSettings
 
 BUILD_VERSION = f"{sys.version_info[0]}.{sys.version_info[1]}"
 

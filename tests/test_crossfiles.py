@@ -11,9 +11,9 @@ import pytest
 from fakehost import AARCH64, ARMHF, S390X, Machine, install_fake_toolchain, make_layout, write_script
 
 import crossbuild
-from crossbuild.env.host import Host
-from crossbuild.env.settings import CrossSettings, prepare_settings
-from crossbuild.frontend.backend import cross_config_settings
+from crossbuild.host.host import Host
+from crossbuild.host.settings import CrossSettings, prepare_settings
+from crossbuild.wheel.backend import cross_config_settings
 
 
 def _host(tmp_path: Path, bin_dir: Path, machine: Machine, long_double: int, qemu: bool = False) -> Host:

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from fakehost import AARCH64, ARMHF, ET_REL, S390X, X86_64, Machine, elf_header
 
-from crossbuild.env.elf import ElfTarget, read_elf_target
+from crossbuild.host.elf import ElfTarget, read_elf_target
 
 
 @pytest.mark.parametrize(

@@ -19,8 +19,8 @@ from fakehost import (
 )
 
 from crossbuild import HostPythonError, inspect_host
-from crossbuild.env.elf import ElfTarget
-from crossbuild.env.host import Host
+from crossbuild.host.elf import ElfTarget
+from crossbuild.host.host import Host
 
 
 def test_reads_the_host(host: Host, layout: FakeLayout, fake_cc: Path) -> None:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from crossbuild.frontend.index import PYPI, IndexSettings, _pip_config_listing
+from crossbuild.wheel.index import PYPI, IndexSettings, _pip_config_listing
 
 
 @pytest.fixture(autouse=True)
@@ -70,7 +70,7 @@ def _pip_config_list(monkeypatch: pytest.MonkeyPatch, stdout: str, returncode: i
             raise subprocess.CalledProcessError(returncode, command, stdout, "pip failed")
         return subprocess.CompletedProcess(command, 0, stdout, "")
 
-    monkeypatch.setattr("crossbuild.frontend.index.subprocess.run", run)
+    monkeypatch.setattr("crossbuild.wheel.index.subprocess.run", run)
     return commands
 
 

@@ -25,7 +25,7 @@ from crossbuild import (
     VersionMismatchError,
     WheelVerificationError,
 )
-from crossbuild.env.host import Host
+from crossbuild.host.host import Host
 
 SITE = "usr/local/lib/python3.11/dist-packages"
 HOST_SITE = "/" + SITE

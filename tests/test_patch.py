@@ -14,10 +14,10 @@ import pytest
 from fakehost import FakeLayout, make_layout
 
 import crossbuild
-from crossbuild.env import _hostpatch
-from crossbuild.env.host import Host
-from crossbuild.env.settings import CrossSettings, prepare_settings
-from crossbuild.frontend.isolated_env import PATCH_MODULE, PTH_FILE, _install_patch
+from crossbuild.host import _hostpatch
+from crossbuild.host.host import Host
+from crossbuild.host.settings import CrossSettings, prepare_settings
+from crossbuild.wheel.isolated_env import PATCH_MODULE, PTH_FILE, _install_patch
 
 #: What a backend could ask; printed as JSON by the child interpreter.
 PROBE = """

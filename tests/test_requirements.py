@@ -8,7 +8,7 @@ import pytest
 from fakehost import make_wheel
 
 from crossbuild import SourceError
-from crossbuild.frontend.requirements import RequirementSet, UserRequirement, parse_argument, read_requirement_files
+from crossbuild.install.requirements import RequirementSet, UserRequirement, parse_argument, read_requirement_files
 
 
 def _write(path: Path, text: str) -> Path:

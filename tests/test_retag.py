@@ -13,8 +13,8 @@ from fakehost import AARCH64, ET_DYN, elf_header, make_wheel
 from packaging.tags import Tag
 from wheel.wheelfile import WheelError, WheelFile
 
-from crossbuild.env.host import Host
-from crossbuild.frontend.retag import host_tags, retag_wheel
+from crossbuild.host.host import Host
+from crossbuild.wheel.retag import host_tags, retag_wheel
 
 SO = elf_header(AARCH64, ET_DYN) + bytes(100)
 BINARY_FILES = {

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from crossbuild import CrossbuildError
-from crossbuild.env.rootfs import MAX_SYMLINKS, resolve_in_root
+from crossbuild.host.rootfs import MAX_SYMLINKS, resolve_in_root
 
 
 @pytest.fixture

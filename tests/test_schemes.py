@@ -9,8 +9,8 @@ from fakehost import X86_64, install_fake_toolchain, make_layout
 from packaging.markers import Marker
 
 from crossbuild import CrossbuildError, inspect_host
-from crossbuild.env.host import Host
-from crossbuild.env.schemes import POSIX_PREFIX, default_scheme_name, install_paths, read_install_schemes
+from crossbuild.host.host import Host
+from crossbuild.host.schemes import POSIX_PREFIX, default_scheme_name, install_paths, read_install_schemes
 
 
 @pytest.fixture

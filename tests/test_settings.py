@@ -12,10 +12,10 @@ from types import MappingProxyType
 
 from fakehost import FakeLayout
 
-from crossbuild.env import _hostpatch
-from crossbuild.env.host import Host
-from crossbuild.env.settings import host_config_vars, prepare_settings
-from crossbuild.env.wrappers import write_wrappers
+from crossbuild.host import _hostpatch
+from crossbuild.host.host import Host
+from crossbuild.host.settings import host_config_vars, prepare_settings
+from crossbuild.host.wrappers import write_wrappers
 
 
 def _with_vars(host: Host, **changes: object) -> Host:

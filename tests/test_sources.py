@@ -8,8 +8,8 @@ import pytest
 from fakehost import make_sdist
 
 from crossbuild import SourceError
-from crossbuild.frontend.index import IndexSettings
-from crossbuild.frontend.sources import SourceTree, prepare_source
+from crossbuild.wheel.index import IndexSettings
+from crossbuild.wheel.sources import SourceTree, prepare_source
 
 PYPROJECT = b'[build-system]\nrequires = ["setuptools"]\nbuild-backend = "setuptools.build_meta"\n'
 PKG_INFO = b"Metadata-Version: 2.1\nName: pkg\nVersion: 1.0\n"

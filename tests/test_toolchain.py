@@ -17,8 +17,8 @@ from fakehost import (
 )
 
 from crossbuild import ToolchainError
-from crossbuild.env.elf import read_elf_target
-from crossbuild.env.toolchain import find_toolchain, probe_target, sysroot_flags
+from crossbuild.host.elf import read_elf_target
+from crossbuild.host.toolchain import find_toolchain, probe_target, sysroot_flags
 
 TARGET = elf_target(AARCH64)
 HINT = "Debian: apt-get install gcc-aarch64-linux-gnu"

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from fakehost import snapshot
 
-from crossbuild.frontend.transaction import Interrupted, RootTransaction
+from crossbuild.install.transaction import Interrupted, RootTransaction
 
 SITE = "/usr/local/lib/python3.11/dist-packages"
 

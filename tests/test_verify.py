@@ -8,7 +8,7 @@ import pytest
 from fakehost import AARCH64, ARMHF, ET_DYN, S390X, X86_64, Machine, elf_header, elf_target, make_wheel
 
 from crossbuild import WheelVerificationError
-from crossbuild.frontend.verify import WheelContents, verify_wheel
+from crossbuild.wheel.verify import WheelContents, verify_wheel
 
 HOST = elf_target(AARCH64)
 SO = "pkg/_native.cpython-311-aarch64-linux-gnu.so"

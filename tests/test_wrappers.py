@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from fakehost import write_script
 
-from crossbuild.env.host import Host
-from crossbuild.env.toolchain import Toolchain
-from crossbuild.env.wrappers import CompilerCall, CompilerWrappers, replace_program, write_wrappers
+from crossbuild.host.host import Host
+from crossbuild.host.toolchain import Toolchain
+from crossbuild.host.wrappers import CompilerCall, CompilerWrappers, replace_program, write_wrappers
 
 #: A "compiler" that fails on bad.c, and says what it compiled on stdout.
 FAKE_CC = """\

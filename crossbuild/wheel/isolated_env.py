@@ -26,8 +26,8 @@ import filelock
 
 from .._exceptions import CrossbuildError, VersionMismatchError
 from .._subprocess import run
-from ..env import _hostpatch
-from ..env.host import Host
+from ..host import _hostpatch
+from ..host.host import Host
 
 logger = logging.getLogger("crossbuild")
 

@@ -25,19 +25,19 @@ from packaging.version import Version
 from .._cache import cache_dir
 from .._exceptions import CrossbuildError
 from .._version import __version__
-from ..env.host import Host, inspect_host
-from ..env.rootfs import root_of
-from ..env.schemes import install_paths
+from ..host.host import Host, inspect_host
+from ..host.rootfs import root_of
+from ..host.schemes import install_paths
+from ..wheel.backend import ConfigSettings
+from ..wheel.index import IndexSettings
+from ..wheel.isolated_env import BuildPython
+from ..wheel.pipeline import build_wheel
+from ..wheel.verify import verify_wheel
 from .artifacts import ArtifactStore
-from .backend import ConfigSettings
-from .index import IndexSettings
-from .isolated_env import BuildPython
-from .pipeline import build_wheel
 from .placement import Placement
 from .requirements import RequirementSet, parse_argument, read_requirement_files
 from .resolver import Candidate, HostProvider, HostRequirement, from_requirement, resolve
 from .transaction import RootTransaction
-from .verify import verify_wheel
 
 logger = logging.getLogger("crossbuild")
 

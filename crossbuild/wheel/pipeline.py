@@ -16,9 +16,9 @@ from pathlib import Path
 
 from .._cache import cache_dir
 from .._exceptions import PureFallbackError
-from ..env import _hostpatch
-from ..env.host import Host, inspect_host
-from ..env.settings import CrossSettings, prepare_settings
+from ..host import _hostpatch
+from ..host.host import Host, inspect_host
+from ..host.settings import CrossSettings, prepare_settings
 from .backend import Backend, ConfigSettings, build_backend_name, build_system_requires, cross_config_settings
 from .index import IndexSettings
 from .isolated_env import BuildPython, IsolatedEnv, get_isolated_env

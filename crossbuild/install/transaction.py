@@ -4,7 +4,7 @@ Files are first staged in a directory inside the root (so that moving them in is
 rename on the same file system).  :class:`RootTransaction` then moves every replaced or
 removed file aside, moves the staged files in, and on any failure — an exception, Ctrl-C,
 SIGTERM — puts everything back as it was.  Every path is resolved inside the root like
-``chroot`` would (:func:`crossbuild.env.rootfs.resolve_in_root`): symlinks in the rootfs
+``chroot`` would (:func:`crossbuild.host.rootfs.resolve_in_root`): symlinks in the rootfs
 never lead a write outside it.
 """
 
@@ -21,7 +21,7 @@ from pathlib import Path
 from types import FrameType
 
 from .._exceptions import CrossbuildError
-from ..env.rootfs import resolve_in_root
+from ..host.rootfs import resolve_in_root
 
 logger = logging.getLogger("crossbuild")
 

@@ -18,7 +18,7 @@ import pip_requirements_parser
 from packaging.requirements import InvalidRequirement, Requirement
 
 from .._exceptions import SourceError
-from .sources import SDIST_SUFFIXES
+from ..wheel.sources import SDIST_SUFFIXES
 
 _URL = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*://")
 

@@ -17,7 +17,7 @@ from packaging.tags import Tag
 from packaging.utils import parse_wheel_filename
 from wheel.wheelfile import WheelFile
 
-from ..env.host import Host
+from ..host.host import Host
 
 
 def host_tags(wheel_name: str, host: Host, has_binaries: bool) -> frozenset[Tag]:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .._exceptions import WheelVerificationError
-from ..env.elf import ElfTarget, is_elf, read_elf_target
+from ..host.elf import ElfTarget, is_elf, read_elf_target
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,7 @@
 """Lay wheels into a host root: what is installed there already, staging, bytecode.
 
 Wheels are installed with ``installer`` into the staging directory of a
-:class:`~crossbuild.frontend.transaction.RootTransaction`, with the host's install scheme
+:class:`~crossbuild.install.transaction.RootTransaction`, with the host's install scheme
 and shebangs for the host python; the versions they replace are removed by their RECORD.
 """
 
@@ -23,8 +23,8 @@ from packaging.utils import NormalizedName, canonicalize_name, parse_wheel_filen
 from .._exceptions import CrossbuildError
 from .._subprocess import run
 from .._warnings import warnings_to_log
-from ..env.host import Host
-from ..env.rootfs import resolve_in_root
+from ..host.host import Host
+from ..host.rootfs import resolve_in_root
 from .transaction import RootTransaction
 
 logger = logging.getLogger("crossbuild")
