@@ -55,7 +55,7 @@ def main() -> int:
         shutil.copytree(PACKAGES / "c_ext", source)
 
         def build(cache: Path) -> Callable[[], object]:
-            return lambda: crossbuild.build_wheel(source, host, work / "dist", cache=cache)
+            return lambda: crossbuild.build_wheel(source, host, work / "dist", crossbuild.BuildOptions(cache_dir=cache))
 
         def reset_cold() -> None:
             shutil.rmtree(cold_cache, ignore_errors=True)
@@ -65,6 +65,7 @@ def main() -> int:
             (work / "rootfs").mkdir()
 
         build(warm_cache)()  # fill the warm cache once
+        warm = crossbuild.BuildOptions(cache_dir=warm_cache).for_host(host)
         rows = [
             ("inspect_host (static, + compiler probe)", measure(args.repeat, lambda: crossbuild.inspect_host(python))),
             ("wheel c_ext, cold cache (creates the env)", measure(args.repeat, build(cold_cache), reset_cold)),
@@ -73,7 +74,7 @@ def main() -> int:
                 "wheel markupsafe==2.1.5 from PyPI, warm",
                 measure(
                     args.repeat,
-                    lambda: crossbuild.build_wheel("markupsafe==2.1.5", host, work / "dist", cache=warm_cache),
+                    lambda: crossbuild.build_wheel("markupsafe==2.1.5", host, work / "dist", warm),
                 ),
             ),
             (
@@ -81,7 +82,7 @@ def main() -> int:
                 measure(
                     args.repeat,
                     lambda: crossbuild.install(
-                        ["six==1.16.0", "tabulate==0.9.0"], host=host, root=work / "rootfs", cache=warm_cache
+                        ["six==1.16.0", "tabulate==0.9.0"], host=host, root=work / "rootfs", options=warm
                     ),
                     fresh_rootfs,
                 ),

@@ -1,19 +1,31 @@
 """crossbuild: cross-compile Python packages with C/C++/Cython extensions for another machine.
 
 >>> host = crossbuild.inspect_host("rootfs/usr/bin/python3.11")
->>> crossbuild.build_wheel("markupsafe==2.1.5", host, "dist/")
+>>> options = crossbuild.BuildOptions(config_settings={"setup-args": "-Dblas=none"})
+>>> crossbuild.build_wheel("markupsafe==2.1.5", host, "dist/", options)
 PosixPath('dist/MarkupSafe-2.1.5-cp311-cp311-linux_aarch64.whl')
+
+The implementation lives in three rooms, imported in one direction:
+``crossbuild.install`` → ``crossbuild.wheel`` → ``crossbuild.host``.  (``crossbuild.install``
+is also the name of the function re-exported here; import from the package's modules
+with ``from crossbuild.install.placement import ...``.)
 """
 
 from __future__ import annotations
 
 from ._exceptions import (
     BackendError,
+    BuildPythonError,
     CommandError,
     CrossbuildError,
+    HashMismatchError,
     HostPythonError,
+    InstallTargetError,
+    OptionError,
     PureFallbackError,
+    RequirementError,
     ResolutionError,
+    RootfsError,
     SourceError,
     ToolchainError,
     VersionMismatchError,
@@ -21,21 +33,30 @@ from ._exceptions import (
 )
 from ._version import __version__
 from .host import ElfTarget, Host, Toolchain, inspect_host
-from .install import InstalledDistribution, InstallResult, install
-from .wheel import IndexSettings, build_wheel
+from .install import InstalledDistribution, InstallOptions, InstallResult, install
+from .wheel import BuildOptions, BuildPython, IndexSettings, build_wheel
 
 __all__ = [
     "BackendError",
+    "BuildOptions",
+    "BuildPython",
+    "BuildPythonError",
     "CommandError",
     "CrossbuildError",
     "ElfTarget",
+    "HashMismatchError",
     "Host",
     "HostPythonError",
     "IndexSettings",
+    "InstallOptions",
     "InstallResult",
+    "InstallTargetError",
     "InstalledDistribution",
+    "OptionError",
     "PureFallbackError",
+    "RequirementError",
     "ResolutionError",
+    "RootfsError",
     "SourceError",
     "Toolchain",
     "ToolchainError",

@@ -12,7 +12,9 @@ from . import __version__
 from ._exceptions import BackendError, CommandError, CrossbuildError, PureFallbackError
 from .host import Host, inspect_host
 from .install import install
+from .install.options import InstallOptions
 from .wheel import IndexSettings, build_wheel
+from .wheel.options import BuildOptions, parse_config_settings
 
 HOST_HELP = "the host's python inside its sysroot or rootfs, e.g. ROOTFS/usr/bin/python3.11"
 
@@ -105,20 +107,6 @@ def _parser(prog: str) -> argparse.ArgumentParser:
     return parser
 
 
-def _config_settings(pairs: Sequence[str]) -> dict[str, str | list[str]]:
-    settings: dict[str, str | list[str]] = {}
-    for pair in pairs:
-        key, sep, value = pair.partition("=")
-        if not sep:
-            raise CrossbuildError(f"config setting {pair!r} has no '='; pass -C KEY=VALUE")
-        previous = settings.get(key)
-        if previous is None:
-            settings[key] = value
-        else:
-            settings[key] = [*([previous] if isinstance(previous, str) else previous), value]
-    return settings
-
-
 def _inspect(args: argparse.Namespace) -> Host:
     return inspect_host(args.host, sysroot=args.sysroot, cc=args.cc, cxx=args.cxx)
 
@@ -134,23 +122,18 @@ def _run(args: argparse.Namespace) -> None:
                 shown = json.dumps(value) if isinstance(value, (dict, list)) or not value else value
                 print(f"{key:15} {shown}")
         return
-    config_settings = _config_settings(args.config_setting)
-    index = _index_settings(args)
+    options = BuildOptions(
+        config_settings=parse_config_settings(args.config_setting),
+        build_python=args.build_python,
+        index=_index_settings(args),
+        cache_dir=args.cache_dir,
+        allow_pure_fallback=args.allow_pure_fallback,
+    ).for_host(host)
     if args.command == "install":
-        _install(args, host, config_settings, index)
+        _install(args, host, options)
         return
     for source in args.sources:
-        wheel = build_wheel(
-            source,
-            host,
-            args.wheel_dir,
-            config_settings=config_settings,
-            build_python=args.build_python,
-            index=index,
-            cache=args.cache_dir,
-            allow_pure_fallback=args.allow_pure_fallback,
-        )
-        print(wheel)
+        print(build_wheel(source, host, args.wheel_dir, options))
 
 
 def _index_settings(args: argparse.Namespace) -> IndexSettings | None:
@@ -169,27 +152,23 @@ def _names(values: Sequence[str]) -> list[str]:
     return [name for value in values for name in value.split(",") if name]
 
 
-def _install(
-    args: argparse.Namespace, host: Host, config_settings: dict[str, str | list[str]], index: IndexSettings | None
-) -> None:
+def _install(args: argparse.Namespace, host: Host, options: BuildOptions) -> None:
     result = install(
         args.requirements,
         host=host,
         root=args.root,
         prefix=args.prefix,
+        options=options,
+        install_options=InstallOptions(
+            no_binary=tuple(_names(args.no_binary)),
+            only_binary=tuple(_names(args.only_binary)),
+            prefer_binary=args.prefer_binary,
+            scheme=args.scheme,
+            compile_bytecode=args.compile,
+            force_reinstall=args.force_reinstall,
+        ),
         requirement_files=args.requirement,
         constraint_files=args.constraint,
-        index=index,
-        no_binary=_names(args.no_binary),
-        only_binary=_names(args.only_binary),
-        prefer_binary=args.prefer_binary,
-        scheme=args.scheme,
-        compile_bytecode=args.compile,
-        force_reinstall=args.force_reinstall,
-        config_settings=config_settings,
-        build_python=args.build_python,
-        cache=args.cache_dir,
-        allow_pure_fallback=args.allow_pure_fallback,
     )
     if args.report:
         with open(args.report, "w", encoding="utf-8") as stream:
@@ -224,8 +203,33 @@ def _setup_logging(verbose: bool) -> None:
     logging.getLogger("crossbuild.output").setLevel(logging.INFO if verbose else logging.WARNING)
 
 
+#: The library's parameter names whose flag has another name (``dest``) on the command line.
+_PARAMETER_DESTS = {
+    "config_settings": "config_setting",
+    "requirement_files": "requirement",
+    "constraint_files": "constraint",
+    "compile_bytecode": "compile",
+}
+
+
+def flag_names(parser: argparse.ArgumentParser) -> dict[str, str]:
+    """How the CLI calls each parameter of the library: ``build_python`` → ``--build-python``."""
+    flags: dict[str, str] = {}
+    parsers = [parser]
+    while parsers:
+        current = parsers.pop()
+        for action in current._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                parsers.extend(action.choices.values())
+            elif action.option_strings:
+                flags[action.dest] = action.option_strings[0]
+    flags.update({parameter: flags[dest] for parameter, dest in _PARAMETER_DESTS.items() if dest in flags})
+    return flags
+
+
 def main(argv: Sequence[str] | None = None, prog: str = "crossbuild") -> int:
-    args = _parser(prog).parse_args(argv)
+    parser = _parser(prog)
+    args = parser.parse_args(argv)
     _setup_logging(args.verbose)
     try:
         _run(args)
@@ -237,7 +241,7 @@ def main(argv: Sequence[str] | None = None, prog: str = "crossbuild") -> int:
             detail = error.compiler_output
         if detail.strip():
             sys.stderr.write("".join(f"  | {line}\n" for line in detail.rstrip().splitlines()))
-        print(f"error: {error}", file=sys.stderr)
+        print(f"error: {error.render(flag_names(parser))}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("error: interrupted", file=sys.stderr)

@@ -1,7 +1,10 @@
-"""Where crossbuild keeps what it can reuse: build environments and downloads."""
+"""Where crossbuild keeps what it can reuse (build environments, downloads, built wheels),
+and what its cache keys are made of."""
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import os
 from pathlib import Path
 
@@ -16,3 +19,19 @@ def cache_dir(override: str | os.PathLike[str] | None = None) -> Path:
     path = Path(chosen)
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+@functools.cache
+def code_digest(*packages: str) -> str:
+    """A digest of crossbuild's own source in ``packages`` (``"host"``, ``"wheel"``…).
+
+    What crossbuild made with other code (a runtime patch, compiler wrappers, settings)
+    is not reused: cache keys hold this digest, not a version number that a change in
+    a development tree or a patched install would leave as it was.
+    """
+    digest = hashlib.sha256()
+    here = Path(__file__).parent
+    for package in packages:
+        for source in sorted((here / package).rglob("*.py")):
+            digest.update(source.relative_to(here).as_posix().encode() + b"\0" + source.read_bytes() + b"\0")
+    return digest.hexdigest()

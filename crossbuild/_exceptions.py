@@ -2,44 +2,92 @@
 
 Each message says what is wrong and what to do about it, on one line, so the CLI can
 print ``error: <message>`` and exit.  Structured data stays on the exception.
+
+Messages speak of the library's parameters: a message is a template in which
+``{build_python}`` names a parameter and the other fields are the error's details.
+``str(error)`` shows parameter names (``build_python=``); the CLI renders the same error
+with its own flag names (``--build-python``) through :meth:`CrossbuildError.render`.
+Only crossbuild's own words are templates: details (paths, a compiler's output) are
+inserted as they are, so a ``--sysroot=…`` in a compiler's output is never rewritten.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
+
+#: How messages name parameters when the library is used from Python (others: ``name=``).
+API_NAMES = {
+    "allow_pure_fallback": "allow_pure_fallback=True",
+    "verbose": "the 'crossbuild.output' logger at INFO",
+}
+
+
+class _Fields(dict[str, object]):
+    """Details by name; any other field is a parameter, shown by its name in ``names``."""
+
+    def __init__(self, details: Mapping[str, object], names: Mapping[str, str]) -> None:
+        super().__init__(details)
+        self.names = names
+
+    def __missing__(self, parameter: str) -> str:
+        return self.names.get(parameter, f"{parameter}=")
 
 
 class CrossbuildError(Exception):
-    """Base class of the errors a user can act on."""
+    """Base class of the errors a user can act on.
+
+    ``message`` is a template: ``{name}`` fields are filled from ``details``, or else name
+    a parameter of the library (see :meth:`render`).
+    """
+
+    def __init__(self, message: str, **details: object) -> None:
+        super().__init__(message)
+        self.message = message
+        self.details = details
+
+    def render(self, names: Mapping[str, str] | None = None) -> str:
+        """The message, with parameters called as ``names`` maps them (default: their own names)."""
+        try:
+            return self.message.format_map(_Fields(self.details, names or API_NAMES))
+        except (ValueError, IndexError, AttributeError):  # a message that is not a template
+            return self.message
+
+    def __str__(self) -> str:
+        return self.render()
 
 
 class HostPythonError(CrossbuildError):
-    """The ``--host`` interpreter is missing, not a Python, or cannot be understood."""
+    """The ``host`` interpreter is missing, not a Python, or cannot be understood."""
 
-    def __init__(self, path: Path | str, problem: str) -> None:
-        super().__init__(path, problem)
+    def __init__(self, path: Path | str, problem: str, **details: object) -> None:
+        super().__init__("host python {path}: " + problem, path=Path(path), **details)
         self.path = Path(path)
         self.problem = problem
 
-    def __str__(self) -> str:
-        return f"host python {self.path}: {self.problem}"
+
+class BuildPythonError(CrossbuildError):
+    """The build python cannot be found or does not run."""
 
 
-class VersionMismatchError(CrossbuildError):
+class VersionMismatchError(BuildPythonError):
     """Build python and host python differ in their X.Y version."""
 
     def __init__(self, host_version: str, build_python: str, build_version: str) -> None:
-        super().__init__(host_version, build_python, build_version)
+        super().__init__(
+            "host python is {host_version} but build python {build_path} is {build_version}; "
+            "pass {build_python} with a Python {host_version} interpreter",
+            host_version=host_version,
+            build_path=build_python,
+            build_version=build_version,
+        )
         self.host_version = host_version
         self.build_python = build_python
         self.build_version = build_version
 
-    def __str__(self) -> str:
-        return (
-            f"host python is {self.host_version} but build python {self.build_python} is "
-            f"{self.build_version}; pass --build-python with a Python {self.host_version} interpreter"
-        )
+
+class OptionError(CrossbuildError):
+    """An option whose value cannot be understood."""
 
 
 class ToolchainError(CrossbuildError):
@@ -47,7 +95,31 @@ class ToolchainError(CrossbuildError):
 
 
 class SourceError(CrossbuildError):
-    """A SOURCE argument that is neither a source tree, an sdist nor a findable requirement."""
+    """A source that is neither a source tree, an sdist nor a findable requirement, or
+    one that cannot be downloaded or unpacked."""
+
+
+class RequirementError(CrossbuildError):
+    """A requirement, requirements file or constraints file that cannot be understood."""
+
+
+class HashMismatchError(CrossbuildError):
+    """A file whose digest is none of the ``--hash`` values its requirement allows."""
+
+    def __init__(self, what: str, detail: str) -> None:
+        super().__init__(
+            "the hash of {what} does not match the requirement (--hash); {detail}", what=what, detail=detail
+        )
+        self.what = what
+        self.detail = detail
+
+
+class InstallTargetError(CrossbuildError):
+    """The root or prefix to install into is missing, wrong for the host, or unusable."""
+
+
+class RootfsError(CrossbuildError):
+    """A path inside a root directory cannot be resolved (a symlink loop)."""
 
 
 class ResolutionError(CrossbuildError):
@@ -58,65 +130,64 @@ class CommandError(CrossbuildError):
     """A subprocess crossbuild ran failed; keeps the tail of its output."""
 
     def __init__(self, what: str, command: Sequence[str], returncode: int, output_tail: str) -> None:
-        super().__init__(what, command, returncode, output_tail)
+        super().__init__(
+            "{what} failed (exit code {returncode}): {line}",
+            what=what,
+            returncode=returncode,
+            line=_last_line(output_tail),
+        )
         self.what = what
         self.command = list(command)
         self.returncode = returncode
         self.output_tail = output_tail
-
-    def __str__(self) -> str:
-        return f"{self.what} failed (exit code {self.returncode}): {_last_line(self.output_tail)}"
 
 
 class BackendError(CrossbuildError):
     """The PEP 517 backend failed; keeps the tail of its output."""
 
     def __init__(self, project: str, hook: str, output_tail: str) -> None:
-        super().__init__(project, hook, output_tail)
+        super().__init__(
+            "the build backend of {project} failed in {hook}: {line} (see the output above, or rerun with {verbose})",
+            project=project,
+            hook=hook,
+            line=_last_line(output_tail, prefer="error:"),
+        )
         self.project = project
         self.hook = hook
         self.output_tail = output_tail
-
-    def __str__(self) -> str:
-        return (
-            f"the build backend of {self.project} failed in {self.hook}: "
-            f"{_last_line(self.output_tail, prefer='error:')} (see the output above, or rerun with -v)"
-        )
 
 
 class PureFallbackError(CrossbuildError):
     """A compiler failed and the project quietly produced a pure-Python wheel instead."""
 
     def __init__(self, wheel_name: str, compiler_command: Sequence[str], compiler_output: str) -> None:
-        super().__init__(wheel_name, compiler_command, compiler_output)
+        super().__init__(
+            "the C/C++ build failed and the project fell back to the pure wheel {wheel_name}: {line} "
+            "(fix the compile error, or pass {allow_pure_fallback} to accept the pure wheel)",
+            wheel_name=wheel_name,
+            line=_last_line(compiler_output, prefer="error:"),
+        )
         self.wheel_name = wheel_name
         self.compiler_command = list(compiler_command)
         self.compiler_output = compiler_output
-
-    def __str__(self) -> str:
-        return (
-            f"the C/C++ build failed and the project fell back to the pure wheel {self.wheel_name}: "
-            f"{_last_line(self.compiler_output, prefer='error:')} "
-            "(fix the compile error, or pass --allow-pure-fallback to accept the pure wheel)"
-        )
 
 
 class WheelVerificationError(CrossbuildError):
     """The built wheel contains a binary that is not for the host."""
 
     def __init__(self, wheel_name: str, member: str, found: str, expected: str) -> None:
-        super().__init__(wheel_name, member, found, expected)
+        super().__init__(
+            "{wheel_name}: {member} is built for {found} but the host is {expected}; the backend did not "
+            "use the cross compiler (check its compiler settings, or rerun with {verbose})",
+            wheel_name=wheel_name,
+            member=member,
+            found=found,
+            expected=expected,
+        )
         self.wheel_name = wheel_name
         self.member = member
         self.found = found
         self.expected = expected
-
-    def __str__(self) -> str:
-        return (
-            f"{self.wheel_name}: {self.member} is built for {self.found} but the host is "
-            f"{self.expected}; the backend did not use the cross compiler (check its "
-            "compiler settings, or rerun with -v)"
-        )
 
 
 MAX_LINE = 300

@@ -1,7 +1,8 @@
 """The one place crossbuild runs other programs.
 
-Output is read line by line: it goes to the ``crossbuild.output`` logger (shown with
-``-v``) and the last lines are kept, so a failure can show what went wrong.
+:func:`run` is for steps that must succeed: output is read line by line, goes to the
+``crossbuild.output`` logger (shown with ``-v``) and its last lines are kept, so a failure
+can show what went wrong.  :func:`probe` is for questions whose answer may be "no".
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import os
 import shlex
 import subprocess
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 from ._exceptions import CommandError
 
@@ -63,3 +65,44 @@ def run(
 def tail(text: str, count: int = TAIL_LINES) -> str:
     """The last ``count`` lines of ``text``."""
     return "".join(collections.deque(text.splitlines(keepends=True), maxlen=count))
+
+
+@dataclass(frozen=True)
+class ProbeResult:
+    """What a probe printed, and how it ended."""
+
+    returncode: int
+    stdout: str
+    stderr: str
+
+    @property
+    def ok(self) -> bool:
+        return self.returncode == 0
+
+
+def probe(
+    command: Sequence[str | os.PathLike[str]],
+    *,
+    env: Mapping[str, str] | None = None,
+    cwd: str | os.PathLike[str] | None = None,
+) -> ProbeResult:
+    """Run a command whose failure is an answer, not an error: does this compiler build for
+    the host, which version is this python?  Logged at ``-v``; never raises (a program that
+    cannot start gives exit code 127 and the reason as ``stderr``)."""
+    argv = [os.fspath(part) for part in command]
+    try:
+        result = subprocess.run(
+            argv,
+            env=dict(env) if env is not None else None,
+            cwd=cwd,
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            errors="replace",
+        )
+    except OSError as error:
+        logger.debug("probe %s cannot start: %s", shlex.join(argv), error)
+        return ProbeResult(127, "", str(error))
+    if result.returncode != 0:
+        logger.debug("probe %s failed (exit code %d): %s", shlex.join(argv), result.returncode, result.stderr.strip())
+    return ProbeResult(result.returncode, result.stdout, result.stderr)

@@ -19,9 +19,8 @@ import crossbuild
 
 @pytest.fixture
 def seen(project: Callable[[str], Path], host: crossbuild.Host, tmp_path: Path) -> dict[str, Any]:
-    wheel = crossbuild.build_wheel(
-        project("env_probe"), host, tmp_path / "dist", config_settings={"setup-args": "-Dfoo=bar"}
-    )
+    options = crossbuild.BuildOptions(config_settings={"setup-args": "-Dfoo=bar"})
+    wheel = crossbuild.build_wheel(project("env_probe"), host, tmp_path / "dist", options)
     with zipfile.ZipFile(wheel) as archive:
         data: dict[str, Any] = json.loads(archive.read("envprobe/seen.json"))
         data["config_settings"] = json.loads(archive.read("envprobe/config_settings.json"))

@@ -11,8 +11,9 @@ import pytest
 from fakehost import AARCH64, X86_64, FakeLayout, make_layout, write_fake_compiler
 
 import crossbuild.__main__ as cli
-from crossbuild import BackendError, CrossbuildError, __version__
+from crossbuild import BackendError, BuildPython, OptionError, __version__
 from crossbuild.wheel.index import IndexSettings
+from crossbuild.wheel.options import parse_config_settings
 
 BUILD_VERSION = f"{sys.version_info[0]}.{sys.version_info[1]}"
 
@@ -78,16 +79,17 @@ def test_inspect_with_explicit_cc(layout: FakeLayout, fake_bin: Path, capsys: py
 
 
 def test_config_settings() -> None:
-    assert cli._config_settings([]) == {}
-    assert cli._config_settings(["a=1", "b=2", "a=3", "a=4", "empty=", "setup-args=-Dfoo=bar"]) == {
+    assert parse_config_settings([]) == {}
+    assert parse_config_settings(["a=1", "b=2", "a=3", "a=4", "empty=", "setup-args=-Dfoo=bar"]) == {
         "a": ["1", "3", "4"],
         "b": "2",
         "empty": "",
         "setup-args": "-Dfoo=bar",
     }
-    with pytest.raises(CrossbuildError) as caught:
-        cli._config_settings(["a=1", "novalue"])
-    assert str(caught.value) == "config setting 'novalue' has no '='; pass -C KEY=VALUE"
+    with pytest.raises(OptionError) as caught:
+        parse_config_settings(["a=1", "novalue"])
+    assert str(caught.value) == "config setting 'novalue' has no '='; pass config_settings= KEY=VALUE"
+    assert caught.value.render({"config_settings": "-C"}) == "config setting 'novalue' has no '='; pass -C KEY=VALUE"
 
 
 class _FakeBuild:
@@ -131,15 +133,18 @@ def test_wheel_arguments_reach_build_wheel(
         str(Path("dist/pkg1-1.0-cp311-cp311-linux_aarch64.whl")),
         str(Path("dist/pkg2-1.0-cp311-cp311-linux_aarch64.whl")),
     ]
-    [(args1, kwargs1), (args2, _)] = build.calls
+    [(args1, _), (args2, _)] = build.calls
     assert (args1[0], args2[0]) == ("a", "b")
     assert args1[1].python == layout.python  # the inspected Host, not the path
     assert args1[2] == "out"
-    assert kwargs1["config_settings"] == {"k": ["1", "2"]}
-    assert kwargs1["allow_pure_fallback"] is True
-    assert kwargs1["index"] == IndexSettings(
+    options = args1[3]
+    assert options is args2[3]  # one options object for the whole run
+    assert options.config_settings == {"k": ("1", "2")}
+    assert options.allow_pure_fallback is True
+    assert options.index == IndexSettings(
         index_url="https://pip.invalid/", extra_index_urls=("https://extra.invalid/",), find_links=("/wheels",)
     )
+    assert isinstance(options.build_python, BuildPython)  # found once, before the first build
 
 
 def test_no_index_options_leave_the_index_to_pip_config(
@@ -148,7 +153,7 @@ def test_no_index_options_leave_the_index_to_pip_config(
     build = _FakeBuild()
     monkeypatch.setattr(cli, "build_wheel", build)
     assert _run(["wheel", "a", "--host", str(layout.python)], capsys)[0] == 0
-    assert build.calls[0][1]["index"] is None
+    assert build.calls[0][0][3].index is None
 
 
 def test_backend_error_shows_the_output_tail(

@@ -183,7 +183,7 @@ def _error(python: Path | str, **kwargs: object) -> str:
 def test_missing_path(tmp_path: Path) -> None:
     missing = tmp_path / "rootfs/usr/bin/python3"
     assert _error(missing) == (
-        f"host python {missing}: does not exist; pass --host the host's python inside its sysroot, "
+        f"host python {missing}: does not exist; pass host= the host's python inside its sysroot, "
         "e.g. ROOTFS/usr/bin/python3"
     )
 
@@ -191,14 +191,14 @@ def test_missing_path(tmp_path: Path) -> None:
 def test_shell_script_instead_of_elf(tmp_path: Path) -> None:
     layout = make_layout(tmp_path / "root", python_content=b'#!/bin/sh\nexec qemu-aarch64 python3.11 "$@"\n')
     assert _error(layout.python) == (
-        f"host python {layout.python}: is not an ELF executable; pass --host the host's python binary"
+        f"host python {layout.python}: is not an ELF executable; pass host= the host's python binary"
     )
 
 
 def test_elf_that_is_not_python(tmp_path: Path) -> None:
     layout = make_layout(tmp_path / "root", python_content=elf_header(X86_64))
     assert _error(layout.python) == (
-        f"host python {layout.python}: is not a Python interpreter; pass --host the host's python binary"
+        f"host python {layout.python}: is not a Python interpreter; pass host= the host's python binary"
     )
 
 
@@ -222,7 +222,7 @@ def test_dangling_link(layout: FakeLayout) -> None:
     link.symlink_to("python3.12")
     assert _error(link) == (
         f"host python {link}: is a dangling link to {link.parent / 'python3.12'}; "
-        "pass --sysroot if its links are absolute"
+        "pass sysroot= if its links are absolute"
     )
 
 
@@ -236,7 +236,7 @@ def test_directory_without_python(tmp_path: Path) -> None:
     (tmp_path / "empty/usr/bin").mkdir(parents=True)
     assert _error(tmp_path / "empty") == (
         f"host python {tmp_path / 'empty'}: is a directory with no usr/bin/python3.X; "
-        "pass --host the host's python itself"
+        "pass host= the host's python itself"
     )
 
 
@@ -265,5 +265,5 @@ def test_prefix_not_in_the_path(tmp_path: Path) -> None:
     layout = make_layout(tmp_path / "root", overrides={"prefix": "/opt/python", "exec_prefix": "/opt/python"})
     assert _error(layout.python) == (
         f"host python {layout.root / 'usr'}: does not end with the host python's prefix /opt/python; "
-        "pass --sysroot (the directory that is / on the host)"
+        "pass sysroot= (the directory that is / on the host)"
     )

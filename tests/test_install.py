@@ -18,8 +18,10 @@ from fakehost import AARCH64, ET_DYN, X86_64, FakeLayout, elf_header, make_layou
 import crossbuild
 import crossbuild.__main__ as cli
 from crossbuild import (
+    BuildOptions,
     CrossbuildError,
     IndexSettings,
+    InstallOptions,
     InstallResult,
     ResolutionError,
     VersionMismatchError,
@@ -102,8 +104,15 @@ def install(host: Host, root: Path, links: Path, tmp_path: Path) -> Install:
 
     def run(requirements: Sequence[str | Path] = (), **kwargs: Any) -> InstallResult:
         kwargs.setdefault("root", root)
-        kwargs.setdefault("index", IndexSettings(no_index=True, find_links=(str(links),)))
-        return crossbuild.install(requirements, host=host, cache=tmp_path / "cache", **kwargs)
+        index = kwargs.pop("index", IndexSettings(no_index=True, find_links=(str(links),)))
+        choices = {k: kwargs.pop(k) for k in list(kwargs) if k in InstallOptions.__dataclass_fields__}
+        return crossbuild.install(
+            requirements,
+            host=host,
+            options=BuildOptions(index=index, cache_dir=tmp_path / "cache"),
+            install_options=InstallOptions(**choices),
+            **kwargs,
+        )
 
     return run
 
@@ -236,7 +245,7 @@ def test_nothing_left_after_markers(install: Install, root: Path) -> None:
     before = snapshot(root)
     with pytest.raises(CrossbuildError) as caught:
         install(['nope; platform_machine == "x86_64"'])
-    assert str(caught.value) == "nothing to install: name requirements, or pass -r requirements.txt"
+    assert str(caught.value) == "nothing to install: name requirements, or pass requirement_files= requirements.txt"
     assert snapshot(root) == before
 
 
@@ -256,9 +265,8 @@ def test_prefix_is_the_same_as_root(tmp_path: Path, fake_cc: Path, links: Path) 
     def run(layout: FakeLayout, root: Path | None = None, prefix: Path | None = None) -> InstallResult:
         host = crossbuild.inspect_host(layout.python)
         index = IndexSettings(no_index=True, find_links=(str(links),))
-        return crossbuild.install(
-            ["alpha", "tool"], host=host, root=root, prefix=prefix, index=index, cache=tmp_path / "cache"
-        )
+        options = BuildOptions(index=index, cache_dir=tmp_path / "cache")
+        return crossbuild.install(["alpha", "tool"], host=host, root=root, prefix=prefix, options=options)
 
     first = run(by_root, root=by_root.root)
     second = run(by_prefix, prefix=by_prefix.root / "usr")
@@ -282,7 +290,7 @@ def test_scheme(install: Install, root: Path) -> None:
     assert result.scheme["purelib"] == "/usr/lib/python3/dist-packages"
     assert (root / "usr/lib/python3/dist-packages/tool/__init__.py").is_file()
     assert (root / "usr/bin/tool").is_file()
-    with pytest.raises(CrossbuildError, match="no install scheme 'nope'; choose one of posix_prefix, deb_system"):
+    with pytest.raises(CrossbuildError, match="no install scheme 'nope'; pass scheme= one of posix_prefix, deb_system"):
         install(["tool"], scheme="nope")
 
 
@@ -299,8 +307,8 @@ def test_bad_targets(host: Host, root: Path, tmp_path: Path) -> None:
     ]
     for where, message in cases:
         with pytest.raises(CrossbuildError) as caught:
-            crossbuild.install(["tool"], host=host, cache=tmp_path / "cache", **where)
-        assert str(caught.value) == message
+            crossbuild.install(["tool"], host=host, options=BuildOptions(cache_dir=tmp_path / "cache"), **where)
+        assert caught.value.render(cli.flag_names(cli._parser("crossbuild"))) == message
     assert snapshot(root) == before
 
 
@@ -471,10 +479,16 @@ def test_bytecode_for_another_host_version_needs_a_python_of_that_version(
     host = crossbuild.inspect_host(layout.python)
     before = snapshot(layout.root)
     with pytest.raises(VersionMismatchError) as caught:
-        crossbuild.install(["tool"], host=host, root=layout.root, compile_bytecode=True, cache=tmp_path / "cache")
+        crossbuild.install(
+            ["tool"],
+            host=host,
+            root=layout.root,
+            options=BuildOptions(cache_dir=tmp_path / "cache"),
+            install_options=InstallOptions(compile_bytecode=True),
+        )
     assert str(caught.value) == (
         f"host python is 3.12 but build python {sys.executable} is "
-        f"{sys.version_info[0]}.{sys.version_info[1]}; pass --build-python with a Python 3.12 interpreter"
+        f"{sys.version_info[0]}.{sys.version_info[1]}; pass build_python= with a Python 3.12 interpreter"
     )
     assert snapshot(layout.root) == before
 
@@ -499,10 +513,12 @@ def test_bytecode_is_compiled_by_a_python_of_the_host_version(tmp_path: Path, fa
         ["tool"],
         host=crossbuild.inspect_host(layout.python),
         root=layout.root,
-        index=IndexSettings(no_index=True, find_links=(str(links),)),
-        cache=tmp_path / "cache",
-        compile_bytecode=True,
-        build_python=PYTHON_3_12,
+        options=BuildOptions(
+            index=IndexSettings(no_index=True, find_links=(str(links),)),
+            cache_dir=tmp_path / "cache",
+            build_python=PYTHON_3_12,
+        ),
+        install_options=InstallOptions(compile_bytecode=True),
     )
     site = layout.root / "usr/local/lib/python3.12/dist-packages"
     assert [p.name for p in site.rglob("*.pyc")] == ["__init__.cpython-312.pyc"]

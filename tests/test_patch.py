@@ -16,8 +16,8 @@ from fakehost import FakeLayout, make_layout
 import crossbuild
 from crossbuild.host import _hostpatch
 from crossbuild.host.host import Host
+from crossbuild.host.patch import PATCH_ENV_VAR, PATCH_MODULE, PTH_FILE, install_patch
 from crossbuild.host.settings import CrossSettings, prepare_settings
-from crossbuild.wheel.isolated_env import PATCH_MODULE, PTH_FILE, _install_patch
 
 #: What a backend could ask; printed as JSON by the child interpreter.
 PROBE = """
@@ -69,7 +69,7 @@ def _activate(patch_dir: Path) -> str:
 
 
 def _clean_environ() -> dict[str, str]:
-    return {k: v for k, v in os.environ.items() if k not in (_hostpatch.ENV_VAR, "_PYTHON_HOST_PLATFORM")}
+    return {k: v for k, v in os.environ.items() if k not in (PATCH_ENV_VAR, "_PYTHON_HOST_PLATFORM")}
 
 
 def test_patched_interpreter_sees_the_host(settings: CrossSettings, patch_dir: Path, layout: FakeLayout) -> None:
@@ -88,7 +88,7 @@ def test_patched_interpreter_sees_the_host(settings: CrossSettings, patch_dir: P
 
 
 def test_platform_follows_uname_without_host_platform_variable(settings: CrossSettings, patch_dir: Path) -> None:
-    environ = {**_clean_environ(), _hostpatch.ENV_VAR: str(settings.host_config)}
+    environ = {**_clean_environ(), PATCH_ENV_VAR: str(settings.host_config)}
     seen = _probe(sys.executable, _activate(patch_dir), environ)
     assert seen["platform"] == "linux-aarch64"
     assert seen["machine"] == "aarch64"
@@ -129,7 +129,7 @@ def venv_python(tmp_path: Path) -> Path:
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True, timeout=60)
     site_packages = venv / "lib" / f"python{sys.version_info[0]}.{sys.version_info[1]}" / "site-packages"
-    _install_patch(site_packages)
+    install_patch(site_packages)
     assert (site_packages / PTH_FILE).is_file()
     assert (site_packages / f"{PATCH_MODULE}.py").read_bytes() == Path(_hostpatch.__file__).read_bytes()
     return venv / "bin" / "python"

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from fakehost import make_wheel
 
-from crossbuild import SourceError
+from crossbuild import RequirementError
 from crossbuild.install.requirements import RequirementSet, UserRequirement, parse_argument, read_requirement_files
 
 
@@ -124,7 +124,7 @@ def test_local_paths_are_relative_to_the_file(project: Path) -> None:
 
 def test_missing_local_path(project: Path) -> None:
     requirements = _write(project / "requirements.txt", "alpha\n./src/not-there\n")
-    with pytest.raises(SourceError) as caught:
+    with pytest.raises(RequirementError) as caught:
         read_requirement_files([requirements])
     assert str(caught.value) == f"./src/not-there ({requirements}:2): no such file or directory"
 
@@ -146,35 +146,35 @@ def test_relative_find_links_are_relative_to_the_file(project: Path) -> None:
 def test_editable_is_refused(project: Path) -> None:
     (project / "src/driver").mkdir(parents=True)
     requirements = _write(project / "requirements.txt", "alpha\n-e ./src/driver\n")
-    with pytest.raises(SourceError) as caught:
+    with pytest.raises(RequirementError) as caught:
         read_requirement_files([requirements])
     assert str(caught.value) == f"{requirements}:2: editable requirements (-e) cannot be installed into a host root"
 
 
 def test_missing_file(project: Path) -> None:
-    with pytest.raises(SourceError) as caught:
+    with pytest.raises(RequirementError) as caught:
         read_requirement_files([project / "requirements.txt"])
     assert str(caught.value) == f"requirements file {project / 'requirements.txt'} not found"
-    with pytest.raises(SourceError, match=r"constraints\.txt not found"):
+    with pytest.raises(RequirementError, match=r"constraints\.txt not found"):
         read_requirement_files([], [project / "constraints.txt"])
 
 
 def test_missing_nested_file(project: Path) -> None:
     requirements = _write(project / "requirements.txt", "alpha\n-r not-there.txt\n")
-    with pytest.raises(SourceError, match=r"not-there\.txt"):
+    with pytest.raises(RequirementError, match=r"not-there\.txt"):
         read_requirement_files([requirements])
 
 
 def test_invalid_line(project: Path) -> None:
     requirements = _write(project / "requirements.txt", "alpha\nbeta >=\n")
-    with pytest.raises(SourceError) as caught:
+    with pytest.raises(RequirementError) as caught:
         read_requirement_files([requirements])
     assert str(caught.value).startswith(f"{requirements}:2: cannot read 'beta >=': ")
 
 
 def test_invalid_line_message_is_one_line(project: Path) -> None:
     requirements = _write(project / "requirements.txt", "beta >=\n")
-    with pytest.raises(SourceError) as caught:
+    with pytest.raises(RequirementError) as caught:
         read_requirement_files([requirements])
     assert "\n" not in str(caught.value)
 
@@ -218,12 +218,12 @@ def test_parse_argument_local_files(tmp_path: Path, monkeypatch: pytest.MonkeyPa
 @pytest.mark.parametrize("text", ["./x", "x.whl", "dist/x-1.0.tar.gz", "x-1.0.zip"])
 def test_parse_argument_missing_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, text: str) -> None:
     monkeypatch.chdir(tmp_path)
-    with pytest.raises(SourceError) as caught:
+    with pytest.raises(RequirementError) as caught:
         parse_argument(text)
     assert str(caught.value) == f"{text} (command line): no such file or directory"
 
 
 def test_parse_argument_invalid(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
-    with pytest.raises(SourceError, match=r"^'alpha >=' \(command line\) is not a valid requirement: "):
+    with pytest.raises(RequirementError, match=r"^'alpha >=' \(command line\) is not a valid requirement: "):
         parse_argument("alpha >=")

@@ -72,7 +72,7 @@ def test_unknown_scheme_lists_the_schemes(debian: Host) -> None:
     with pytest.raises(CrossbuildError) as caught:
         install_paths(debian, "/usr", "nt_user")
     assert str(caught.value) == (
-        "the host python has no install scheme 'nt_user'; choose one of posix_prefix, deb_system, posix_local, "
+        "the host python has no install scheme 'nt_user'; pass scheme= one of posix_prefix, deb_system, posix_local, "
         "posix_home"
     )
 
@@ -89,7 +89,7 @@ def test_without_sysconfig_py_posix_prefix(host: Host) -> None:
     }
     with pytest.raises(CrossbuildError) as caught:
         install_paths(host, "/usr", "posix_local")
-    assert str(caught.value).endswith("no install scheme 'posix_local'; choose one of posix_prefix")
+    assert str(caught.value).endswith("no install scheme 'posix_local'; pass scheme= one of posix_prefix")
 
 
 @pytest.mark.parametrize(

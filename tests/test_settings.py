@@ -12,8 +12,8 @@ from types import MappingProxyType
 
 from fakehost import FakeLayout
 
-from crossbuild.host import _hostpatch
 from crossbuild.host.host import Host
+from crossbuild.host.patch import PATCH_ENV_VAR
 from crossbuild.host.settings import host_config_vars, prepare_settings
 from crossbuild.host.wrappers import write_wrappers
 
@@ -80,7 +80,7 @@ def test_environ(host: Host, layout: FakeLayout, tmp_path: Path, fake_cc: Path) 
         f"{root}/usr/lib/pkgconfig",
         f"{root}/usr/share/pkgconfig",
     ]
-    assert environ[_hostpatch.ENV_VAR] == str(settings.host_config)
+    assert environ[PATCH_ENV_VAR] == str(settings.host_config)
     assert environ["AR"] == str(fake_cc.with_name("aarch64-linux-gnu-gcc-ar"))
     assert environ["RANLIB"] == str(fake_cc.with_name("aarch64-linux-gnu-gcc-ranlib"))
     assert environ["STRIP"] == str(fake_cc.with_name("aarch64-linux-gnu-strip"))

@@ -52,7 +52,7 @@ def test_binary_for_this_machine_is_refused(tmp_path: Path) -> None:
     assert str(error) == (
         f"{wheel.name}: pkg/_native.so is built for x86_64 (64-bit, little-endian) but the host is "
         "aarch64 (64-bit, little-endian); the backend did not use the cross compiler (check its "
-        "compiler settings, or rerun with -v)"
+        "compiler settings, or rerun with the 'crossbuild.output' logger at INFO)"
     )
 
 

@@ -80,7 +80,7 @@ def test_called_through_the_compiler_alias(wrappers: CompilerWrappers, host: Hos
 def test_missing_cxx(wrappers: CompilerWrappers) -> None:
     result = _run(wrappers.cxx, "-c", "x.cpp")
     assert result.returncode != 0
-    message = "no C++ compiler for aarch64 was found; apt-get install g++-aarch64-linux-gnu or pass --cxx"
+    message = "no C++ compiler for aarch64 was found; Debian: apt-get install g++-aarch64-linux-gnu, or pass --cxx"
     assert result.stderr == f"crossbuild: {message}\n"
     assert "--cxx" in result.stderr
     assert wrappers.failed_calls() == [CompilerCall(argv=["-c", "x.cpp"], returncode=1, stderr=message)]

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from .elf import ElfTarget
 from .host import Host, inspect_host
+from .patch import PATCH_ENV_VAR, install_patch
 from .toolchain import Toolchain
 
-__all__ = ["ElfTarget", "Host", "Toolchain", "inspect_host"]
+__all__ = ["PATCH_ENV_VAR", "ElfTarget", "Host", "Toolchain", "inspect_host", "install_patch"]

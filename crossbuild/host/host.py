@@ -200,11 +200,13 @@ def inspect_host(
     details = layout.read_build_details(files.build_details)
     soabi = str(config_vars.get("SOABI") or "")
     if not soabi.startswith("cpython-"):
-        raise HostPythonError(files.executable, f"is not CPython (SOABI {soabi!r}); crossbuild supports CPython hosts")
+        raise HostPythonError(
+            files.executable, "is not CPython (SOABI {soabi!r}); crossbuild supports CPython hosts", soabi=soabi
+        )
     elf = read_elf_target(files.executable)
     if elf is None or not layout.looks_like_python(files.executable):
         what = "an ELF executable" if elf is None else "a Python interpreter"
-        raise HostPythonError(files.executable, f"is not {what}; pass --host the host's python binary")
+        raise HostPythonError(files.executable, "is not {what}; pass {host} the host's python binary", what=what)
     root = given_root or _sysroot_of(files.prefix_dir, str(config_vars.get("prefix") or "/usr"))
     version = str(details.get("language", {}).get("version") or config_vars.get("VERSION") or "")
     multiarch = str(config_vars.get("MULTIARCH") or "")
@@ -229,6 +231,11 @@ def inspect_host(
     )
 
 
+def as_host(host: Host | str | os.PathLike[str]) -> Host:
+    """``host`` itself, or the host python at that path inspected with the defaults."""
+    return host if isinstance(host, Host) else inspect_host(host)
+
+
 def find_emulator(machine: str, sysroot: Path) -> tuple[str, ...] | None:
     """qemu-user for ``machine``, loading the host's libraries from ``sysroot``."""
     qemu = shutil.which(QEMU.get(machine, f"qemu-{machine}"))
@@ -242,5 +249,6 @@ def _sysroot_of(prefix_dir: Path, prefix: str) -> Path:
         return root
     raise HostPythonError(
         prefix_dir,
-        f"does not end with the host python's prefix {prefix}; pass --sysroot (the directory that is / on the host)",
+        "does not end with the host python's prefix {prefix}; pass {sysroot} (the directory that is / on the host)",
+        prefix=prefix,
     )

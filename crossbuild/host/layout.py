@@ -63,7 +63,7 @@ def find_python_in_root(root: Path) -> Path:
         )
         if candidates:
             return candidates[-1]
-    raise HostPythonError(root, "is a directory with no usr/bin/python3.X; pass --host the host's python itself")
+    raise HostPythonError(root, "is a directory with no usr/bin/python3.X; pass {host} the host's python itself")
 
 
 def locate(python: Path, sysroot: Path | None) -> PythonLayout:
@@ -73,11 +73,13 @@ def locate(python: Path, sysroot: Path | None) -> PythonLayout:
         python = find_python_in_root(python)
     if not os.path.lexists(python):
         raise HostPythonError(
-            python, "does not exist; pass --host the host's python inside its sysroot, e.g. ROOTFS/usr/bin/python3"
+            python, "does not exist; pass {host} the host's python inside its sysroot, e.g. ROOTFS/usr/bin/python3"
         )
     executable = follow_links(python, sysroot)
     if not executable.is_file():
-        raise HostPythonError(python, f"is a dangling link to {executable}; pass --sysroot if its links are absolute")
+        raise HostPythonError(
+            python, "is a dangling link to {target}; pass {sysroot} if its links are absolute", target=executable
+        )
     prefix_dir = python.parent.parent
     stdlib_dir = _find_stdlib_dir(python, executable, prefix_dir)
     return PythonLayout(
@@ -103,11 +105,14 @@ def _find_stdlib_dir(python: Path, executable: Path, prefix_dir: Path) -> Path:
         where = f"{prefix_dir}/lib/python{wanted or '3.X'}"
         raise HostPythonError(
             python,
-            f"no _sysconfigdata_*.py under {where}; is this a CPython installation (Debian: libpython3.X-stdlib)?",
+            "no _sysconfigdata_*.py under {where}; is this a CPython installation (Debian: libpython3.X-stdlib)?",
+            where=where,
         )
     if len({d.name for d in candidates}) > 1:
         names = ", ".join(d.name for d in candidates)
-        raise HostPythonError(python, f"several Pythons ({names}) share this prefix; pass --host a python3.X binary")
+        raise HostPythonError(
+            python, "several Pythons ({names}) share this prefix; pass {host} a python3.X binary", names=names
+        )
     return candidates[0]
 
 
@@ -129,7 +134,10 @@ def _find_sysconfigdata(python: Path, stdlib_dir: Path, abiflags: str) -> Path:
     if len(chosen) > 1:
         names = ", ".join(sorted(p.name for p in chosen.values()))
         raise HostPythonError(
-            python, f"several sysconfig data files in {stdlib_dir} ({names}); cannot tell which is this python's"
+            python,
+            "several sysconfig data files in {directory} ({names}); cannot tell which is this python's",
+            directory=stdlib_dir,
+            names=names,
         )
     return next(iter(chosen))
 
@@ -140,20 +148,31 @@ def looks_like_python(executable: Path) -> bool:
     return b"Py_BytesMain" in content or re.search(rb"libpython3\.\d+", content) is not None
 
 
+def read_literal(path: Path, name: str) -> object:
+    """The value of the module-level assignment ``name = <literal>`` in the Python file
+    ``path``, read with ``ast``, never run.
+
+    Raises :class:`OSError`, :class:`SyntaxError`, :class:`ValueError` (the value is not a
+    literal) or :class:`LookupError` (no such assignment).
+    """
+    tree = ast.parse(path.read_bytes(), filename=str(path))
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == name for t in node.targets):
+            return ast.literal_eval(node.value)
+    raise LookupError(name)
+
+
 def read_sysconfigdata(path: Path) -> dict[str, Any]:
     """The ``build_time_vars`` of a ``_sysconfigdata_*.py`` file, read without running it."""
     try:
-        tree = ast.parse(path.read_bytes(), filename=str(path))
-        for node in tree.body:
-            if isinstance(node, ast.Assign) and any(
-                isinstance(t, ast.Name) and t.id == "build_time_vars" for t in node.targets
-            ):
-                value = ast.literal_eval(node.value)
-                if isinstance(value, dict):
-                    return value
+        value = read_literal(path, "build_time_vars")
     except (SyntaxError, ValueError) as error:
-        raise HostPythonError(path, f"cannot read sysconfig data: {error}") from None
-    raise HostPythonError(path, "has no build_time_vars dictionary")
+        raise HostPythonError(path, "cannot read sysconfig data: {error}", error=error) from None
+    except LookupError:
+        value = None
+    if not isinstance(value, dict):
+        raise HostPythonError(path, "has no build_time_vars dictionary")
+    return value
 
 
 def read_build_details(path: Path | None) -> dict[str, Any]:
@@ -163,7 +182,7 @@ def read_build_details(path: Path | None) -> dict[str, Any]:
     try:
         data = json.loads(path.read_text())
     except (OSError, ValueError) as error:
-        raise HostPythonError(path, f"cannot read build details: {error}") from None
+        raise HostPythonError(path, "cannot read build details: {error}", error=error) from None
     return data if isinstance(data, dict) else {}
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path, PurePosixPath
 
-from .._exceptions import CrossbuildError
+from .._exceptions import RootfsError
 
 MAX_SYMLINKS = 40
 
@@ -41,7 +41,7 @@ def resolve_in_root(root: Path, host_path: str | PurePosixPath, *, follow_last: 
         if candidate.is_symlink():
             followed += 1
             if followed > MAX_SYMLINKS:
-                raise CrossbuildError(f"{root.joinpath(*resolved, part)}: too many levels of symbolic links")
+                raise RootfsError("{path}: too many levels of symbolic links", path=root.joinpath(*resolved, part))
             target = PurePosixPath(candidate.readlink())
             if target.is_absolute():
                 resolved = []

@@ -8,11 +8,11 @@ dist-packages``, where apt installs), and its python reads neither ``site-packag
 
 from __future__ import annotations
 
-import ast
 from pathlib import Path
 
-from .._exceptions import CrossbuildError
+from .._exceptions import InstallTargetError
 from .host import Host
+from .layout import read_literal
 
 SCHEME_KEYS = ("purelib", "platlib", "headers", "scripts", "data")
 
@@ -28,23 +28,13 @@ POSIX_PREFIX = {
 
 def read_install_schemes(host: Host) -> dict[str, dict[str, str]]:
     """``_INSTALL_SCHEMES`` of the host's ``sysconfig.py`` (CPython's default if unreadable)."""
-    path = host.sysconfigdata.parent / "sysconfig.py"
     try:
-        tree = ast.parse(path.read_bytes(), filename=str(path))
-    except (OSError, SyntaxError):
+        schemes = read_literal(host.sysconfigdata.parent / "sysconfig.py", "_INSTALL_SCHEMES")
+    except (OSError, SyntaxError, ValueError, LookupError):
+        schemes = None
+    if not isinstance(schemes, dict):
         return {"posix_prefix": POSIX_PREFIX}
-    for node in tree.body:
-        if (
-            isinstance(node, ast.Assign)
-            and any(isinstance(t, ast.Name) and t.id == "_INSTALL_SCHEMES" for t in node.targets)
-            and isinstance(node.value, ast.Dict)
-        ):
-            try:
-                schemes = ast.literal_eval(node.value)
-            except ValueError:
-                break
-            return {name: dict(paths) for name, paths in schemes.items() if isinstance(paths, dict)}
-    return {"posix_prefix": POSIX_PREFIX}
+    return {name: dict(paths) for name, paths in schemes.items() if isinstance(paths, dict)}
 
 
 def default_scheme_name(schemes: dict[str, dict[str, str]]) -> str:
@@ -57,7 +47,11 @@ def install_paths(host: Host, prefix: str, scheme: str | None = None) -> dict[st
     schemes = read_install_schemes(host)
     name = scheme or default_scheme_name(schemes)
     if name not in schemes:
-        raise CrossbuildError(f"the host python has no install scheme {name!r}; choose one of {', '.join(schemes)}")
+        raise InstallTargetError(
+            "the host python has no install scheme {name!r}; pass {scheme} one of {names}",
+            name=name,
+            names=", ".join(schemes),
+        )
     templates = {**POSIX_PREFIX, **schemes[name]}
     variables = {
         "base": prefix,

@@ -17,9 +17,9 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from . import _hostpatch
 from .crossfiles import pkg_config_dirs, rust_environ, write_cmake_toolchain, write_meson_cross_file
 from .host import Host
+from .patch import PATCH_ENV_VAR
 from .wrappers import CompilerWrappers, replace_program, write_wrappers
 
 #: sysconfig variables that hold a compiler or linker command line, and which compiler.
@@ -117,7 +117,7 @@ def _environ(
     host: Host, wrappers: CompilerWrappers, config_vars: Mapping[str, Any], host_config: Path
 ) -> dict[str, str]:
     environ = {
-        _hostpatch.ENV_VAR: str(host_config),
+        PATCH_ENV_VAR: str(host_config),
         "_PYTHON_HOST_PLATFORM": host.platform,
         "SETUPTOOLS_EXT_SUFFIX": host.ext_suffix,
         "CC": shlex.quote(str(wrappers.cc)),

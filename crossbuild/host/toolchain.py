@@ -12,7 +12,6 @@ import logging
 import re
 import shlex
 import shutil
-import subprocess
 import tempfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -20,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from .._exceptions import ToolchainError
+from .._subprocess import probe
 from .elf import ElfTarget, read_elf_target
 
 logger = logging.getLogger("crossbuild")
@@ -66,7 +66,7 @@ def find_toolchain(
     """The toolchain that builds for ``target`` against ``sysroot``; raise if there is none."""
     multiarch = str(config_vars.get("MULTIARCH") or "")
     gnu_type = str(config_vars.get("HOST_GNU_TYPE") or "")
-    package_hint = f"Debian: apt-get install gcc-{multiarch}" if multiarch else "install a cross compiler"
+    package_hint = compiler_package_hint(multiarch, "c")
     if cc is not None:
         cc_command = _verified(shlex.split(cc), target, sysroot, "c", explicit=True, hint=package_hint)
     else:
@@ -84,11 +84,13 @@ def find_toolchain(
                 break
         if cc_command is None:
             raise ToolchainError(
-                f"no C compiler for {target} found on PATH (tried {', '.join(candidates)}); "
-                f"{package_hint}, or pass --cc"
+                "no C compiler for {target} found on PATH (tried {tried}); {package_hint}, or pass {cc}",
+                target=target,
+                tried=", ".join(candidates),
+                package_hint=package_hint,
             )
     assert cc_command is not None
-    cxx_hint = f"Debian: apt-get install g++-{multiarch}" if multiarch else "install a cross C++ compiler"
+    cxx_hint = compiler_package_hint(multiarch, "c++")
     if cxx is not None:
         cxx_command = _verified(shlex.split(cxx), target, sysroot, "c++", explicit=True, hint=cxx_hint)
     else:
@@ -114,7 +116,9 @@ def _verified(
     program = shutil.which(command[0])
     if program is None:
         if explicit:
-            raise ToolchainError(f"compiler {command[0]} not found on PATH; {hint}, or pass its full path")
+            raise ToolchainError(
+                "compiler {program} not found on PATH; {hint}, or pass its full path", program=command[0], hint=hint
+            )
         return None
     command = [program, *command[1:]]
     built_for = probe_target(command, sysroot, language)
@@ -122,7 +126,12 @@ def _verified(
         return command
     what = f"{shlex.join(command)} builds for {built_for}" if built_for else f"{shlex.join(command)} cannot compile"
     if explicit:
-        raise ToolchainError(f"{what} but the host is {target}; pass a cross compiler for the host ({hint})")
+        raise ToolchainError(
+            "{what} but the host is {target}; pass a cross compiler for the host ({hint})",
+            what=what,
+            target=target,
+            hint=hint,
+        )
     logger.debug("skipping %s: %s", command[0], what)
     return None
 
@@ -132,11 +141,17 @@ def probe_target(command: list[str], sysroot: Path, language: str) -> ElfTarget 
     with tempfile.TemporaryDirectory(prefix="crossbuild-probe-") as tmp:
         obj = Path(tmp) / "probe.o"
         argv = [*command, *sysroot_flags(sysroot), "-x", language, "-c", "/dev/null", "-o", str(obj)]
-        result = subprocess.run(argv, capture_output=True, text=True, stdin=subprocess.DEVNULL)
-        if result.returncode != 0 or not obj.is_file():
-            logger.debug("%s failed: %s", shlex.join(argv), result.stderr.strip())
+        if not probe(argv).ok or not obj.is_file():
             return None
         return read_elf_target(obj)
+
+
+def compiler_package_hint(multiarch: str, language: str) -> str:
+    """How to get the cross compiler of ``language`` (``c``, ``c++``) for a host's multiarch."""
+    package = {"c": "gcc", "c++": "g++"}[language]
+    if not multiarch:
+        return f"install a {language.upper()} cross compiler"
+    return f"Debian: apt-get install {package}-{multiarch}"
 
 
 def sysroot_flags(sysroot: Path) -> list[str]:
@@ -145,8 +160,7 @@ def sysroot_flags(sysroot: Path) -> list[str]:
 
 
 def _dumpmachine(command: list[str]) -> str:
-    result = subprocess.run([*command, "-dumpmachine"], capture_output=True, text=True, stdin=subprocess.DEVNULL)
-    return result.stdout.strip()
+    return probe([*command, "-dumpmachine"]).stdout.strip()
 
 
 def _binutils(cc_path: str) -> dict[str, str | None]:

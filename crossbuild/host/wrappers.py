@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .host import Host
-from .toolchain import sysroot_flags
+from .toolchain import compiler_package_hint, sysroot_flags
 
 _WRAPPER = """#!{python} -IS
 # crossbuild compiler wrapper: runs the host compiler with the sysroot and logs the call.
@@ -94,13 +94,13 @@ def write_wrappers(host: Host, directory: Path) -> CompilerWrappers:
     log = directory / "compiler-calls.log"
     toolchain = host.toolchain
     flags = sysroot_flags(host.sysroot)
-    hint = f"apt-get install g++-{host.multiarch}" if host.multiarch else "install a C++ cross compiler"
+    hint = compiler_package_hint(host.multiarch, "c++")
     paths = {}
     for name, command in (("cc", toolchain.cc), ("c++", toolchain.cxx)):
         text = _WRAPPER.format(
             python=sys.executable,
             command=[*command, *flags] if command else [],
-            missing=f"no C++ compiler for {host.machine} was found; {hint} or pass --cxx",
+            missing=f"no C++ compiler for {host.machine} was found; {hint}, or pass --cxx",
             log=str(log),
         )
         wrapper = directory / f"crossbuild-{name}"

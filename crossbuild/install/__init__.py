@@ -8,5 +8,6 @@ imports from here.
 from __future__ import annotations
 
 from ._core import InstalledDistribution, InstallResult, install
+from .options import InstallOptions
 
-__all__ = ["InstallResult", "InstalledDistribution", "install"]
+__all__ = ["InstallOptions", "InstallResult", "InstalledDistribution", "install"]

@@ -10,6 +10,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 import json
 import logging
 import os
@@ -22,18 +24,17 @@ import unearth
 from packaging.utils import NormalizedName, canonicalize_name
 from packaging.version import Version
 
-from .._cache import cache_dir
-from .._exceptions import CrossbuildError
-from .._version import __version__
-from ..host.host import Host, inspect_host
+from .._cache import code_digest
+from .._exceptions import InstallTargetError, RequirementError
+from ..host.host import Host, as_host
 from ..host.rootfs import root_of
 from ..host.schemes import install_paths
-from ..wheel.backend import ConfigSettings
 from ..wheel.index import IndexSettings
-from ..wheel.isolated_env import BuildPython
+from ..wheel.options import BuildOptions
 from ..wheel.pipeline import build_wheel
 from ..wheel.verify import verify_wheel
 from .artifacts import ArtifactStore
+from .options import InstallOptions
 from .placement import Placement
 from .requirements import RequirementSet, parse_argument, read_requirement_files
 from .resolver import Candidate, HostProvider, HostRequirement, from_requirement, resolve
@@ -104,17 +105,8 @@ def install(
     prefix: str | os.PathLike[str] | None = None,
     requirement_files: Sequence[str | os.PathLike[str]] = (),
     constraint_files: Sequence[str | os.PathLike[str]] = (),
-    index: IndexSettings | None = None,
-    no_binary: Sequence[str] = (),
-    only_binary: Sequence[str] = (),
-    prefer_binary: bool = False,
-    scheme: str | None = None,
-    compile_bytecode: bool = False,
-    force_reinstall: bool = False,
-    config_settings: ConfigSettings | None = None,
-    build_python: str | os.PathLike[str] | None = None,
-    cache: str | os.PathLike[str] | None = None,
-    allow_pure_fallback: bool = False,
+    options: BuildOptions | None = None,
+    install_options: InstallOptions | None = None,
 ) -> InstallResult:
     """Install ``requirements`` for ``host`` into ``root`` (a rootfs) or ``prefix``.
 
@@ -122,34 +114,25 @@ def install(
     python's prefix in it (``ROOT/usr/...``).  Without ``root``, ``prefix`` is the
     directory that stands for the host's prefix (``ROOTFS/usr``).  Nothing in the root
     changes unless every requirement resolved, built, verified and installed.
-    ``compile_bytecode`` writes ``.pyc`` files with ``build_python``, which must then be
-    of the host's X.Y.
+    ``options`` builds what must be cross-built; ``install_options`` chooses and lays.
     """
-    if not isinstance(host, Host):
-        host = inspect_host(host)
+    host = as_host(host)
+    choices = install_options or InstallOptions()
     root_dir, host_prefix = _target(host, root, prefix)
+    wanted = _collect(requirements, requirement_files, constraint_files, host.marker_environment())
+    options = (options or BuildOptions()).for_host(host)
+    index = _index(options.index, wanted)
+    options = dataclasses.replace(options, index=index)
     placement = Placement(
         host,
         root_dir,
-        install_paths(host, host_prefix, scheme),
-        compile_with=BuildPython.for_host(host, build_python).executable if compile_bytecode else None,
+        install_paths(host, host_prefix, choices.scheme),
+        compile_with=options.python.executable if choices.compile_bytecode else None,
     )
-    wanted = _collect(requirements, requirement_files, constraint_files, host.marker_environment())
-    index = _index(index, wanted)
-    cache_path = cache_dir(cache)
     with tempfile.TemporaryDirectory(prefix="crossbuild-wheels-") as tmp:
 
         def build(source: Path) -> Path:
-            return build_wheel(
-                source,
-                host,
-                Path(tmp),
-                config_settings=config_settings,
-                build_python=build_python,
-                index=index,
-                cache=cache_path,
-                allow_pure_fallback=allow_pure_fallback,
-            )
+            return build_wheel(source, host, Path(tmp), options)
 
         target_python = unearth.TargetPython(
             py_ver=tuple(int(p) for p in host.full_version.split(".")[:3] if p.isdigit()),
@@ -159,19 +142,25 @@ def install(
         )
         finder = index.finder(
             target_python=target_python,
-            no_binary=list(no_binary),
-            only_binary=list(only_binary),
-            prefer_binary=[":all:"] if prefer_binary else [],
+            no_binary=list(choices.no_binary),
+            only_binary=list(choices.only_binary),
+            prefer_binary=[":all:"] if choices.prefer_binary else [],
         )
-        build_key = json.dumps(
-            [__version__, host.fingerprint, config_settings or {}, allow_pure_fallback], sort_keys=True, default=str
+        store = ArtifactStore(
+            finder, options.cache, build, target_python.supported_tags(), built_wheel_key(host, options)
         )
-        store = ArtifactStore(finder, cache_path, build, target_python.supported_tags(), build_key)
         chosen, requested = _resolve(host, wanted, finder, store)
         wheels = {name: store.wheel(candidate.artifact) for name, candidate in chosen.items()}
         for wheel in wheels.values():
             verify_wheel(wheel, host.elf)
-        return _lay(placement, host_prefix, chosen, wheels, store, requested, force_reinstall)
+        return _lay(placement, host_prefix, chosen, wheels, store, requested, choices.force_reinstall)
+
+
+def built_wheel_key(host: Host, options: BuildOptions) -> str:
+    """What a wheel cross-built from a given sdist depends on besides the sdist: the host's
+    build data and compiler, the build options, and crossbuild's own code that builds."""
+    identity = json.dumps([host.fingerprint, options.key, code_digest("host", "wheel")])
+    return hashlib.sha256(identity.encode()).hexdigest()
 
 
 def _resolve(
@@ -209,15 +198,19 @@ def _target(host: Host, root: str | os.PathLike[str] | None, prefix: str | os.Pa
     if root is not None:
         host_prefix = str(prefix) if prefix is not None else host.prefix
         if not PurePosixPath(host_prefix).is_absolute():
-            raise CrossbuildError(f"--prefix {host_prefix} with --root must be a path on the host, like /usr")
+            raise InstallTargetError(
+                "{prefix} {value} with {root} must be a path on the host, like /usr", value=host_prefix
+            )
         return Path(root).absolute(), host_prefix
     if prefix is None:
-        raise CrossbuildError("say where to install: --root ROOTFS (the host's /) or --prefix ROOTFS/usr")
+        raise InstallTargetError("say where to install: {root} ROOTFS (the host's /) or {prefix} ROOTFS/usr")
     root_dir = root_of(Path(prefix).absolute(), host.prefix)
     if root_dir is None:
-        raise CrossbuildError(
-            f"--prefix {prefix} does not end with the host python's prefix {host.prefix}; "
-            f"pass --root ROOTFS, or --root ROOTFS --prefix /some/prefix"
+        raise InstallTargetError(
+            "{prefix} {value} does not end with the host python's prefix {host_prefix}; "
+            "pass {root} ROOTFS, or {root} ROOTFS {prefix} /some/prefix",
+            value=prefix,
+            host_prefix=host.prefix,
         )
     return root_dir, host.prefix
 
@@ -237,7 +230,7 @@ def _collect(
             logger.info("skipping %s (%s): its marker does not hold on the host", user, user.origin)
             wanted.requirements.remove(user)
     if not wanted.requirements:
-        raise CrossbuildError("nothing to install: name requirements, or pass -r requirements.txt")
+        raise RequirementError("nothing to install: name requirements, or pass {requirement_files} requirements.txt")
     return wanted
 
 

@@ -26,7 +26,7 @@ from packaging.tags import Tag
 from packaging.utils import NormalizedName, canonicalize_name, parse_sdist_filename, parse_wheel_filename
 from packaging.version import Version
 
-from .._exceptions import SourceError
+from .._exceptions import HashMismatchError, SourceError
 from .requirements import UserRequirement
 
 logger = logging.getLogger("crossbuild")
@@ -122,9 +122,9 @@ class ArtifactStore:
         try:
             return Path(unearth.preparer.download_link(self._finder.session, link, directory, hashes or None))
         except unearth.HashMismatchError as error:
-            raise SourceError(f"the hash of {link.redacted} does not match the requirement: {error}") from None
+            raise HashMismatchError(str(link.redacted), str(error)) from None
         except unearth.UnpackError as error:
-            raise SourceError(f"cannot download {link.redacted}: {error}") from None
+            raise SourceError("cannot download {url}: {error}", url=link.redacted, error=error) from None
 
     def wheel(self, artifact: Artifact) -> Path:
         """A wheel of the artifact: the artifact itself, or cross-built from it."""
@@ -172,8 +172,12 @@ class ArtifactStore:
             tags = parse_wheel_filename(path.name)[3]
             if not tags & self._supported_tags:
                 raise SourceError(
-                    f"{path.name} ({user.origin}) is not a supported wheel on the host: none of its tags "
-                    f"({', '.join(sorted(map(str, tags)))}) is compatible with {self._best_tag}"
+                    "{wheel} ({origin}) is not a supported wheel on the host: none of its tags ({tags}) "
+                    "is compatible with {best}",
+                    wheel=path.name,
+                    origin=user.origin,
+                    tags=", ".join(sorted(map(str, tags))),
+                    best=self._best_tag,
                 )
         wheel = path if is_wheel else self._build(path)
         name, version, _, _ = parse_wheel_filename(wheel.name)
@@ -226,10 +230,7 @@ def _check_hashes(path: Path, hashes: dict[str, list[str]] | None) -> None:
     for algorithm, digests in hashes.items():
         if algorithm in hashlib.algorithms_available and hashlib.new(algorithm, content).hexdigest() in digests:
             return
-    raise SourceError(
-        f"the hash of {path} does not match the requirement (--hash); its sha256 is "
-        f"{hashlib.sha256(content).hexdigest()}"
-    )
+    raise HashMismatchError(str(path), f"its sha256 is {hashlib.sha256(content).hexdigest()}")
 
 
 def _parse(data: bytes) -> Message:

@@ -20,7 +20,7 @@ from installer.destinations import SchemeDictionaryDestination
 from installer.sources import WheelFile
 from packaging.utils import NormalizedName, canonicalize_name, parse_wheel_filename
 
-from .._exceptions import CrossbuildError
+from .._exceptions import InstallTargetError
 from .._subprocess import run
 from .._warnings import warnings_to_log
 from ..host.host import Host
@@ -67,9 +67,11 @@ class Placement:
     def remove(self, existing: Existing, transaction: RootTransaction) -> None:
         """Have ``transaction`` remove ``existing`` (every file its RECORD lists)."""
         if existing.files is None:
-            raise CrossbuildError(
-                f"cannot replace {existing.name} {existing.version}: {existing.dist_info} has no RECORD; "
-                "remove it from the root by hand first"
+            raise InstallTargetError(
+                "cannot replace {name} {version}: {dist_info} has no RECORD; remove it from the root by hand first",
+                name=existing.name,
+                version=existing.version,
+                dist_info=existing.dist_info,
             )
         for host_path in existing.files:
             transaction.remove(host_path)

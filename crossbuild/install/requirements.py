@@ -17,8 +17,8 @@ from urllib.parse import unquote, urlparse
 import pip_requirements_parser
 from packaging.requirements import InvalidRequirement, Requirement
 
-from .._exceptions import SourceError
-from ..wheel.sources import SDIST_SUFFIXES
+from .._exceptions import RequirementError
+from ..wheel.sources import looks_like_path
 
 _URL = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*://")
 
@@ -62,14 +62,19 @@ def parse_argument(
     if _URL.match(text):
         return _from_url(text, origin, hashes)
     path = (base or Path.cwd()) / text
-    if path.exists() or os.sep in text or text.startswith(".") or text.endswith((*SDIST_SUFFIXES, ".whl")):
+    if path.exists() or looks_like_path(text):
         if not path.exists():
-            raise SourceError(f"{text} ({origin}): no such file or directory")
+            raise RequirementError("{text} ({origin}): no such file or directory", text=text, origin=origin)
         return UserRequirement(origin=origin, path=path.resolve(), hashes=hashes)
     try:
         requirement = Requirement(text)
     except InvalidRequirement as error:
-        raise SourceError(f"{text!r} ({origin}) is not a valid requirement: {_first_line(error)}") from None
+        raise RequirementError(
+            "{text!r} ({origin}) is not a valid requirement: {error}",
+            text=text,
+            origin=origin,
+            error=_first_line(error),
+        ) from None
     if requirement.url:
         return _from_url(requirement.url, origin, hashes)
     return UserRequirement(origin=origin, requirement=requirement, hashes=hashes)
@@ -79,7 +84,9 @@ def _from_url(url: str, origin: str, hashes: tuple[str, ...]) -> UserRequirement
     if url.startswith("file:"):
         return parse_argument(unquote(urlparse(url).path), origin, hashes=hashes)
     if not url.startswith(("http://", "https://")):
-        raise SourceError(f"{url} ({origin}): only file, http and https URLs can be installed")
+        raise RequirementError(
+            "{url} ({origin}): only file, http and https URLs can be installed", url=url, origin=origin
+        )
     return UserRequirement(origin=origin, url=url, hashes=hashes)
 
 
@@ -90,16 +97,19 @@ def read_requirement_files(
     result = RequirementSet()
     for path, is_constraint in [*((f, False) for f in files), *((f, True) for f in constraint_files)]:
         if not Path(path).is_file():
-            raise SourceError(f"requirements file {path} not found")
+            raise RequirementError("requirements file {path} not found", path=path)
         try:
             parsed = pip_requirements_parser.RequirementsFile.from_file(str(path), include_nested=True)
         except pip_requirements_parser.PipError as error:
-            raise SourceError(f"{path}: {_first_line(error)}") from None
+            raise RequirementError("{path}: {error}", path=path, error=_first_line(error)) from None
         if parsed.invalid_lines:
             bad = parsed.invalid_lines[0]
-            raise SourceError(
-                f"{bad.requirement_line.filename}:{bad.requirement_line.line_number}: "
-                f"cannot read {bad.requirement_line.line!r}: {_first_line(bad.error_message)}"
+            raise RequirementError(
+                "{file}:{line_number}: cannot read {line!r}: {error}",
+                file=bad.requirement_line.filename,
+                line_number=bad.requirement_line.line_number,
+                line=bad.requirement_line.line,
+                error=_first_line(bad.error_message),
             )
         for item in parsed.requirements:
             user = _user_requirement(item)
@@ -119,7 +129,9 @@ def _user_requirement(item: pip_requirements_parser.InstallRequirement) -> UserR
     origin = f"{line.filename}:{line.line_number}"
     hashes = tuple(item.hash_options)
     if item.is_editable:
-        raise SourceError(f"{origin}: editable requirements (-e) cannot be installed into a host root")
+        raise RequirementError(
+            "{origin}: editable requirements (-e) cannot be installed into a host root", origin=origin
+        )
     if item.link is not None:  # a path or URL, maybe with a name the parser made up for it
         return parse_argument(item.link.url, origin, base=Path(line.filename).parent, hashes=hashes)
     text = str(item.req) if item.marker is None else f"{item.req}; {item.marker}"

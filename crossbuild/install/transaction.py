@@ -20,7 +20,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from types import FrameType
 
-from .._exceptions import CrossbuildError
+from .._exceptions import InstallTargetError
 from ..host.rootfs import resolve_in_root
 
 logger = logging.getLogger("crossbuild")
@@ -81,7 +81,7 @@ class RootTransaction:
     def _place(self, host_path: str) -> None:
         target = resolve_in_root(self.root, host_path, follow_last=False)
         if not target.is_relative_to(self.root):  # resolve_in_root never does this; stay sure
-            raise CrossbuildError(f"refusing to write {target}: it is outside {self.root}")
+            raise InstallTargetError("refusing to write {target}: it is outside {root}", target=target, root=self.root)
         self._make_parents(target.parent)
         self._move_aside(target)
         (self.stage_dir / host_path.lstrip("/")).rename(target)

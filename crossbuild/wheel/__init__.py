@@ -6,7 +6,9 @@ Imports only from :mod:`crossbuild.host` (and crossbuild's shared helpers), neve
 
 from __future__ import annotations
 
+from .build_python import BuildPython
 from .index import IndexSettings
+from .options import BuildOptions
 from .pipeline import build_wheel
 
-__all__ = ["IndexSettings", "build_wheel"]
+__all__ = ["BuildOptions", "BuildPython", "IndexSettings", "build_wheel"]

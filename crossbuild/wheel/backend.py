@@ -27,8 +27,8 @@ else:
 from .._exceptions import BackendError, CommandError, SourceError
 from .._subprocess import output_logger, run
 from .._warnings import warnings_to_log
+from .options import ConfigSettings
 
-ConfigSettings = Mapping[str, str | Sequence[str]]
 LEGACY_BACKEND = "setuptools.build_meta:__legacy__"
 
 
@@ -58,7 +58,7 @@ def build_backend_name(source_dir: Path) -> str:
     except FileNotFoundError:
         backend = None
     except tomllib.TOMLDecodeError as error:
-        raise SourceError(f"{source_dir / 'pyproject.toml'}: {error}") from None
+        raise SourceError("{path}: {error}", path=source_dir / "pyproject.toml", error=error) from None
     return str(backend or LEGACY_BACKEND)
 
 
@@ -101,7 +101,7 @@ class Backend:
             tail = cause.output_tail if isinstance(cause, CommandError) else f"{error}: {cause}"
             raise BackendError(self.name, hook, tail) from None
         except build.BuildException as error:
-            raise SourceError(f"{self.name}: {error}") from None
+            raise SourceError("{name}: {error}", name=self.name, error=error) from None
 
 
 def _builder(source_dir: Path, python: Path | None = None, runner: BackendRunner | None = None) -> build.ProjectBuilder:
@@ -110,7 +110,7 @@ def _builder(source_dir: Path, python: Path | None = None, runner: BackendRunner
             return build.ProjectBuilder(source_dir)
         return build.ProjectBuilder(source_dir, python_executable=str(python), runner=runner or BackendRunner({}))
     except build.BuildException as error:
-        raise SourceError(f"{source_dir}: {error}") from None
+        raise SourceError("{path}: {error}", path=source_dir, error=error) from None
 
 
 def _plain(config_settings: ConfigSettings | None) -> dict[str, str | list[str]] | None:

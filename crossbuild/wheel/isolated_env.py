@@ -5,8 +5,9 @@ An environment is a venv of build python.  Build requirements are installed into
 are laid in at creation; they stay dormant unless the backend's environment names a
 host description, so pip keeps installing native packages.
 
-Environments are keyed by build python and the first set of requirements, kept under
-the cache directory, and guarded by a file lock so parallel builds share them safely.
+Environments are keyed by build python, the runtime patch's digest and the first set of
+requirements, kept under the cache directory, and guarded by a file lock so parallel
+builds share them safely.
 """
 
 from __future__ import annotations
@@ -16,7 +17,6 @@ import json
 import logging
 import os
 import shutil
-import subprocess
 import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -24,55 +24,15 @@ from pathlib import Path
 
 import filelock
 
-from .._exceptions import CrossbuildError, VersionMismatchError
 from .._subprocess import run
-from ..host import _hostpatch
-from ..host.host import Host
+from ..host.patch import install_patch, patch_digest
+from .build_python import BuildPython
 
 logger = logging.getLogger("crossbuild")
 
 #: Bump when the layout of an environment changes, so old cached ones are not reused.
 LAYOUT_VERSION = "1"
-PATCH_MODULE = "_crossbuild_hostpatch"
-PTH_FILE = "_crossbuild_hostpatch.pth"
 _COMPLETE = "crossbuild-env.json"
-
-
-@dataclass(frozen=True)
-class BuildPython:
-    """The interpreter that runs the build backend: a native Python, same X.Y as the host."""
-
-    executable: Path
-    version: str
-    """``X.Y``."""
-
-    @classmethod
-    def find(cls, executable: str | os.PathLike[str] | None = None) -> BuildPython:
-        if executable is None:
-            return cls(Path(sys.executable), f"{sys.version_info[0]}.{sys.version_info[1]}")
-        found = shutil.which(os.fspath(executable))
-        if found is None:
-            raise CrossbuildError(f"build python {executable} not found; pass --build-python an existing interpreter")
-        try:
-            version = subprocess.run(
-                [found, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
-                capture_output=True,
-                text=True,
-                check=True,
-            ).stdout.strip()
-        except (OSError, subprocess.CalledProcessError):
-            raise CrossbuildError(
-                f"build python {found} does not run; pass --build-python a working interpreter"
-            ) from None
-        return cls(Path(found), version)
-
-    @classmethod
-    def for_host(cls, host: Host, executable: str | os.PathLike[str] | None = None) -> BuildPython:
-        """The build python for ``host``: it must be of the host's X.Y."""
-        python = cls.find(executable)
-        if python.version != host.version:
-            raise VersionMismatchError(host.version, str(python.executable), python.version)
-        return python
 
 
 @dataclass(frozen=True)
@@ -116,9 +76,7 @@ def get_isolated_env(
     """A cached environment of ``build_python`` with ``requirements`` installed."""
     requirements = sorted(set(requirements))
     key = hashlib.sha256(
-        json.dumps(
-            [LAYOUT_VERSION, str(build_python.executable.resolve()), build_python.version, requirements]
-        ).encode()
+        json.dumps([LAYOUT_VERSION, patch_digest(), *build_python.identity, requirements]).encode()
     ).hexdigest()[:20]
     path = cache / "envs" / key
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -132,7 +90,7 @@ def get_isolated_env(
         try:
             run([build_python.executable, "-m", "venv", "--without-pip", path], what="creating the build environment")
             env = _describe(path, build_python)
-            _install_patch(env.site_packages)
+            install_patch(env.site_packages)
             _pip_install(env.python, requirements, pip_environ)
             env._record(set(requirements))
         except BaseException:
@@ -147,13 +105,6 @@ def _describe(path: Path, build_python: BuildPython) -> IsolatedEnv:
         python=path / "bin" / "python",
         scripts_dir=path / "bin",
         site_packages=path / "lib" / f"python{build_python.version}" / "site-packages",
-    )
-
-
-def _install_patch(site_packages: Path) -> None:
-    shutil.copyfile(_hostpatch.__file__, site_packages / f"{PATCH_MODULE}.py")
-    (site_packages / PTH_FILE).write_text(
-        f"import os; os.environ.get({_hostpatch.ENV_VAR!r}) and __import__({PATCH_MODULE!r}).activate()\n"
     )
 
 

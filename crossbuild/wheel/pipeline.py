@@ -14,14 +14,13 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from .._cache import cache_dir
 from .._exceptions import PureFallbackError
-from ..host import _hostpatch
-from ..host.host import Host, inspect_host
+from ..host.host import Host, as_host
+from ..host.patch import PATCH_ENV_VAR
 from ..host.settings import CrossSettings, prepare_settings
-from .backend import Backend, ConfigSettings, build_backend_name, build_system_requires, cross_config_settings
-from .index import IndexSettings
-from .isolated_env import BuildPython, IsolatedEnv, get_isolated_env
+from .backend import Backend, build_backend_name, build_system_requires, cross_config_settings
+from .isolated_env import IsolatedEnv, get_isolated_env
+from .options import BuildOptions
 from .retag import host_tags, retag_wheel
 from .sources import SourceTree, prepare_source
 from .verify import verify_wheel
@@ -29,36 +28,30 @@ from .verify import verify_wheel
 logger = logging.getLogger("crossbuild")
 
 #: Variables of crossbuild's that must never reach native pip installs.
-_CROSS_VARIABLES = (_hostpatch.ENV_VAR, "_PYTHON_HOST_PLATFORM", "_PYTHON_SYSCONFIGDATA_NAME")
+_CROSS_VARIABLES = (PATCH_ENV_VAR, "_PYTHON_HOST_PLATFORM", "_PYTHON_SYSCONFIGDATA_NAME")
 
 
 def build_wheel(
     source: str | os.PathLike[str],
     host: Host | str | os.PathLike[str],
     wheel_dir: str | os.PathLike[str],
-    *,
-    config_settings: ConfigSettings | None = None,
-    build_python: str | os.PathLike[str] | None = None,
-    index: IndexSettings | None = None,
-    cache: str | os.PathLike[str] | None = None,
-    allow_pure_fallback: bool = False,
+    options: BuildOptions | None = None,
 ) -> Path:
     """Cross-build ``source`` for ``host`` and return the path of the wheel in ``wheel_dir``.
 
     ``source`` is a source tree, an sdist file or a requirement (``name==version``) whose
-    sdist is fetched from ``index`` (default: pip's configuration).  ``host`` is a
+    sdist is fetched from ``options.index`` (default: pip's configuration).  ``host`` is a
     :class:`Host` or the path of the host python.
     """
-    if not isinstance(host, Host):
-        host = inspect_host(host)
-    python = BuildPython.for_host(host, build_python)
-    cache_path = cache_dir(cache)
+    host = as_host(host)
+    options = (options or BuildOptions()).for_host(host)
+    cache = options.cache
     with tempfile.TemporaryDirectory(prefix="crossbuild-") as tmp:
         workdir = Path(tmp)
-        tree = prepare_source(source, workdir, index, cache_path)
-        built, settings = _run_backend(tree, host, python, config_settings, cache_path, workdir)
+        tree = prepare_source(source, workdir, options.index, cache)
+        built, settings = _run_backend(tree, host, options, cache, workdir)
         contents = verify_wheel(built, host.elf)
-        _refuse_pure_fallback(built, contents.has_binaries, settings, allow_pure_fallback)
+        _refuse_pure_fallback(built, contents.has_binaries, settings, options.allow_pure_fallback)
         final = retag_wheel(built, host_tags(built.name, host, contents.has_binaries), workdir / "dist")
         return _publish(final, Path(wheel_dir))
 
@@ -66,16 +59,15 @@ def build_wheel(
 def _run_backend(
     tree: SourceTree,
     host: Host,
-    python: BuildPython,
-    config_settings: ConfigSettings | None,
+    options: BuildOptions,
     cache: Path,
     workdir: Path,
 ) -> tuple[Path, CrossSettings]:
     pip_environ = {k: v for k, v in os.environ.items() if k not in _CROSS_VARIABLES}
-    env = get_isolated_env(python, build_system_requires(tree.path), cache, pip_environ)
+    env = get_isolated_env(options.python, build_system_requires(tree.path), cache, pip_environ)
     settings = prepare_settings(host, workdir / "cross", env.python)
     backend = Backend(tree.path, env.python, _backend_environ(env, settings), name=tree.name)
-    config_settings = cross_config_settings(build_backend_name(tree.path), config_settings, settings)
+    config_settings = cross_config_settings(build_backend_name(tree.path), options.config_settings, settings)
     env.install(backend.get_requires_for_build_wheel(config_settings), pip_environ)
     logger.info("building %s", tree.name)
     return backend.build_wheel(workdir / "dist", config_settings), settings
@@ -92,7 +84,7 @@ def _refuse_pure_fallback(wheel: Path, has_binaries: bool, settings: CrossSettin
     if has_binaries or not failed or not wheel.name.endswith("-any.whl"):
         return
     if allowed:
-        logger.warning("%s is pure Python: the compiler failed and --allow-pure-fallback accepts that", wheel.name)
+        logger.warning("%s is pure Python: the compiler failed, and the pure fallback is allowed", wheel.name)
         return
     first = failed[0]
     raise PureFallbackError(wheel.name, first.argv, first.stderr)

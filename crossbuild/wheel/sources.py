@@ -43,24 +43,33 @@ def prepare_source(
     path = Path(text)
     if path.is_dir():
         if not (path / "pyproject.toml").is_file() and not (path / "setup.py").is_file():
-            raise SourceError(f"{path} has neither pyproject.toml nor setup.py; pass a Python project's directory")
+            raise SourceError(
+                "{path} has neither pyproject.toml nor setup.py; pass a Python project's directory", path=path
+            )
         return SourceTree(path.resolve(), path.resolve().name)
     if path.is_file():
         if not text.endswith(SDIST_SUFFIXES):
             raise SourceError(
-                f"{path} is not an sdist (.tar.gz or .zip); pass a source tree, an sdist or a requirement"
+                "{path} is not an sdist (.tar.gz or .zip); pass a source tree, an sdist or a requirement", path=path
             )
         return SourceTree(_unpack(path, workdir), path.name)
-    if os.sep in text or text.startswith(".") or text.endswith(SDIST_SUFFIXES):
-        raise SourceError(f"{text}: no such file or directory")
+    if looks_like_path(text):
+        raise SourceError("{text}: no such file or directory", text=text)
     try:
         requirement = Requirement(text)
     except InvalidRequirement:
         raise SourceError(
-            f"{text!r} is neither a directory, an sdist nor a requirement; "
-            "pass e.g. ./project, foo-1.0.tar.gz or 'foo==1.0'"
+            "{text!r} is neither a directory, an sdist nor a requirement; "
+            "pass e.g. ./project, foo-1.0.tar.gz or 'foo==1.0'",
+            text=text,
         ) from None
     return SourceTree(_fetch_sdist(requirement, workdir, index or IndexSettings.from_pip_config(), cache), text)
+
+
+def looks_like_path(text: str) -> bool:
+    """Whether ``text`` is meant as a file or directory rather than a requirement: it has a
+    directory separator, starts with ``.``, or ends like an sdist or a wheel."""
+    return os.sep in text or text.startswith(".") or text.endswith((*SDIST_SUFFIXES, ".whl"))
 
 
 def _fetch_sdist(requirement: Requirement, workdir: Path, index: IndexSettings, cache: Path) -> Path:
@@ -68,17 +77,24 @@ def _fetch_sdist(requirement: Requirement, workdir: Path, index: IndexSettings, 
     try:
         best = finder.find_best_match(requirement).best
     except Exception as error:  # network or index errors from unearth/httpx
-        raise SourceError(f"cannot look up {requirement} on {index.describe()}: {error}") from None
+        raise SourceError(
+            "cannot look up {requirement} on {where}: {error}",
+            requirement=requirement,
+            where=index.describe(),
+            error=error,
+        ) from None
     if best is None:
         raise SourceError(
-            f"no sdist of {requirement} on {index.describe()}; check the name and version, or pass a local source"
+            "no sdist of {requirement} on {where}; check the name and version, or pass a local source",
+            requirement=requirement,
+            where=index.describe(),
         )
     logger.info("using %s %s from %s", best.name, best.version, best.link.redacted)
     destination = workdir / "source"
     try:
         return finder.download_and_unpack(best.link, destination, download_dir=cache / "sdists")
     except unearth.UnpackError as error:
-        raise SourceError(f"cannot download {best.link.redacted}: {error}") from None
+        raise SourceError("cannot download {url}: {error}", url=best.link.redacted, error=error) from None
 
 
 def _unpack(sdist: Path, workdir: Path) -> Path:
@@ -86,5 +102,5 @@ def _unpack(sdist: Path, workdir: Path) -> Path:
     try:
         unearth.preparer.unpack_archive(sdist, destination)
     except (unearth.UnpackError, OSError, EOFError, zipfile.BadZipFile, tarfile.TarError) as error:
-        raise SourceError(f"cannot unpack {sdist}: {error}") from None
+        raise SourceError("cannot unpack {sdist}: {error}", sdist=sdist, error=error) from None
     return destination

@@ -1,0 +1,108 @@
+"""How wheels are built: one frozen object, made once per run and handed down.
+
+:class:`BuildOptions` travels from the CLI or the API through ``install`` to every
+``build_wheel``.  Its :attr:`~BuildOptions.key` is made from every field that shapes a
+wheel, so that a new option is part of every cache key unless it says it is not
+(``metadata={"key": False}``), and cannot be forgotten there.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+from .._cache import cache_dir
+from .._exceptions import OptionError
+from ..host.host import Host
+from .build_python import BuildPython
+from .index import IndexSettings
+
+#: PEP 517 config settings: ``{"key": "value"}`` or ``{"key": ["v1", "v2"]}``.
+ConfigSettings = Mapping[str, str | Sequence[str]]
+
+#: Field metadata of the options that do not change what a build makes.
+NOT_IN_KEY = MappingProxyType({"key": False})
+
+
+@dataclass(frozen=True)
+class BuildOptions:
+    """Settings that are the same for every wheel built in one run."""
+
+    config_settings: ConfigSettings = field(default_factory=dict)
+    """Passed to the backend (``-C KEY=VALUE``)."""
+    build_python: BuildPython | str | os.PathLike[str] | None = None
+    """The native python that runs the backend (default: the one running crossbuild);
+    found and checked against the host once, by :meth:`for_host`."""
+    index: IndexSettings | None = field(default=None, metadata=NOT_IN_KEY)
+    """Where sdists and build requirements come from (default: pip's configuration).  Not
+    in the key: a built wheel is keyed by its sdist's digest, as in pip's wheel cache."""
+    cache_dir: str | os.PathLike[str] | None = field(default=None, metadata=NOT_IN_KEY)
+    """Build environments, downloads and built wheels (default: ``$CROSSBUILD_CACHE_DIR``,
+    else the user cache directory)."""
+    allow_pure_fallback: bool = False
+    """Accept a pure-Python wheel although a compiler call failed."""
+
+    def __post_init__(self) -> None:
+        settings = {k: v if isinstance(v, str) else tuple(v) for k, v in self.config_settings.items()}
+        object.__setattr__(self, "config_settings", MappingProxyType(settings))
+
+    def for_host(self, host: Host) -> BuildOptions:
+        """These options with the build python found and checked for ``host``."""
+        if isinstance(self.build_python, BuildPython):
+            self.build_python.check(host)
+            return self
+        return dataclasses.replace(self, build_python=BuildPython.for_host(host, self.build_python))
+
+    @property
+    def python(self) -> BuildPython:
+        """The build python, once :meth:`for_host` found it."""
+        if not isinstance(self.build_python, BuildPython):
+            raise TypeError("BuildOptions.for_host(host) must find the build python first")
+        return self.build_python
+
+    @property
+    def cache(self) -> Path:
+        """The cache directory (created if missing)."""
+        return cache_dir(self.cache_dir)
+
+    @property
+    def key(self) -> str:
+        """A digest of every option that shapes a built wheel."""
+        shaping = {
+            f.name: _key_value(getattr(self, f.name)) for f in dataclasses.fields(self) if f.metadata.get("key", True)
+        }
+        return hashlib.sha256(json.dumps(shaping, sort_keys=True).encode()).hexdigest()
+
+
+def parse_config_settings(pairs: Sequence[str]) -> dict[str, str | list[str]]:
+    """``KEY=VALUE`` pairs as config settings; a key given again collects a list, as pip does."""
+    settings: dict[str, str | list[str]] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep:
+            raise OptionError("config setting {pair!r} has no '='; pass {config_settings} KEY=VALUE", pair=pair)
+        previous = settings.get(key)
+        if previous is None:
+            settings[key] = value
+        else:
+            settings[key] = [*([previous] if isinstance(previous, str) else previous), value]
+    return settings
+
+
+def _key_value(value: object) -> Any:
+    if isinstance(value, BuildPython):
+        return list(value.identity)
+    if isinstance(value, Mapping):
+        return {str(k): _key_value(v) for k, v in value.items()}
+    if isinstance(value, (tuple, list)):
+        return [_key_value(v) for v in value]
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    return os.fspath(value) if isinstance(value, os.PathLike) else repr(value)
