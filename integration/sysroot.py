@@ -4,6 +4,9 @@ Run as root on Debian (bookworm) — it calls ``apt-get`` and ``dpkg``::
 
     python integration/sysroot.py --arch arm64            # prints the sysroot path
 
+The path is all that reaches stdout (callers do ``SYSROOT=$(…)``): the output of apt, dpkg
+and the rest goes to stderr.  When another apt or dpkg holds its lock, it waits for it.
+
 Everything is idempotent and cached: the toolchain is only installed when missing, the
 ``.deb`` files are downloaded once into the cache, and the sysroot is rebuilt only when
 the package list changes.  The cache lives in ``$CROSSBUILD_TEST_CACHE`` (default
@@ -13,6 +16,7 @@ the package list changes.  The cache lives in ``$CROSSBUILD_TEST_CACHE`` (defaul
 from __future__ import annotations
 
 import argparse
+import fcntl
 import hashlib
 import os
 import shutil
@@ -57,13 +61,68 @@ SKIPPED = {"dpkg", "tar", "install-info", "perl", "perl-base", "debconf"}
 
 CACHE = Path(os.environ.get("CROSSBUILD_TEST_CACHE", Path.home() / ".cache" / "crossbuild-tests"))
 
+# How long to wait for a lock held by another apt or dpkg (a concurrent test run, unattended
+# upgrades) before failing.  ``DPkg::Lock::Timeout`` covers dpkg's lock for apt-get; the
+# lock of apt's package lists and dpkg's own calls are waited for by ``wait_for_lock``.
+LOCK_TIMEOUT = 600
+DPKG_LOCK = Path("/var/lib/dpkg/lock-frontend")
+LISTS_LOCK = Path("/var/lib/apt/lists/lock")
+
 
 def log(msg: str) -> None:
     print(f"[sysroot] {msg}", file=sys.stderr, flush=True)
 
 
-def run(cmd: list[str], **kwargs: object) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(cmd, check=True, text=True, **kwargs)  # type: ignore[call-overload]
+def run(
+    cmd: list[str],
+    *,
+    capture: bool = False,
+    check: bool = True,
+    cwd: Path | None = None,
+    env: dict[str, str] | None = None,
+) -> subprocess.CompletedProcess[str]:
+    """Run ``cmd`` with its stdout captured (``capture``) or sent to our stderr, never to our
+    stdout: that carries the sysroot path alone.  apt-get waits for dpkg's lock."""
+    if cmd[0] == "apt-get":
+        cmd = [cmd[0], "-o", f"DPkg::Lock::Timeout={LOCK_TIMEOUT}", *cmd[1:]]
+    stdout = subprocess.PIPE if capture else _stderr_fd()
+    return subprocess.run(cmd, check=check, text=True, stdout=stdout, cwd=cwd, env=env)
+
+
+def _stderr_fd() -> int:
+    try:
+        return sys.stderr.fileno()
+    except (AttributeError, OSError, ValueError):  # replaced by an in-memory stream
+        return 2
+
+
+def wait_for_lock(lock: Path, timeout: float = LOCK_TIMEOUT) -> None:
+    """Wait until no process holds ``lock``, an apt or dpkg lock file (they are fcntl locks).
+
+    For what ``DPkg::Lock::Timeout`` does not cover: ``apt-get update`` fails at once on a
+    held lists lock, and so does ``dpkg`` on its own lock.  Past ``timeout``, the command
+    runs anyway and reports the lock itself.
+    """
+    try:
+        fd = os.open(lock, os.O_RDWR)
+    except FileNotFoundError:
+        return
+    deadline = time.monotonic() + timeout
+    said = False
+    try:
+        while True:
+            try:
+                fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return  # free (closing fd lets it go again)
+            except OSError:
+                if time.monotonic() > deadline:
+                    return
+                if not said:
+                    log(f"waiting up to {timeout:.0f}s for {lock}, held by another apt or dpkg")
+                    said = True
+                time.sleep(1)
+    finally:
+        os.close(fd)
 
 
 def apt_update(arch: Arch, attempts: int = 4) -> None:
@@ -73,7 +132,8 @@ def apt_update(arch: Arch, attempts: int = 4) -> None:
     armhf, "File has unexpected size"); that is no failure when ``arch``'s lists came.
     """
     for attempt in range(1, attempts + 1):
-        if subprocess.run(["apt-get", "update", "-q"]).returncode == 0:
+        wait_for_lock(LISTS_LOCK)
+        if run(["apt-get", "update", "-q"], check=False).returncode == 0:
             return
         log(f"apt-get update failed (attempt {attempt}/{attempts})")
         time.sleep(5 * attempt)
@@ -89,10 +149,11 @@ def _apt_updated_for(arch: Arch) -> bool:
 
 
 def ensure_apt(arch: Arch) -> None:
-    foreign = run(["dpkg", "--print-foreign-architectures"], capture_output=True).stdout.split()
-    native = run(["dpkg", "--print-architecture"], capture_output=True).stdout.strip()
+    foreign = run(["dpkg", "--print-foreign-architectures"], capture=True).stdout.split()
+    native = run(["dpkg", "--print-architecture"], capture=True).stdout.strip()
     if arch.debian != native and arch.debian not in foreign:
         log(f"dpkg --add-architecture {arch.debian}")
+        wait_for_lock(DPKG_LOCK)
         run(["dpkg", "--add-architecture", arch.debian])
     if not _apt_updated_for(arch):
         apt_update(arch)
@@ -106,7 +167,7 @@ def ensure_toolchain(arch: Arch) -> None:
     ensure_apt(arch)
     env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
     for attempt in range(1, 4):
-        if subprocess.run(["apt-get", "install", "-y", "-q", *arch.toolchain_packages], env=env).returncode == 0:
+        if run(["apt-get", "install", "-y", "-q", *arch.toolchain_packages], check=False, env=env).returncode == 0:
             return
         log(f"apt-get install failed (attempt {attempt}/3); refreshing package lists")
         apt_update(arch)
@@ -128,7 +189,7 @@ def package_closure(arch: Arch) -> list[str]:
             "--no-enhances",
             *[f"{name}:{arch.debian}" for name in ROOT_PACKAGES],
         ],
-        capture_output=True,
+        capture=True,
     ).stdout
     names = set()
     for line in out.splitlines():
@@ -148,7 +209,7 @@ def download(arch: Arch, packages: list[str], debs: Path) -> list[Path]:
     if missing:
         log(f"downloading {len(missing)} packages into {debs}")
         for _attempt in range(1, 4):
-            if subprocess.run(["apt-get", "download", "-q", *missing], cwd=debs).returncode == 0:
+            if run(["apt-get", "download", "-q", *missing], check=False, cwd=debs).returncode == 0:
                 break
             apt_update(arch)
         else:
