@@ -37,6 +37,28 @@ def test_quiet_pure_fallback_is_refused(project: Callable[[str], Path], host_pyt
     assert_no_wheel(dist)
 
 
+def test_pure_fallback_with_a_platform_tag_is_refused(
+    project: Callable[[str], Path], host_python: Path, tmp_path: Path
+) -> None:
+    """setuptools' optional extension: the wheel keeps a platform tag but holds no binary."""
+    dist = tmp_path / "dist"
+    result = run_crossbuild("wheel", project("optional_ext"), "--host", host_python, "-w", dist)
+
+    assert result.returncode == 1, result.stderr
+    line = error_line(result.stderr)
+    assert line.startswith(
+        "error: the C/C++ build failed and the project fell back to the pure wheel "
+        "optext-1.0-cp311-cp311-linux_aarch64.whl: "
+    )
+    assert "crossbuild_test_missing_header.h: No such file or directory" in line
+    assert line.endswith("(fix the compile error, or pass --allow-pure-fallback to accept the pure wheel)")
+    assert_no_wheel(dist)
+
+    accepted = run_crossbuild("wheel", project("optional_ext"), "--host", host_python, "-w", dist, "--allow-pure-fallback")
+    assert accepted.returncode == 0, accepted.stderr
+    assert [p.name for p in dist.iterdir()] == ["optext-1.0-cp311-cp311-linux_aarch64.whl"]
+
+
 def test_pure_fallback_accepted_on_request(project: Callable[[str], Path], host_python: Path, tmp_path: Path) -> None:
     dist = tmp_path / "dist"
     result = run_crossbuild("wheel", project("optional_c"), "--host", host_python, "-w", dist, "--allow-pure-fallback")

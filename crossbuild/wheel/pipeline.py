@@ -79,9 +79,10 @@ def _backend_environ(env: IsolatedEnv, settings: CrossSettings) -> dict[str, str
 
 
 def _refuse_pure_fallback(wheel: Path, has_binaries: bool, settings: CrossSettings, allowed: bool) -> None:
-    """A pure wheel after a failed compiler call is a C build that failed quietly."""
+    """A wheel without binaries after a failed compiler call is a C build that failed
+    quietly, whatever its tag: setuptools' optional extensions keep the platform tag."""
     failed = settings.wrappers.failed_calls()
-    if has_binaries or not failed or not wheel.name.endswith("-any.whl"):
+    if has_binaries or not failed:
         return
     if allowed:
         logger.warning("%s is pure Python: the compiler failed, and the pure fallback is allowed", wheel.name)
