@@ -7,13 +7,16 @@ directory of fake compilers so the real ones of this machine are never picked up
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fakehost import AARCH64, FakeLayout, install_fake_toolchain, make_layout
+from installing import Install, make_links
 
 import crossbuild
+from crossbuild import BuildOptions, IndexSettings, InstallOptions, InstallResult
 from crossbuild.host.host import Host
 
 
@@ -53,3 +56,56 @@ def fake_cc(fake_bin: Path) -> Path:
 def host(layout: FakeLayout, fake_cc: Path) -> Host:
     """The inspected fake aarch64 host, with the fake toolchain."""
     return crossbuild.inspect_host(layout.python)
+
+
+@pytest.fixture
+def rootfs(tmp_path: Path) -> FakeLayout:
+    """A Debian-like aarch64 rootfs to install into: ``layout`` with Debian's sysconfig.py
+    (its ``posix_local`` scheme puts packages in /usr/local/lib/python3.11/dist-packages)."""
+    return make_layout(tmp_path / "rootfs", sysconfig_py=True)
+
+
+@pytest.fixture
+def rootfs_host(rootfs: FakeLayout, fake_cc: Path) -> Host:
+    """The inspected python of ``rootfs``, with the fake toolchain."""
+    return crossbuild.inspect_host(rootfs.python)
+
+
+@pytest.fixture
+def root(rootfs: FakeLayout) -> Path:
+    """The root directory of ``rootfs`` (the host's ``/``)."""
+    return rootfs.root
+
+
+@pytest.fixture
+def links(tmp_path: Path) -> Path:
+    """A find-links directory of wheels, made now (see :func:`installing.make_links`)."""
+    return make_links(tmp_path / "links")
+
+
+@pytest.fixture
+def install(rootfs_host: Host, root: Path, links: Path, tmp_path: Path) -> Install:
+    """``crossbuild.install`` for the rootfs's host, offline, into ``root`` (unless told otherwise).
+
+    Keywords that are fields of :class:`InstallOptions` go there; ``index`` replaces ``links``.
+    """
+
+    def run(requirements: Sequence[str | Path] = (), **kwargs: Any) -> InstallResult:
+        kwargs.setdefault("root", root)
+        index = kwargs.pop("index", IndexSettings(no_index=True, find_links=(str(links),)))
+        choices = {k: kwargs.pop(k) for k in list(kwargs) if k in InstallOptions.__dataclass_fields__}
+        return crossbuild.install(
+            requirements,
+            host=rootfs_host,
+            options=BuildOptions(index=index, cache_dir=tmp_path / "cache"),
+            install_options=InstallOptions(**choices),
+            **kwargs,
+        )
+
+    return run
+
+
+@pytest.fixture
+def no_pip_config(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The CLI starts from pip's configuration: make it PyPI's defaults, without running pip."""
+    monkeypatch.setattr(IndexSettings, "from_pip_config", classmethod(lambda cls: cls()))

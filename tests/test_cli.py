@@ -1,4 +1,6 @@
-"""The crossbuild command: exit codes, one-line errors, output, option parsing."""
+"""The crossbuild command: exit codes, one-line errors, output, option parsing; inspect and wheel.
+
+The install command is tested in test_cli_install.py."""
 
 from __future__ import annotations
 
@@ -8,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from commandline import run_cli
 from fakehost import AARCH64, X86_64, FakeLayout, make_layout, write_fake_compiler
 
 import crossbuild.__main__ as cli
@@ -18,14 +21,8 @@ from crossbuild.wheel.options import parse_config_settings
 BUILD_VERSION = f"{sys.version_info[0]}.{sys.version_info[1]}"
 
 
-def _run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    code = cli.main(argv)
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
-
-
 def test_missing_host(capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, err = _run(["wheel", "./x", "--host", "/nonexistent/python3"], capsys)
+    code, out, err = run_cli(["wheel", "./x", "--host", "/nonexistent/python3"], capsys)
     assert code == 1
     assert out == ""
     assert err.splitlines() == [
@@ -36,7 +33,7 @@ def test_missing_host(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_no_toolchain(layout: FakeLayout, fake_bin: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, err = _run(["inspect", "--host", str(layout.python)], capsys)
+    code, out, err = run_cli(["inspect", "--host", str(layout.python)], capsys)
     assert (code, out) == (1, "")
     [line] = err.splitlines()
     assert line.startswith("error: no C compiler for aarch64 (64-bit, little-endian) found on PATH")
@@ -45,7 +42,7 @@ def test_no_toolchain(layout: FakeLayout, fake_bin: Path, capsys: pytest.Capture
 
 def test_version_mismatch(tmp_path: Path, fake_cc: Path, capsys: pytest.CaptureFixture[str]) -> None:
     layout = make_layout(tmp_path / "root", version="3.9")
-    code, out, err = _run(["wheel", "./x", "--host", str(layout.python)], capsys)
+    code, out, err = run_cli(["wheel", "./x", "--host", str(layout.python)], capsys)
     assert (code, out) == (1, "")
     assert err.splitlines() == [
         f"error: host python is 3.9 but build python {sys.executable} is {BUILD_VERSION}; "
@@ -54,7 +51,7 @@ def test_version_mismatch(tmp_path: Path, fake_cc: Path, capsys: pytest.CaptureF
 
 
 def test_inspect_json(layout: FakeLayout, fake_cc: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, err = _run(["inspect", "--host", str(layout.python), "--json"], capsys)
+    code, out, err = run_cli(["inspect", "--host", str(layout.python), "--json"], capsys)
     assert (code, err) == (0, "")
     summary = json.loads(out)
     assert summary["tag"] == "cp311-cp311-linux_aarch64"
@@ -63,7 +60,7 @@ def test_inspect_json(layout: FakeLayout, fake_cc: Path, capsys: pytest.CaptureF
 
 
 def test_inspect_text(layout: FakeLayout, fake_cc: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, _ = _run(["inspect", "--host", str(layout.root)], capsys)
+    code, out, _ = run_cli(["inspect", "--host", str(layout.root)], capsys)
     assert code == 0
     lines = out.splitlines()
     assert "tag             cp311-cp311-linux_aarch64" in lines
@@ -73,7 +70,7 @@ def test_inspect_text(layout: FakeLayout, fake_cc: Path, capsys: pytest.CaptureF
 
 def test_inspect_with_explicit_cc(layout: FakeLayout, fake_bin: Path, capsys: pytest.CaptureFixture[str]) -> None:
     cc = write_fake_compiler(fake_bin / "vendor-cc", AARCH64)
-    code, out, _ = _run(["inspect", "--host", str(layout.python), "--cc", f"{cc} -O1", "--json"], capsys)
+    code, out, _ = run_cli(["inspect", "--host", str(layout.python), "--cc", f"{cc} -O1", "--json"], capsys)
     assert code == 0
     assert json.loads(out)["toolchain"]["cc"] == [str(cc), "-O1"]
 
@@ -111,7 +108,7 @@ def test_config_setting_without_equals(
 ) -> None:
     build = _FakeBuild()
     monkeypatch.setattr(cli, "build_wheel", build)
-    code, out, err = _run(["wheel", "x", "--host", str(layout.python), "-C", "novalue"], capsys)
+    code, out, err = run_cli(["wheel", "x", "--host", str(layout.python), "-C", "novalue"], capsys)
     assert (code, out) == (1, "")
     assert err.splitlines() == ["error: config setting 'novalue' has no '='; pass -C KEY=VALUE"]
     assert build.calls == []
@@ -127,7 +124,7 @@ def test_wheel_arguments_reach_build_wheel(
     )
     argv = ["wheel", "a", "b", "--host", str(layout.python), "-w", "out", "-C", "k=1", "-C", "k=2"]
     argv += ["--extra-index-url", "https://extra.invalid/", "-f", "/wheels", "--allow-pure-fallback"]
-    code, out, err = _run(argv, capsys)
+    code, out, err = run_cli(argv, capsys)
     assert (code, err) == (0, "")
     assert out.splitlines() == [
         str(Path("dist/pkg1-1.0-cp311-cp311-linux_aarch64.whl")),
@@ -152,7 +149,7 @@ def test_no_index_options_leave_the_index_to_pip_config(
 ) -> None:
     build = _FakeBuild()
     monkeypatch.setattr(cli, "build_wheel", build)
-    assert _run(["wheel", "a", "--host", str(layout.python)], capsys)[0] == 0
+    assert run_cli(["wheel", "a", "--host", str(layout.python)], capsys)[0] == 0
     assert build.calls[0][0][3].index is None
 
 
@@ -161,7 +158,7 @@ def test_backend_error_shows_the_output_tail(
 ) -> None:
     tail = "running build_ext\nsrc/x.c:3:1: error: expected ';'\nerror: command 'cc' failed\n"
     monkeypatch.setattr(cli, "build_wheel", _FakeBuild(BackendError("./pkg", "build_wheel", tail)))
-    code, out, err = _run(["wheel", "./pkg", "--host", str(layout.python)], capsys)
+    code, out, err = run_cli(["wheel", "./pkg", "--host", str(layout.python)], capsys)
     assert (code, out) == (1, "")
     assert err.splitlines() == [
         "  | running build_ext",
@@ -177,7 +174,7 @@ def test_interrupt(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.Monke
         raise KeyboardInterrupt
 
     monkeypatch.setattr(cli, "inspect_host", interrupted)
-    assert _run(["inspect", "--host", "x"], capsys) == (130, "", "error: interrupted\n")
+    assert run_cli(["inspect", "--host", "x"], capsys) == (130, "", "error: interrupted\n")
 
 
 def test_version_and_usage(capsys: pytest.CaptureFixture[str]) -> None:
@@ -196,8 +193,8 @@ def test_main_twice_logs_once(layout: FakeLayout, fake_bin: Path, capsys: pytest
     write_fake_compiler(fake_bin / "aarch64-linux-gnu-gcc", X86_64)
     write_fake_compiler(fake_bin / "aarch64-unknown-linux-gnu-gcc", AARCH64)
     argv = ["inspect", "--host", str(layout.python), "-v"]
-    first = _run(argv, capsys)
+    first = run_cli(argv, capsys)
     assert first[0] == 0
     assert [line for line in first[2].splitlines() if line.startswith("skipping ")] != []
-    second = _run(argv, capsys)
+    second = run_cli(argv, capsys)
     assert second[2] == first[2]
