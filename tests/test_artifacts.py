@@ -10,7 +10,7 @@ import pytest
 from fakehost import make_sdist, make_wheel
 from packaging.tags import Tag
 
-from crossbuild import HashMismatchError, IndexSettings
+from crossbuild import HashMismatchError, IndexSettings, RequirementError
 from crossbuild.install.artifacts import ArtifactStore, BuildFunction, _hash_dict
 from crossbuild.install.requirements import parse_argument
 
@@ -85,11 +85,6 @@ def test_hashes_of_another_algorithm_only(tmp_path: Path, wheel: Path) -> None:
         assert str(caught.value).endswith(f"its sha256 is {_digest(wheel)}")  # the digest pip users know
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=HashMismatchError,
-    reason="bug: the sdist's --hash is checked again against the wheel built from it (ArtifactStore.file)",
-)
 def test_local_sdist_whose_hash_matches_is_built(tmp_path: Path) -> None:
     sdist = make_sdist(tmp_path / "local/delta-1.0.tar.gz", {"PKG-INFO": b"Metadata-Version: 2.1\nName: delta\n"})
     built = make_wheel(tmp_path / "built", name="delta", tags="py3-none-any", purelib=True)
@@ -99,3 +94,14 @@ def test_local_sdist_whose_hash_matches_is_built(tmp_path: Path) -> None:
     assert (artifact.path, artifact.source_path) == (built, sdist)
     store.expect_hashes(artifact.name, hashes)  # as install() does for every requirement
     assert store.wheel(artifact) == built
+
+
+def test_hash_of_a_source_tree_is_refused(tmp_path: Path) -> None:
+    """pip refuses --hash on a directory: there is no file whose digest could match."""
+    tree = tmp_path / "src/delta"
+    tree.mkdir(parents=True)
+    with pytest.raises(RequirementError) as caught:
+        _store(tmp_path).local_artifact(parse_argument(str(tree), hashes=(f"sha256:{'0' * 64}",)))
+    assert str(caught.value) == (
+        f"{tree} is a directory and cannot be checked against --hash; pass an sdist or a wheel, or drop the hash"
+    )

@@ -98,7 +98,16 @@ def test_binary_wheel_after_a_failed_compiler_call(settings: CrossSettings, tmp_
     _compile(settings, "missing.c")
     wheel = make_wheel(tmp_path / "dist", name="c_ext", tags="cp311-cp311-linux_aarch64")
     _refuse_pure_fallback(wheel, True, settings, allowed=False)
-    _refuse_pure_fallback(wheel, False, settings, allowed=False)  # not -any: retagging decides
+
+
+def test_platform_tagged_wheel_without_binaries_after_a_failed_compiler_call(
+    settings: CrossSettings, tmp_path: Path
+) -> None:
+    """setuptools' optional extensions keep the platform tag when they do not compile."""
+    _compile(settings, "missing.c")
+    wheel = make_wheel(tmp_path / "dist", name="c_ext", tags="cp311-cp311-linux_aarch64")
+    with pytest.raises(PureFallbackError):
+        _refuse_pure_fallback(wheel, False, settings, allowed=False)
 
 
 def test_publish(tmp_path: Path) -> None:

@@ -136,7 +136,8 @@ class Host:
 
     @property
     def fingerprint(self) -> str:
-        """What a built wheel depends on: the host's build data and the compilers (not paths)."""
+        """What a built wheel depends on: the host's build data and the compilers — the
+        compiler programs by name (not where they are installed), with all their arguments."""
         identity = json.dumps(
             [
                 dict(self.config_vars),
@@ -144,7 +145,8 @@ class Host:
                 str(self.elf),
                 self.glibc,
                 self.toolchain.target,
-                [Path(word).name for word in self.toolchain.cc],
+                [Path(self.toolchain.cc[0]).name, *self.toolchain.cc[1:]],
+                [Path(self.toolchain.cxx[0]).name, *self.toolchain.cxx[1:]] if self.toolchain.cxx else None,
             ],
             sort_keys=True,
             default=str,

@@ -175,7 +175,8 @@ def _resolve(
         for u in wanted.requirements
     ]
     for user, requirement in zip(wanted.requirements, top_level, strict=True):
-        store.expect_hashes(requirement.name, user.hashes)
+        if user.requirement is not None:  # local files were checked when their artifact was made
+            store.expect_hashes(requirement.name, user.hashes)
     constraints = {
         canonicalize_name(c.requirement.name): c.requirement.specifier
         for c in wanted.constraints

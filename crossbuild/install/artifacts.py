@@ -26,7 +26,7 @@ from packaging.tags import Tag
 from packaging.utils import NormalizedName, canonicalize_name, parse_sdist_filename, parse_wheel_filename
 from packaging.version import Version
 
-from .._exceptions import HashMismatchError, SourceError
+from .._exceptions import HashMismatchError, RequirementError, SourceError
 from .requirements import UserRequirement
 
 logger = logging.getLogger("crossbuild")
@@ -109,10 +109,14 @@ class ArtifactStore:
             self._hashes.setdefault(name, {}).setdefault(algorithm, []).extend(digests)
 
     def file(self, artifact: Artifact) -> Path:
-        """The artifact as a local file (downloaded into the cache if needed), hashes checked."""
+        """The artifact as a local file (downloaded into the cache if needed), hashes checked.
+
+        Hashes are those of the file the user named: for a wheel cross-built from a local
+        sdist, the sdist (``source_path``), not the wheel (``path``).
+        """
         hashes = self._hashes.get(artifact.name)
         if artifact.path is not None:
-            _check_hashes(artifact.path, hashes)
+            _check_hashes(artifact.source_path or artifact.path, hashes)
             return artifact.path
         assert artifact.link is not None
         directory = self._cache / ("wheels" if artifact.is_wheel else "sdists")
@@ -224,8 +228,13 @@ def _hash_dict(hashes: tuple[str, ...]) -> dict[str, list[str]]:
 
 def _check_hashes(path: Path, hashes: dict[str, list[str]] | None) -> None:
     """Raise if ``path`` matches none of ``hashes`` (``{"sha256": [HEX, ...]}``)."""
-    if not hashes or path.is_dir():
+    if not hashes:
         return
+    if path.is_dir():
+        raise RequirementError(
+            "{path} is a directory and cannot be checked against --hash; pass an sdist or a wheel, or drop the hash",
+            path=path,
+        )
     content = path.read_bytes()
     for algorithm, digests in hashes.items():
         if algorithm in hashlib.algorithms_available and hashlib.new(algorithm, content).hexdigest() in digests:
