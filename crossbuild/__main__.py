@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 from collections.abc import Sequence
 
@@ -246,6 +247,14 @@ def main(argv: Sequence[str] | None = None, prog: str = "crossbuild") -> int:
     except KeyboardInterrupt:
         print("error: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # whoever read our output went away: `crossbuild inspect … | head`
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error at exit
+        print("error: the output was closed before crossbuild finished writing it", file=sys.stderr)
+        return 1
+    except OSError as error:  # a file system error crossbuild could not name better
+        where = f" ({error.filename})" if error.filename else ""
+        print(f"error: {error.strerror or error}{where}; check free space and permissions there", file=sys.stderr)
+        return 1
     return 0
 
 

@@ -172,6 +172,19 @@ class PureFallbackError(CrossbuildError):
         self.compiler_output = compiler_output
 
 
+class InvalidWheelError(CrossbuildError):
+    """A wheel that is not a sound archive: corrupt or truncated, a member named outside
+    the wheel (``../``, an absolute path), or contents that do not match its RECORD."""
+
+    def __init__(self, wheel: Path | str, problem: str, **details: object) -> None:
+        super().__init__(
+            "{wheel_name} " + problem + "; it is damaged or unsafe: build or download it again",
+            wheel_name=Path(wheel).name,
+            **details,
+        )
+        self.wheel = Path(wheel)
+
+
 class WheelVerificationError(CrossbuildError):
     """The built wheel contains a binary that is not for the host."""
 

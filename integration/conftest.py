@@ -16,6 +16,9 @@ from pathlib import Path
 
 import pytest
 import sysroot as sysroot_script
+
+sys.path.insert(0, str(Path(__file__).parent.parent / "tests"))  # fakehost: wheels, ELF headers, snapshots
+
 from installer import install
 from installer.destinations import SchemeDictionaryDestination
 from installer.sources import WheelFile

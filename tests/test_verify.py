@@ -1,13 +1,14 @@
-"""verify_wheel: every ELF file in a wheel must be for the host."""
+"""verify_wheel: a sound archive, and every ELF file in it for the host."""
 
 from __future__ import annotations
 
+import zipfile
 from pathlib import Path
 
 import pytest
 from fakehost import AARCH64, ARMHF, ET_DYN, S390X, X86_64, Machine, elf_header, elf_target, make_wheel
 
-from crossbuild import WheelVerificationError
+from crossbuild import InvalidWheelError, WheelVerificationError
 from crossbuild.wheel.verify import WheelContents, verify_wheel
 
 HOST = elf_target(AARCH64)
@@ -74,3 +75,54 @@ def test_unreadable_elf(tmp_path: Path) -> None:
         verify_wheel(wheel, HOST)
     assert caught.value.found == "an unreadable ELF file"
     assert "pkg/_broken.so is built for an unreadable ELF file" in str(caught.value)
+
+
+def _rewritten(wheel: Path, replace: dict[str, bytes], add: dict[str, bytes] | None = None) -> Path:
+    """The wheel with some members' contents replaced and others added, RECORD untouched."""
+    tampered = wheel.with_name("tampered-" + wheel.name)
+    with zipfile.ZipFile(wheel) as source, zipfile.ZipFile(tampered, "w") as target:
+        for info in source.infolist():
+            target.writestr(info, replace.get(info.filename, source.read(info)))
+        for name, content in (add or {}).items():
+            target.writestr(name, content)
+    return tampered.replace(wheel)
+
+
+def test_truncated_wheel_is_refused(tmp_path: Path) -> None:
+    wheel = make_wheel(tmp_path, files={"pkg/__init__.py": b"x = 1\n" * 100})
+    wheel.write_bytes(wheel.read_bytes()[:200])
+    with pytest.raises(InvalidWheelError) as caught:
+        verify_wheel(wheel, HOST)
+    assert str(caught.value) == (
+        f"{wheel.name} is not a readable zip archive (File is not a zip file); it is damaged or unsafe: "
+        "build or download it again"
+    )
+
+
+@pytest.mark.parametrize("member", ["../evil.py", "pkg/../../evil.py", "/etc/evil.conf", "pkg\\..\\..\\evil.py"])
+def test_member_outside_the_wheel_is_refused(tmp_path: Path, member: str) -> None:
+    wheel = make_wheel(tmp_path, files={"pkg/__init__.py": b"", member: b"owned\n"})
+    with pytest.raises(InvalidWheelError) as caught:
+        verify_wheel(wheel, HOST)
+    assert str(caught.value) == (
+        f"{wheel.name} has a member {member!r} that points outside the wheel; it is damaged or unsafe: "
+        "build or download it again"
+    )
+
+
+def test_member_that_does_not_match_record_is_refused(tmp_path: Path) -> None:
+    wheel = _rewritten(make_wheel(tmp_path, files={"pkg/__init__.py": b"x = 1\n"}), {"pkg/__init__.py": b"x = 2\n"})
+    with pytest.raises(InvalidWheelError) as caught:
+        verify_wheel(wheel, HOST)
+    assert str(caught.value) == (
+        f"{wheel.name} does not match its RECORD: hash / size of pkg/__init__.py didn't match RECORD; "
+        "it is damaged or unsafe: build or download it again"
+    )
+
+
+def test_member_missing_from_record_is_refused(tmp_path: Path) -> None:
+    wheel = _rewritten(make_wheel(tmp_path), {}, add={"pkg/smuggled.py": b"import os\n"})
+    with pytest.raises(
+        InvalidWheelError, match=r"does not match its RECORD: pkg/smuggled.py is not mentioned in RECORD"
+    ):
+        verify_wheel(wheel, HOST)

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from .._exceptions import HostPythonError
+from .elf import ElfTarget, read_elf_target
 from .rootfs import MAX_SYMLINKS, resolve_in_root
 
 _PYTHON_NAME = re.compile(r"^python(?P<version>3\.\d+)(?P<flags>[a-z]*)$")
@@ -64,6 +65,41 @@ def find_python_in_root(root: Path) -> Path:
         if candidates:
             return candidates[-1]
     raise HostPythonError(root, "is a directory with no usr/bin/python3.X; pass {host} the host's python itself")
+
+
+@dataclass(frozen=True)
+class RootIdentity:
+    """What a root directory is built for, told by one of its own binaries."""
+
+    evidence: Path
+    """The binary that tells: the root's python, else its C library (a build-machine path)."""
+    target: ElfTarget
+    python_version: str | None
+    """``X.Y`` of the root's python; ``None`` when only its C library tells."""
+
+
+_LIBC_PLACES = ("lib/*/libc.so.6", "lib64/libc.so.6", "lib/libc.so.6", "usr/lib/*/libc.so.6", "usr/lib/libc.so.6")
+
+
+def identify_root(root: Path) -> RootIdentity | None:
+    """The machine (and python X.Y) a root is for, from its own python3.X, else from its
+    libc; ``None`` for a root that holds neither, such as an image still being assembled."""
+    try:
+        python = find_python_in_root(root)
+    except HostPythonError:
+        python = None
+    if python is not None:
+        executable = follow_links(python, root)
+        target = read_elf_target(executable) if executable.is_file() else None
+        if target is not None:
+            return RootIdentity(python, target, _PYTHON_NAME.match(python.name)["version"])  # type: ignore[index]
+    for pattern in _LIBC_PLACES:
+        for libc in sorted(root.glob(pattern)):
+            real = follow_links(libc, root)
+            target = read_elf_target(real) if real.is_file() else None
+            if target is not None:
+                return RootIdentity(libc, target, None)
+    return None
 
 
 def locate(python: Path, sysroot: Path | None) -> PythonLayout:

@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import dataclasses
+import errno
 import hashlib
 import json
 import logging
@@ -27,6 +28,7 @@ from packaging.version import Version
 from .._cache import code_digest
 from .._exceptions import InstallTargetError, RequirementError
 from ..host.host import Host, as_host
+from ..host.layout import identify_root
 from ..host.rootfs import root_of
 from ..host.schemes import install_paths
 from ..wheel.index import IndexSettings
@@ -119,6 +121,7 @@ def install(
     host = as_host(host)
     choices = install_options or InstallOptions()
     root_dir, host_prefix = _target(host, root, prefix)
+    _check_root_is_the_hosts(host, root_dir)
     wanted = _collect(requirements, requirement_files, constraint_files, host.marker_environment())
     options = (options or BuildOptions()).for_host(host)
     index = _index(options.index, wanted)
@@ -153,7 +156,10 @@ def install(
         wheels = {name: store.wheel(candidate.artifact) for name, candidate in chosen.items()}
         for wheel in wheels.values():
             verify_wheel(wheel, host.elf)
-        return _lay(placement, host_prefix, chosen, wheels, store, requested, choices.force_reinstall)
+        try:
+            return _lay(placement, host_prefix, chosen, wheels, store, requested, choices.force_reinstall)
+        except OSError as error:  # the transaction rolled back: the root is as it was
+            raise _root_write_error(root_dir, error) from None
 
 
 def built_wheel_key(host: Host, options: BuildOptions) -> str:
@@ -214,6 +220,50 @@ def _target(host: Host, root: str | os.PathLike[str] | None, prefix: str | os.Pa
             host_prefix=host.prefix,
         )
     return root_dir, host.prefix
+
+
+#: What to do when the root cannot be written, by errno.
+_WRITE_FIXES = {
+    errno.EROFS: "mount it read-write",
+    errno.EACCES: "run crossbuild as a user who may write there",
+    errno.EPERM: "run crossbuild as a user who may write there, and look for immutable files (lsattr)",
+    errno.ENOSPC: "free space on its file system",
+    errno.EDQUOT: "free space within your disk quota",
+}
+
+
+def _root_write_error(root: Path, error: OSError) -> InstallTargetError:
+    return InstallTargetError(
+        "cannot write into {root_dir}: {reason} ({path}); {fix}; the root was left as it was",
+        root_dir=root,
+        reason=error.strerror or type(error).__name__,
+        path=error.filename or root,
+        fix=_WRITE_FIXES.get(error.errno or 0, "check the root directory"),
+    )
+
+
+def _check_root_is_the_hosts(host: Host, root: Path) -> None:
+    """Refuse a root that belongs to another machine or Python than the host's: its own
+    python (or libc) must agree with the host python, unless the host python lies in it."""
+    if Path(os.path.realpath(host.sysroot)) == Path(os.path.realpath(root)):
+        return
+    identity = identify_root(root)
+    if identity is None:  # nothing there tells (an image being assembled): the host decides
+        return
+    same_python = identity.python_version in (None, host.version)
+    if identity.target == host.elf and same_python:
+        return
+    found = str(identity.target) + (f", python {identity.python_version}" if identity.python_version else "")
+    raise InstallTargetError(
+        "{root_dir} is a root for {found} ({evidence}) but the host python {python} is for {expected}; "
+        "pass {host} the root's own python (e.g. {suggestion})",
+        root_dir=root,
+        found=found,
+        evidence=identity.evidence.relative_to(root),
+        python=host.python,
+        expected=f"{host.elf}, python {host.version}",
+        suggestion=identity.evidence if identity.python_version else root / "usr/bin/python3",
+    )
 
 
 def _collect(

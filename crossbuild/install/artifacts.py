@@ -26,7 +26,7 @@ from packaging.tags import Tag
 from packaging.utils import NormalizedName, canonicalize_name, parse_sdist_filename, parse_wheel_filename
 from packaging.version import Version
 
-from .._exceptions import HashMismatchError, RequirementError, SourceError
+from .._exceptions import HashMismatchError, InvalidWheelError, RequirementError, SourceError
 from .requirements import UserRequirement
 
 logger = logging.getLogger("crossbuild")
@@ -247,9 +247,14 @@ def _parse(data: bytes) -> Message:
 
 
 def _wheel_metadata(wheel: Path) -> Message:
-    with zipfile.ZipFile(wheel) as archive:
-        name = next(n for n in archive.namelist() if n.count("/") == 1 and n.endswith(".dist-info/METADATA"))
-        return _parse(archive.read(name))
+    try:
+        with zipfile.ZipFile(wheel) as archive:
+            names = [n for n in archive.namelist() if n.count("/") == 1 and n.endswith(".dist-info/METADATA")]
+            if not names:
+                raise InvalidWheelError(wheel, "has no .dist-info/METADATA")
+            return _parse(archive.read(names[0]))
+    except (zipfile.BadZipFile, EOFError, OSError) as error:
+        raise InvalidWheelError(wheel, "is not a readable zip archive ({error})", error=error) from None
 
 
 def _static_sdist_metadata(sdist: Path) -> Message | None:
