@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from fakehost import AARCH64, ET_DYN, X86_64, FakeLayout, elf_header, make_layout, make_wheel
+from fakehost import AARCH64, ET_DYN, X86_64, FakeLayout, elf_header, make_layout, make_wheel, snapshot
 
 import crossbuild
 import crossbuild.__main__ as cli
@@ -288,3 +288,22 @@ def test_cli_check_needs_one_host_python(tmp_path: Path, fake_cc: Path, capsys: 
     code, out, err = _cli(["check", "--root", str(tmp_path / "nowhere")], capsys)
     assert (code, out) == (1, "")
     assert err.splitlines() == [f"error: --root {tmp_path / 'nowhere'} is not a directory"]
+
+
+def test_install_repairs_missing_and_changed_files(install: Install, root: Path, host: Host) -> None:
+    install(["alpha"])
+    site = root / SITE.lstrip("/")
+    (site / "beta/fast.py").chmod(0o600)  # not a RECORD matter: beta stays as it is
+    before = snapshot(root)
+    assert [d.source for d in install(["alpha"]).distributions] == ["already installed", "already installed"]
+    assert snapshot(root) == before
+
+    (site / NATIVE).unlink()
+    (site / "beta/fast.py").write_bytes(b"edited\n")
+    result = install(["alpha"])
+    assert [(d.name, d.source) for d in result.distributions] == [("alpha", "already installed"), ("beta", "repaired")]
+    assert result.removed == ()
+    assert (site / NATIVE).read_bytes() == SO
+    assert (site / "beta/fast.py").read_bytes() == b"F = 2\n"
+    assert check_root(root, host=host).problems == ()
+    assert list(root.glob(".crossbuild-*")) == []
