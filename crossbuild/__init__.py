@@ -34,7 +34,7 @@ from ._exceptions import (
 )
 from ._version import __version__
 from .host import ElfTarget, Host, Toolchain, inspect_host
-from .install import InstalledDistribution, InstallOptions, InstallResult, install
+from .install import CheckReport, InstalledDistribution, InstallOptions, InstallResult, Problem, check_root, install
 from .wheel import BuildOptions, BuildPython, IndexSettings, build_wheel
 
 __all__ = [
@@ -42,6 +42,7 @@ __all__ = [
     "BuildOptions",
     "BuildPython",
     "BuildPythonError",
+    "CheckReport",
     "CommandError",
     "CrossbuildError",
     "ElfTarget",
@@ -55,6 +56,7 @@ __all__ = [
     "InstalledDistribution",
     "InvalidWheelError",
     "OptionError",
+    "Problem",
     "PureFallbackError",
     "RequirementError",
     "ResolutionError",
@@ -66,6 +68,7 @@ __all__ = [
     "WheelVerificationError",
     "__version__",
     "build_wheel",
+    "check_root",
     "inspect_host",
     "install",
 ]

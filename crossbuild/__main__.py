@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from . import __version__
 from ._exceptions import BackendError, CommandError, CrossbuildError, PureFallbackError
 from .host import Host, inspect_host
-from .install import install
+from .install import check_root, install
 from .install.options import InstallOptions
 from .wheel import IndexSettings, build_wheel
 from .wheel.options import BuildOptions, parse_config_settings
@@ -105,6 +105,14 @@ def _parser(prog: str) -> argparse.ArgumentParser:
     install.add_argument("--compile", action="store_true", help="compile .pyc files for the host")
     install.add_argument("--force-reinstall", action="store_true", help="reinstall projects already installed")
     install.add_argument("--report", metavar="FILE", help="write what was installed and why as JSON")
+
+    check = commands.add_parser(
+        "check", help="verify a root's installed packages: files, dependencies, modes, machines"
+    )
+    check.add_argument("--root", required=True, metavar="DIR", help="the directory that is / on the host (a rootfs)")
+    check.add_argument("--host", metavar="PYTHON", help=HOST_HELP + " (default: the root's only python3.X)")
+    check.add_argument("--json", action="store_true", help="print JSON")
+    check.add_argument("-v", "--verbose", action="store_true", help="show more of what happens")
     return parser
 
 
@@ -112,7 +120,9 @@ def _inspect(args: argparse.Namespace) -> Host:
     return inspect_host(args.host, sysroot=args.sysroot, cc=args.cc, cxx=args.cxx)
 
 
-def _run(args: argparse.Namespace) -> None:
+def _run(args: argparse.Namespace) -> int:
+    if args.command == "check":
+        return _check(args)
     host = _inspect(args)
     if args.command == "inspect":
         summary = host.summary()
@@ -122,7 +132,7 @@ def _run(args: argparse.Namespace) -> None:
             for key, value in summary.items():
                 shown = json.dumps(value) if isinstance(value, (dict, list)) or not value else value
                 print(f"{key:15} {shown}")
-        return
+        return 0
     options = BuildOptions(
         config_settings=parse_config_settings(args.config_setting),
         build_python=args.build_python,
@@ -132,9 +142,22 @@ def _run(args: argparse.Namespace) -> None:
     ).for_host(host)
     if args.command == "install":
         _install(args, host, options)
-        return
+        return 0
     for source in args.sources:
         print(build_wheel(source, host, args.wheel_dir, options))
+    return 0
+
+
+def _check(args: argparse.Namespace) -> int:
+    """Print the problems (one a line) or a summary; exit 1 when there are problems."""
+    report = check_root(args.root, host=args.host)
+    if args.json:
+        print(json.dumps(report.as_dict(), indent=2))
+    else:
+        for problem in report.problems:
+            print(problem)
+    print(report.summary(), file=sys.stderr if report.problems or args.json else sys.stdout)
+    return 0 if report.ok else 1
 
 
 def _index_settings(args: argparse.Namespace) -> IndexSettings | None:
@@ -233,7 +256,7 @@ def main(argv: Sequence[str] | None = None, prog: str = "crossbuild") -> int:
     args = parser.parse_args(argv)
     _setup_logging(args.verbose)
     try:
-        _run(args)
+        status = _run(args)
     except CrossbuildError as error:
         detail = ""
         if isinstance(error, (BackendError, CommandError)) and not args.verbose:
@@ -255,7 +278,7 @@ def main(argv: Sequence[str] | None = None, prog: str = "crossbuild") -> int:
         where = f" ({error.filename})" if error.filename else ""
         print(f"error: {error.strerror or error}{where}; check free space and permissions there", file=sys.stderr)
         return 1
-    return 0
+    return status
 
 
 def entrypoint() -> None:

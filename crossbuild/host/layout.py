@@ -56,15 +56,42 @@ def follow_links(path: Path, root: Path | None, limit: int = MAX_SYMLINKS) -> Pa
 
 
 def find_python_in_root(root: Path) -> Path:
-    """The newest ``python3.X`` in the usual ``bin`` directories of a rootfs."""
-    for bin_dir in ("usr/bin", "usr/local/bin", "bin"):
+    """The newest ``python3.X`` in the first of the usual ``bin`` directories of a rootfs that has one."""
+    found = pythons_in_root(root)
+    if not found:
+        raise HostPythonError(root, "is a directory with no usr/bin/python3.X; pass {host} the host's python itself")
+    return [python for python in found if python.parent == found[0].parent][-1]
+
+
+def host_python_in_root(root: Path) -> Path:
+    """The only ``python3.X`` of a rootfs; raise if it has none or several."""
+    found = pythons_in_root(root)
+    if not found:
+        where = ", ".join(f"/{d}" for d in BIN_DIRS)
+        raise HostPythonError(root, "has no python3.X in {where}; pass {host} the host's python", where=where)
+    if len(found) > 1:
+        names = ", ".join("/" + python.relative_to(root).as_posix() for python in found)
+        raise HostPythonError(root, "has several pythons ({names}); pass {host} one of them", names=names)
+    return found[0]
+
+
+#: Where a rootfs keeps its pythons, in the order :func:`find_python_in_root` looks.
+BIN_DIRS = ("usr/bin", "usr/local/bin", "bin")
+
+
+def pythons_in_root(root: Path) -> list[Path]:
+    """Every ``python3.X`` of the usual ``bin`` directories of a rootfs, oldest first in each,
+    without the links to one found before (``/bin -> usr/bin``, ``python3.11 -> python3.11d``)."""
+    found: dict[Path, Path] = {}
+    for bin_dir in BIN_DIRS:
+        directory = resolve_in_root(root, "/" + bin_dir)  # /bin -> /usr/bin stays in the root
         candidates = sorted(
-            (p for p in (root / bin_dir).glob("python3.*") if _PYTHON_NAME.match(p.name)),
+            (p for p in directory.glob("python3.*") if _PYTHON_NAME.match(p.name)),
             key=lambda p: tuple(int(x) for x in _PYTHON_NAME.match(p.name)["version"].split(".")),  # type: ignore[index]
         )
-        if candidates:
-            return candidates[-1]
-    raise HostPythonError(root, "is a directory with no usr/bin/python3.X; pass {host} the host's python itself")
+        for python in candidates:
+            found.setdefault(resolve_in_root(root, "/" + python.relative_to(root).as_posix()), python)
+    return list(found.values())
 
 
 @dataclass(frozen=True)

@@ -52,7 +52,26 @@ def install_paths(host: Host, prefix: str, scheme: str | None = None) -> dict[st
             name=name,
             names=", ".join(schemes),
         )
-    templates = {**POSIX_PREFIX, **schemes[name]}
+    return _paths(host, prefix, schemes[name])
+
+
+def all_install_paths(host: Host, prefix: str) -> dict[str, dict[str, str]]:
+    """The install directories of every scheme of the host for ``prefix``, by scheme name,
+    the default scheme first (the one ahead on Debian's ``sys.path``), then in the host's
+    order.  Per-user schemes, which need a home directory, are left out."""
+    schemes = read_install_schemes(host)
+    default = default_scheme_name(schemes)
+    paths = {}
+    for name in sorted(schemes, key=lambda name: name != default):
+        try:
+            paths[name] = _paths(host, prefix, schemes[name])
+        except (KeyError, IndexError, ValueError):  # {userbase}, or a template we cannot fill
+            continue
+    return paths
+
+
+def _paths(host: Host, prefix: str, scheme: dict[str, str]) -> dict[str, str]:
+    templates = {**POSIX_PREFIX, **scheme}
     variables = {
         "base": prefix,
         "platbase": prefix,

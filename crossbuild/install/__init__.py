@@ -8,6 +8,15 @@ imports from here.
 from __future__ import annotations
 
 from ._core import InstalledDistribution, InstallResult, install
+from .check import CheckReport, Problem, check_root
 from .options import InstallOptions
 
-__all__ = ["InstallOptions", "InstallResult", "InstalledDistribution", "install"]
+__all__ = [
+    "CheckReport",
+    "InstallOptions",
+    "InstallResult",
+    "InstalledDistribution",
+    "Problem",
+    "check_root",
+    "install",
+]

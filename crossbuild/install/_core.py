@@ -36,6 +36,7 @@ from ..wheel.options import BuildOptions
 from ..wheel.pipeline import build_wheel
 from ..wheel.verify import verify_wheel
 from .artifacts import ArtifactStore
+from .check import record_problems
 from .options import InstallOptions
 from .placement import Placement
 from .requirements import RequirementSet, parse_argument, read_requirement_files
@@ -53,7 +54,8 @@ class InstalledDistribution:
     version: str
     source: str
     """``wheel`` (from an index), ``built`` (cross-built from an sdist or a source tree),
-    ``local wheel``, or ``already installed``."""
+    ``local wheel``, ``already installed``, or ``repaired`` (installed again at the same
+    version because files of its RECORD were missing or changed)."""
     origin: str
     """The URL or path the wheel or sdist came from."""
     requested: bool
@@ -313,15 +315,24 @@ def _lay(
         for name, candidate in sorted(chosen.items()):
             artifact = candidate.artifact
             old = existing.get(name)
+            damage = []
             if old is not None and old.version == str(candidate.version) and not force_reinstall:
-                files = old.files or ()
-                source = "already installed"
-            else:
-                if old is not None:
-                    placement.remove(old, transaction)
+                damage = record_problems(placement.root, old)
+                if not damage:
+                    results.append(
+                        InstalledDistribution(
+                            name, old.version, "already installed", artifact.origin, name in requested, old.files or ()
+                        )
+                    )
+                    continue
+                more = f" (and {len(damage) - 1} more)" if len(damage) > 1 else ""
+                logger.info("repairing %s: %s: %s%s", old.label, damage[0].path, damage[0].detail, more)
+            if old is not None:
+                placement.remove(old, transaction)
+                if not damage:
                     removed.append(f"{name} {old.version}")
-                files = placement.stage(wheels[name], transaction)
-                source = store.source_of(artifact)
+            files = placement.stage(wheels[name], transaction)
+            source = "repaired" if damage else store.source_of(artifact)
             results.append(
                 InstalledDistribution(name, str(candidate.version), source, artifact.origin, name in requested, files)
             )

@@ -7,38 +7,24 @@ and shebangs for the host python; the versions they replace are removed by their
 
 from __future__ import annotations
 
-import csv
 import logging
-import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from importlib.metadata import PathDistribution
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 from installer import install as install_wheel
 from installer.destinations import SchemeDictionaryDestination
 from installer.sources import WheelFile
-from packaging.utils import NormalizedName, canonicalize_name, parse_wheel_filename
+from packaging.utils import NormalizedName, parse_wheel_filename
 
 from .._exceptions import InstallTargetError
 from .._subprocess import run
 from .._warnings import warnings_to_log
 from ..host.host import Host
-from ..host.rootfs import resolve_in_root
+from .installed import Existing, find_installed
 from .transaction import RootTransaction
 
 logger = logging.getLogger("crossbuild")
-
-
-@dataclass(frozen=True)
-class Existing:
-    """A distribution found in the root's site directories."""
-
-    name: str
-    version: str
-    dist_info: Path
-    files: tuple[str, ...] | None
-    """Host paths of its files (from RECORD, with their bytecode); ``None`` without RECORD."""
 
 
 @dataclass(frozen=True)
@@ -54,15 +40,8 @@ class Placement:
 
     def installed(self) -> dict[NormalizedName, Existing]:
         """Distributions already in the root's ``purelib``/``platlib``."""
-        found: dict[NormalizedName, Existing] = {}
-        for site in sorted({self.scheme["purelib"], self.scheme["platlib"]}):
-            directory = resolve_in_root(self.root, site)
-            for dist_info in sorted(directory.glob("*.dist-info")) if directory.is_dir() else []:
-                name = PathDistribution(dist_info).metadata["Name"]
-                if name:
-                    version = PathDistribution(dist_info).version
-                    found[canonicalize_name(name)] = Existing(name, version, dist_info, self._recorded(site, dist_info))
-        return found
+        sites = sorted({self.scheme["purelib"], self.scheme["platlib"]})
+        return {existing.key: existing for existing in find_installed(self.root, sites)}
 
     def remove(self, existing: Existing, transaction: RootTransaction) -> None:
         """Have ``transaction`` remove ``existing`` (every file its RECORD lists)."""
@@ -101,19 +80,3 @@ class Placement:
             assert self.compile_with is not None
             command = [str(self.compile_with), "-m", "compileall", "-q", "-s", str(stage_dir), "-p", "/", *modules]
             run(command, what="compiling bytecode for the host")
-
-    def _recorded(self, site: str, dist_info: Path) -> tuple[str, ...] | None:
-        record = dist_info / "RECORD"
-        if not record.is_file():
-            return None
-        with record.open(newline="") as stream:
-            files = {os.path.normpath(f"{site}/{row[0]}") for row in csv.reader(stream) if row}
-        files |= {pyc for path in files if path.endswith(".py") for pyc in self._bytecode_of(path)}
-        return tuple(sorted(files))
-
-    def _bytecode_of(self, host_path: str) -> list[str]:
-        """Host paths of the ``__pycache__`` files compiled from the module at ``host_path``."""
-        module = PurePosixPath(host_path)
-        cache = module.parent / "__pycache__"
-        directory = resolve_in_root(self.root, str(cache))
-        return [str(cache / pyc.name) for pyc in directory.glob(f"{module.stem}.*.pyc")] if directory.is_dir() else []

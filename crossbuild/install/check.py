@@ -1,0 +1,264 @@
+"""``check``: the quality gate of a firmware image's Python packages, beyond ``pip check``.
+
+In the site directories of every install scheme of the host (Debian: ``posix_local`` and
+``deb_system``…) and their scripts directories, :func:`check_root` verifies that
+
+- every file of every distribution's RECORD exists with its recorded size and hash
+  (entries without a hash, like RECORD itself and bytecode, only exist);
+- every distribution's dependencies are installed in versions that satisfy them, with
+  the host's markers and the extras other distributions ask for;
+- no file or directory is world-writable;
+- no ELF file is for another machine than the host's.
+
+Installing uses the same file verification: a distribution whose files are damaged is
+not "already installed" (:func:`record_problems`).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import os
+import stat
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from packaging.requirements import InvalidRequirement, Requirement
+from packaging.utils import NormalizedName, canonicalize_name
+from packaging.version import InvalidVersion, Version
+
+from .._exceptions import InstallTargetError
+from ..host.elf import is_elf, read_elf_target
+from ..host.host import Host, inspect_host
+from ..host.layout import host_python_in_root
+from ..host.rootfs import resolve_in_root
+from ..host.schemes import all_install_paths
+from .installed import Existing, find_installed
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong in a root."""
+
+    kind: str
+    """``missing``, ``size``, ``hash``, ``dependency``, ``world-writable`` or ``machine``."""
+    distribution: str
+    """``NAME VERSION`` of the distribution concerned, ``""`` for a file no RECORD lists."""
+    path: str
+    """The host path of the file (for a dependency: the distribution's metadata directory)."""
+    detail: str
+
+    def __str__(self) -> str:
+        return f"{self.distribution or 'no distribution'}: {self.path}: {self.detail}"
+
+
+@dataclass(frozen=True)
+class CheckReport:
+    """What :func:`check_root` found."""
+
+    root: Path
+    host: Host
+    distributions: int
+    """How many distributions were checked."""
+    files: int
+    """How many files were checked (RECORD files and the other files of the directories)."""
+    problems: tuple[Problem, ...]
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def summary(self) -> str:
+        """One line: ``N distributions, M files checked: no problems`` (or how many)."""
+        found = "no problems" if self.ok else f"{len(self.problems)} problem{'s' * (len(self.problems) != 1)}"
+        return f"{self.distributions} distributions, {self.files} files checked: {found}"
+
+    def as_dict(self) -> dict[str, object]:
+        """JSON-friendly."""
+        return {
+            "root": str(self.root),
+            "host": {"python": self.host.python_on_host, "machine": str(self.host.elf)},
+            "distributions": self.distributions,
+            "files": self.files,
+            "problems": [
+                {"kind": p.kind, "distribution": p.distribution, "path": p.path, "detail": p.detail}
+                for p in self.problems
+            ],
+        }
+
+
+def check_root(root: str | os.PathLike[str], *, host: Host | str | os.PathLike[str] | None = None) -> CheckReport:
+    """Check the Python distributions installed in ``root`` (the directory that is ``/`` on
+    the host) for the host python ``host`` (default: the only ``python3.X`` in ``root``)."""
+    root_dir = Path(root).absolute()
+    if not root_dir.is_dir():
+        raise InstallTargetError("{root} {path} is not a directory", path=root_dir)
+    if host is None:
+        host = host_python_in_root(root_dir)
+    host = host if isinstance(host, Host) else inspect_host(host)
+    schemes = all_install_paths(host, host.prefix).values()
+    sites = _unique(root_dir, (paths[key] for paths in schemes for key in ("purelib", "platlib")))
+    scripts = _unique(root_dir, (paths["scripts"] for paths in schemes))
+    distributions = find_installed(root_dir, sites, egg_info=True)
+
+    problems: list[Problem] = []
+    owners: dict[Path, Existing] = {}
+    for distribution in distributions:
+        problems += record_problems(root_dir, distribution)
+        for host_path in distribution.files or ():
+            owners.setdefault(resolve_in_root(root_dir, host_path), distribution)
+    problems += _dependency_problems(distributions, host.marker_environment())
+    files = dict.fromkeys(owners)
+    for directory in (*sites, *scripts):
+        files.update(dict.fromkeys(_tree(resolve_in_root(root_dir, directory))))
+    for path in files:
+        owner = owners.get(path)
+        problems += _file_problems(root_dir, path, owner.label if owner else "", host)
+    checked = sum(1 for path in files if path.is_file() and not path.is_symlink())
+    order = sorted(problems, key=lambda p: (p.distribution == "", p.distribution.lower(), p.path, p.kind))
+    return CheckReport(root_dir, host, len(distributions), checked, tuple(order))
+
+
+def record_problems(root: Path, distribution: Existing) -> list[Problem]:
+    """The files of ``distribution``'s RECORD that are missing, or differ in size or hash."""
+    problems = []
+    for entry in distribution.record or ():
+        path = resolve_in_root(root, entry.path)
+        kind, detail = "", ""
+        if not path.is_file():
+            kind, detail = "missing", "missing" if not path.exists() else "not a file"
+        elif entry.size.isdigit() and int(entry.size) != path.stat().st_size:
+            kind, detail = "size", f"size {path.stat().st_size}, RECORD says {entry.size}"
+        elif entry.hash:
+            kind, detail = "hash", _hash_mismatch(path, entry.hash)
+        if detail:
+            problems.append(Problem(kind, distribution.label, entry.path, detail))
+    return problems
+
+
+def _hash_mismatch(path: Path, recorded: str) -> str:
+    """How the file's digest differs from ``recorded`` (``sha256=<urlsafe base64>``), or ``""``."""
+    algorithm, _, value = recorded.partition("=")
+    if algorithm not in hashlib.algorithms_available:
+        return f"RECORD's hash algorithm {algorithm!r} is unknown"
+    digest = hashlib.new(algorithm)
+    with path.open("rb") as stream:
+        for block in iter(lambda: stream.read(1 << 20), b""):
+            digest.update(block)
+    if base64.urlsafe_b64encode(digest.digest()).decode("ascii").rstrip("=") == value.rstrip("="):
+        return ""
+    return f"content differs from RECORD ({algorithm})"
+
+
+def _dependency_problems(installed: list[Existing], environment: dict[str, str]) -> list[Problem]:
+    """``Requires-Dist`` that no installed distribution satisfies, as ``pip check`` tells them,
+    with the host's markers and the extras other distributions ask for."""
+    by_name: dict[NormalizedName, Existing] = {}
+    for distribution in installed:
+        by_name.setdefault(distribution.key, distribution)  # the first on the host's sys.path wins
+    problems = []
+    parsed: list[tuple[Existing, list[Requirement]]] = []
+    for distribution in installed:
+        parsed.append((distribution, []))
+        for line in distribution.requires():
+            try:
+                parsed[-1][1].append(Requirement(line))
+            except InvalidRequirement:
+                detail = f"has an invalid requirement {line!r}"
+                problems.append(Problem("dependency", distribution.label, distribution.metadata_path, detail))
+    asked = _extras_asked(parsed, environment)
+    for distribution, requirements in parsed:
+        for requirement in requirements:
+            needed_by = _needed_by(requirement, asked[distribution.key], environment)
+            if not needed_by:
+                continue
+            wanted = _without_marker(requirement) + ("" if "" in needed_by else f" (for its extra {needed_by[0]!r})")
+            found = by_name.get(canonicalize_name(requirement.name))
+            if found is None:
+                detail = f"requires {wanted}, which is not installed"
+            elif not _satisfies(found.version, requirement):
+                detail = f"requires {wanted}, but {found.label} is installed"
+            else:
+                continue
+            problems.append(Problem("dependency", distribution.label, distribution.metadata_path, detail))
+    return problems
+
+
+def _extras_asked(
+    parsed: list[tuple[Existing, list[Requirement]]], environment: dict[str, str]
+) -> defaultdict[NormalizedName, set[str]]:
+    """The extras each distribution is asked for by the requirements that apply on the host
+    (``""`` always: its own requirements), until no extra asks for another."""
+    asked: defaultdict[NormalizedName, set[str]] = defaultdict(lambda: {""})
+    changed = True
+    while changed:
+        changed = False
+        for distribution, requirements in parsed:
+            for requirement in requirements:
+                if _needed_by(requirement, asked[distribution.key], environment):
+                    extras = asked[canonicalize_name(requirement.name)]
+                    new = {canonicalize_name(extra) for extra in requirement.extras} - extras
+                    extras |= new
+                    changed = changed or bool(new)
+    return asked
+
+
+def _needed_by(requirement: Requirement, extras: set[str], environment: dict[str, str]) -> list[str]:
+    """Those of ``extras`` (``""``: none) for which ``requirement``'s marker holds on the host."""
+    marker = requirement.marker
+    return [extra for extra in sorted(extras) if marker is None or marker.evaluate({**environment, "extra": extra})]
+
+
+def _without_marker(requirement: Requirement) -> str:
+    extras = f"[{','.join(sorted(requirement.extras))}]" if requirement.extras else ""
+    return f"{requirement.name}{extras}{requirement.specifier}"
+
+
+def _satisfies(version: str, requirement: Requirement) -> bool:
+    try:
+        return requirement.specifier.contains(Version(version), prereleases=True)
+    except InvalidVersion:
+        return False
+
+
+def _file_problems(root: Path, path: Path, owner: str, host: Host) -> list[Problem]:
+    """A world-writable file or directory, an ELF file for another machine."""
+    try:
+        info = path.lstat()
+    except FileNotFoundError:
+        return []  # a missing RECORD file: told by record_problems
+    if stat.S_ISLNK(info.st_mode):
+        return []
+    host_path = "/" + path.relative_to(root).as_posix()
+    problems = []
+    if info.st_mode & stat.S_IWOTH:
+        detail = f"world-writable (mode {stat.S_IMODE(info.st_mode):04o})"
+        problems.append(Problem("world-writable", owner, host_path, detail))
+    if stat.S_ISREG(info.st_mode) and info.st_size >= 4:
+        with path.open("rb") as stream:
+            elf = is_elf(stream.read(4))
+        target = read_elf_target(path) if elf else None
+        if elf and target != host.elf:
+            detail = f"ELF for {target}, the host is {host.elf}" if target else "unreadable ELF header"
+            problems.append(Problem("machine", owner, host_path, detail))
+    return problems
+
+
+def _tree(directory: Path) -> Iterator[Path]:
+    """``directory`` and everything under it (symlinks are listed, never followed)."""
+    if not directory.is_dir():
+        return
+    yield directory
+    for dirpath, dirnames, filenames in os.walk(directory):
+        for name in sorted(dirnames) + sorted(filenames):
+            yield Path(dirpath) / name
+
+
+def _unique(root: Path, host_paths: Iterable[str]) -> list[str]:
+    """``host_paths`` without those that lead to the same directory as an earlier one."""
+    by_directory: dict[Path, str] = {}
+    for host_path in host_paths:
+        by_directory.setdefault(resolve_in_root(root, host_path), host_path)
+    return list(by_directory.values())
