@@ -17,6 +17,7 @@ from ._exceptions import (
     BackendError,
     BuildPythonError,
     CommandError,
+    ConfigurationError,
     CrossbuildError,
     HashMismatchError,
     HostPythonError,
@@ -33,6 +34,7 @@ from ._exceptions import (
     WheelVerificationError,
 )
 from ._version import __version__
+from .config import Configuration, HostProfile, load_configuration
 from .host import ElfTarget, Host, Toolchain, inspect_host
 from .install import CheckReport, InstalledDistribution, InstallOptions, InstallResult, Problem, check_root, install
 from .wheel import BuildOptions, BuildPython, IndexSettings, build_wheel
@@ -44,10 +46,13 @@ __all__ = [
     "BuildPythonError",
     "CheckReport",
     "CommandError",
+    "Configuration",
+    "ConfigurationError",
     "CrossbuildError",
     "ElfTarget",
     "HashMismatchError",
     "Host",
+    "HostProfile",
     "HostPythonError",
     "IndexSettings",
     "InstallOptions",
@@ -71,4 +76,5 @@ __all__ = [
     "check_root",
     "inspect_host",
     "install",
+    "load_configuration",
 ]

@@ -8,34 +8,44 @@ import logging
 import os
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
-from . import __version__
-from ._exceptions import BackendError, CommandError, CrossbuildError, PureFallbackError
+from . import __version__, _cli_defaults
+from ._exceptions import BackendError, CommandError, CrossbuildError, OptionError, PureFallbackError
+from .config import Configuration, HostProfile, load_configuration
 from .host import Host, inspect_host
+from .host.layout import host_python_in_root, python_of_prefix
 from .install import check_root, install
 from .install.options import InstallOptions
 from .wheel import IndexSettings, build_wheel
 from .wheel.options import BuildOptions, parse_config_settings
 
-HOST_HELP = "the host's python inside its sysroot or rootfs, e.g. ROOTFS/usr/bin/python3.11"
+HOST_HELP = (
+    "the host's python inside its sysroot or rootfs (e.g. ROOTFS/usr/bin/python3.11), or the name of a host "
+    "profile of the configuration (crossbuild config list)"
+)
 
 
 def _parser(prog: str) -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog=prog, description="Cross-compile Python packages for another machine.")
+    parser = argparse.ArgumentParser(
+        prog=prog, description="Cross-compile Python packages for another machine.", allow_abbrev=False
+    )
     parser.add_argument("--version", action="version", version=f"crossbuild {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    host_options = argparse.ArgumentParser(add_help=False)
-    host_options.add_argument("--host", required=True, metavar="PYTHON", help=HOST_HELP)
+    host_options = argparse.ArgumentParser(add_help=False, allow_abbrev=False)
+    host_options.add_argument("--host", metavar="PYTHON", help=HOST_HELP)
     host_options.add_argument("--sysroot", metavar="DIR", help="the host's root directory (default: from --host)")
     host_options.add_argument("--cc", metavar="COMMAND", help="the host's C compiler (default: found from the host)")
     host_options.add_argument("--cxx", metavar="COMMAND", help="the host's C++ compiler")
     host_options.add_argument("-v", "--verbose", action="store_true", help="show commands and backend output")
 
-    inspect = commands.add_parser("inspect", parents=[host_options], help="show what crossbuild sees of the host")
+    inspect = commands.add_parser(
+        "inspect", parents=[host_options], allow_abbrev=False, help="show what crossbuild sees of the host"
+    )
     inspect.add_argument("--json", action="store_true", help="print JSON")
 
-    build_options = argparse.ArgumentParser(add_help=False)
+    build_options = argparse.ArgumentParser(add_help=False, allow_abbrev=False)
     build_options.add_argument(
         "-C",
         "--config-setting",
@@ -54,14 +64,19 @@ def _parser(prog: str) -> argparse.ArgumentParser:
     build_options.add_argument("--no-index", action="store_true", help="ignore package indexes")
     build_options.add_argument("--cache-dir", metavar="DIR", help="where to keep build environments and downloads")
 
-    wheel = commands.add_parser("wheel", parents=[host_options, build_options], help="build wheels for the host")
+    wheel = commands.add_parser(
+        "wheel", parents=[host_options, build_options], allow_abbrev=False, help="build wheels for the host"
+    )
     wheel.add_argument("sources", nargs="+", metavar="SOURCE", help="a source tree, an sdist, or a requirement")
     wheel.add_argument(
         "-w", "--wheel-dir", default="dist", metavar="DIR", help="where to put the wheels (default: dist)"
     )
 
     install = commands.add_parser(
-        "install", parents=[host_options, build_options], help="install packages into the host's root, atomically"
+        "install",
+        parents=[host_options, build_options],
+        allow_abbrev=False,
+        help="install packages into the host's root, atomically",
     )
     install.add_argument("requirements", nargs="*", metavar="REQUIREMENT", help="a requirement or a local source")
     install.add_argument(
@@ -107,23 +122,73 @@ def _parser(prog: str) -> argparse.ArgumentParser:
     install.add_argument("--report", metavar="FILE", help="write what was installed and why as JSON")
 
     check = commands.add_parser(
-        "check", help="verify a root's installed packages: files, dependencies, modes, machines"
+        "check", allow_abbrev=False, help="verify a root's installed packages: files, dependencies, modes, machines"
     )
     check.add_argument("--root", required=True, metavar="DIR", help="the directory that is / on the host (a rootfs)")
     check.add_argument("--host", metavar="PYTHON", help=HOST_HELP + " (default: the root's only python3.X)")
     check.add_argument("--json", action="store_true", help="print JSON")
     check.add_argument("-v", "--verbose", action="store_true", help="show more of what happens")
+
+    config = commands.add_parser(
+        "config", allow_abbrev=False, help="show the configuration: host profiles and option defaults, and where from"
+    )
+    config.add_argument("action", choices=["list"], help="list every setting in force with its origin")
+    config.add_argument("-v", "--verbose", action="store_true", help="also name the files that were read")
     return parser
 
 
-def _inspect(args: argparse.Namespace) -> Host:
-    return inspect_host(args.host, sysroot=args.sysroot, cc=args.cc, cxx=args.cxx)
+def _subparser(parser: argparse.ArgumentParser, command: str) -> argparse.ArgumentParser:
+    [commands] = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+    chosen: argparse.ArgumentParser = commands.choices[command]
+    return chosen
 
 
-def _run(args: argparse.Namespace) -> int:
+def _apply_defaults(
+    parser: argparse.ArgumentParser, args: argparse.Namespace, argv: Sequence[str], configuration: Configuration
+) -> list[_cli_defaults.Default]:
+    """Fill the options the command line left out from CROSSBUILD_* variables and files."""
+    actions = _cli_defaults.configurable(_subparser(parser, args.command))
+    options = {
+        s.key.removeprefix("options."): (s.value, s.origin)
+        for s in configuration.settings
+        if s.key.startswith("options.")
+    }
+    found = _cli_defaults.defaults(actions, options, os.environ)
+    _cli_defaults.apply(args, found, argv, actions)
+    return found
+
+
+def _host(args: argparse.Namespace, configuration: Configuration) -> tuple[Host, HostProfile | None]:
+    """The host: a profile's, the python given, or the only python of the root installed into."""
+    if args.host is None:
+        python = _python_of_target(args)
+    elif args.host in configuration.hosts and not os.path.lexists(args.host):
+        profile = configuration.hosts[args.host]
+        return profile.inspect(sysroot=args.sysroot, cc=args.cc, cxx=args.cxx), profile
+    else:
+        python = Path(args.host)
+    return inspect_host(python, sysroot=args.sysroot, cc=args.cc, cxx=args.cxx), None
+
+
+def _python_of_target(args: argparse.Namespace) -> Path:
+    """``install --root R`` or ``--prefix R/usr`` without ``--host``: the root's only python3.X."""
+    root = getattr(args, "root", None)
+    prefix = getattr(args, "prefix", None)
+    if root is not None:
+        return host_python_in_root(Path(root))
+    if prefix is not None:
+        return python_of_prefix(Path(prefix))
+    raise OptionError(
+        "no host given: pass {host} the host's python (ROOTFS/usr/bin/python3.X) or a host profile's name"
+    )
+
+
+def _run(args: argparse.Namespace, configuration: Configuration) -> int:
     if args.command == "check":
         return _check(args)
-    host = _inspect(args)
+    if args.command == "config":
+        return _config(configuration, args.verbose)
+    host, profile = _host(args, configuration)
     if args.command == "inspect":
         summary = host.summary()
         if args.json:
@@ -134,8 +199,8 @@ def _run(args: argparse.Namespace) -> int:
                 print(f"{key:15} {shown}")
         return 0
     options = BuildOptions(
-        config_settings=parse_config_settings(args.config_setting),
-        build_python=args.build_python,
+        config_settings={**(profile.config_settings if profile else {}), **parse_config_settings(args.config_setting)},
+        build_python=args.build_python or (profile.build_python if profile else None),
         index=_index_settings(args),
         cache_dir=args.cache_dir,
         allow_pure_fallback=args.allow_pure_fallback,
@@ -158,6 +223,23 @@ def _check(args: argparse.Namespace) -> int:
             print(problem)
     print(report.summary(), file=sys.stderr if report.problems or args.json else sys.stdout)
     return 0 if report.ok else 1
+
+
+def _config(configuration: Configuration, verbose: bool) -> int:
+    """Every setting in force, lowest precedence first, and the CROSSBUILD_* variables."""
+    if verbose:
+        for path in configuration.files:
+            print(f"# read {path}")
+    for setting in configuration.settings:
+        print(f"{setting.key} = {setting.value!r}  # {setting.origin}")
+    for name, value in sorted(os.environ.items()):
+        if name.startswith(_cli_defaults.PREFIX) and name not in _NOT_OPTIONS:
+            print(f"{name} = {value!r}  # environment")
+    return 0
+
+
+#: CROSSBUILD_* variables that are not option defaults.
+_NOT_OPTIONS = {"CROSSBUILD_HOST_CONFIG", "CROSSBUILD_CONFIG_FILE", "CROSSBUILD_TEST_CACHE", "CROSSBUILD_FAULT"}
 
 
 def _index_settings(args: argparse.Namespace) -> IndexSettings | None:
@@ -253,10 +335,17 @@ def flag_names(parser: argparse.ArgumentParser) -> dict[str, str]:
 
 def main(argv: Sequence[str] | None = None, prog: str = "crossbuild") -> int:
     parser = _parser(prog)
+    argv = list(sys.argv[1:] if argv is None else argv)
     args = parser.parse_args(argv)
+    try:
+        configuration = load_configuration()
+        _apply_defaults(parser, args, argv, configuration)
+    except CrossbuildError as error:
+        print(f"error: {error.render(flag_names(parser))}", file=sys.stderr)
+        return 1
     _setup_logging(args.verbose)
     try:
-        status = _run(args)
+        status = _run(args, configuration)
     except CrossbuildError as error:
         detail = ""
         if isinstance(error, (BackendError, CommandError)) and not args.verbose:

@@ -90,6 +90,10 @@ class OptionError(CrossbuildError):
     """An option whose value cannot be understood."""
 
 
+class ConfigurationError(CrossbuildError):
+    """A configuration file or ``CROSSBUILD_*`` variable that cannot be understood."""
+
+
 class ToolchainError(CrossbuildError):
     """No usable cross compiler, or one for the wrong machine."""
 

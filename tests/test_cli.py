@@ -182,10 +182,14 @@ def test_version_and_usage(capsys: pytest.CaptureFixture[str]) -> None:
         cli.main(["--version"])
     assert caught.value.code == 0
     assert capsys.readouterr().out == f"crossbuild {__version__}\n"
+    assert cli.main(["wheel", "./x"]) == 1  # the host may come from a profile, CROSSBUILD_HOST or the root
+    assert capsys.readouterr().err.splitlines() == [
+        "error: no host given: pass --host the host's python (ROOTFS/usr/bin/python3.X) or a host profile's name"
+    ]
     with pytest.raises(SystemExit) as caught:
-        cli.main(["wheel", "./x"])
+        cli.main(["install", "x", "--force"])  # no abbreviations: --force is not --force-reinstall
     assert caught.value.code == 2
-    assert "the following arguments are required: --host" in capsys.readouterr().err
+    assert "unrecognized arguments: --force" in capsys.readouterr().err
 
 
 def test_main_twice_logs_once(layout: FakeLayout, fake_bin: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -75,6 +75,20 @@ def host_python_in_root(root: Path) -> Path:
     return found[0]
 
 
+def python_of_prefix(prefix_dir: Path) -> Path:
+    """The only ``python3.X`` of ``PREFIX/bin`` (``ROOTFS/usr`` → ``ROOTFS/usr/bin/python3.11``)."""
+    found = sorted(p for p in (prefix_dir / "bin").glob("python3.*") if _PYTHON_NAME.match(p.name))
+    if len(found) != 1:
+        names = ", ".join(p.name for p in found) or "none"
+        raise HostPythonError(
+            prefix_dir,
+            "has {count} python3.X in bin ({names}); pass {host} the host's python",
+            count=len(found),
+            names=names,
+        )
+    return found[0]
+
+
 #: Where a rootfs keeps its pythons, in the order :func:`find_python_in_root` looks.
 BIN_DIRS = ("usr/bin", "usr/local/bin", "bin")
 

@@ -1,0 +1,214 @@
+"""Host profiles and option defaults: configuration files found like pip's, CROSSBUILD_*
+variables above them, the command line above everything; the host found from the root."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from commandline import run_cli
+from fakehost import FakeLayout, make_layout
+
+from crossbuild import ConfigurationError, HostProfile, load_configuration
+
+
+@pytest.fixture
+def places(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, Path]:
+    """Empty site, user and project places, and the working directory in the project."""
+    dirs = {name: tmp_path / name for name in ("site", "user", "project")}
+    for directory in dirs.values():
+        directory.mkdir()
+    monkeypatch.setenv("XDG_CONFIG_DIRS", str(dirs["site"]))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(dirs["user"]))
+    monkeypatch.delenv("CROSSBUILD_CONFIG_FILE", raising=False)
+    for name in ("CROSSBUILD_HOST", "CROSSBUILD_CACHE_DIR", "CROSSBUILD_BUILD_PYTHON", "CROSSBUILD_NO_INDEX"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.chdir(dirs["project"])
+    return {
+        "site": dirs["site"] / "crossbuild/crossbuild.toml",
+        "user": dirs["user"] / "crossbuild/crossbuild.toml",
+        "project": dirs["project"] / "pyproject.toml",
+        "named": tmp_path / "named.toml",
+    }
+
+
+def _write(path: Path, text: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    return path
+
+
+def test_files_merge_key_by_key_in_pips_order(places: dict[str, Path], monkeypatch: pytest.MonkeyPatch) -> None:
+    _write(places["site"], '[hosts.rpi]\npython = "site-root/usr/bin/python3.11"\ncc = "site-gcc"\n')
+    _write(places["user"], '[hosts.rpi]\ncc = "user-gcc"\n[options]\ncache-dir = "/user/cache"\n')
+    _write(
+        places["project"],
+        '[project]\nname = "firmware"\n[tool.crossbuild.hosts.rpi]\ncxx = "project-g++"\n'
+        '[tool.crossbuild.options]\ncache-dir = "/project/cache"\n',
+    )
+    _write(places["named"], '[hosts.rpi]\nconfig-settings = { "setup-args" = ["-Da=1", "-Db=2"] }\n')
+    monkeypatch.setenv("CROSSBUILD_CONFIG_FILE", str(places["named"]))
+
+    configuration = load_configuration()
+    assert configuration.files == (places["site"], places["user"], places["project"], places["named"])
+    assert configuration.hosts["rpi"] == HostProfile(
+        name="rpi",
+        python=places["site"].parent / "site-root/usr/bin/python3.11",  # relative to its file
+        origin=str(places["named"]),
+        cc="user-gcc",
+        cxx="project-g++",
+        config_settings={"setup-args": ("-Da=1", "-Db=2")},
+    )
+    assert configuration.options == {"cache-dir": "/project/cache"}
+    assert [(s.key, s.origin) for s in configuration.settings] == [
+        ("hosts.rpi.python", str(places["site"])),
+        ("hosts.rpi.cc", str(places["user"])),
+        ("options.cache-dir", str(places["project"])),
+        ("hosts.rpi.cxx", str(places["project"])),
+        ("hosts.rpi.config-settings", str(places["named"])),
+    ]
+
+
+def test_pyproject_without_a_crossbuild_table_is_not_a_configuration(places: dict[str, Path]) -> None:
+    _write(places["project"], '[project]\nname = "firmware"\n')
+    assert load_configuration().files == ()
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            "[hosts.rpi]\ncc = 'gcc'\n",
+            'host profile rpi ({file}) has no python; add python = "ROOTFS/usr/bin/python3.X"',
+        ),
+        (
+            "[hosts.rpi]\npython = 'p'\nccc = 'gcc'\n",
+            "{file}: hosts.rpi has an unknown key 'ccc'; known keys: python, "
+            "sysroot, cc, cxx, build-python, config-settings",
+        ),
+        ("[boards.rpi]\n", "{file}: unknown table 'boards'; crossbuild reads [hosts.NAME] and [options]"),
+        ("[hosts.rpi]\npython = 3\n", "{file}: hosts.rpi.python must be a non-empty string"),
+        (
+            "[hosts.rpi]\npython = 'p'\nconfig-settings = { a = 1 }\n",
+            "{file}: hosts.rpi.config-settings must map names to strings or lists of strings",
+        ),
+        ("[hosts.rpi\n", "cannot read {file}: Expected ']' at the end of a table declaration (at line 1, column 11)"),
+    ],
+)
+def test_bad_files(places: dict[str, Path], text: str, message: str) -> None:
+    path = _write(places["user"], text)
+    with pytest.raises(ConfigurationError) as caught:
+        load_configuration()
+    assert str(caught.value) == message.format(file=path)
+
+
+def test_named_file_must_exist(places: dict[str, Path], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CROSSBUILD_CONFIG_FILE", "/no/such/file.toml")
+    with pytest.raises(ConfigurationError, match=r"^CROSSBUILD_CONFIG_FILE=/no/such/file.toml names no file$"):
+        load_configuration()
+
+
+@pytest.fixture
+def board(places: dict[str, Path], layout: FakeLayout, fake_cc: Path) -> FakeLayout:
+    """A profile ``board`` in the user's file for the fake aarch64 host."""
+    _write(
+        places["user"],
+        f'[hosts.board]\npython = "{layout.python}"\ncc = "{fake_cc} -O1"\n'
+        'config-settings = { "setup-args" = "-Dfrom-profile=1", "keep" = "profile" }\n',
+    )
+    return layout
+
+
+def test_host_profile_by_name(board: FakeLayout, fake_cc: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run_cli(["inspect", "--host", "board", "--json"], capsys)
+    assert (code, err) == (0, "")
+    summary = json.loads(out)
+    assert summary["python"] == str(board.python)
+    assert summary["toolchain"]["cc"] == [str(fake_cc), "-O1"]  # the profile's compiler with its flags
+
+
+def test_command_line_wins_over_the_profile(
+    board: FakeLayout, fake_bin: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import crossbuild.__main__ as cli
+
+    seen = []
+    monkeypatch.setattr(cli, "build_wheel", lambda source, host, wheel_dir, options: seen.append(options) or Path("w"))
+    argv = ["wheel", "x", "--host", "board", "-C", "setup-args=-Dfrom-cli=1"]
+    assert run_cli(argv, capsys)[0] == 0
+    assert dict(seen[0].config_settings) == {"setup-args": "-Dfrom-cli=1", "keep": "profile"}
+
+
+def test_environment_variables_are_option_defaults(
+    board: FakeLayout,
+    places: dict[str, Path],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import crossbuild.__main__ as cli
+
+    seen = []
+    monkeypatch.setattr(cli, "build_wheel", lambda source, host, wheel_dir, options: seen.append(options) or Path("w"))
+    _write(places["project"], '[tool.crossbuild.options]\ncache-dir = "/from/file"\nno-index = false\n')
+    monkeypatch.setenv("CROSSBUILD_HOST", "board")
+    monkeypatch.setenv("CROSSBUILD_NO_INDEX", "yes")
+    assert run_cli(["wheel", "x"], capsys)[0] == 0
+    assert seen[-1].cache_dir == "/from/file"
+    assert seen[-1].index is not None and seen[-1].index.no_index is True  # the variable beats the file
+    monkeypatch.setenv("CROSSBUILD_CACHE_DIR", str(tmp_path / "from-env"))
+    assert run_cli(["wheel", "x"], capsys)[0] == 0
+    assert seen[-1].cache_dir == str(tmp_path / "from-env")
+    assert run_cli(["wheel", "x", "--cache-dir", "/from/cli"], capsys)[0] == 0
+    assert seen[-1].cache_dir == "/from/cli"  # the command line beats both
+
+
+def test_bad_environment_value_is_one_line(
+    board: FakeLayout, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CROSSBUILD_NO_INDEX", "maybe")
+    assert run_cli(["wheel", "x", "--host", "board"], capsys)[1:] == (
+        "",
+        "error: CROSSBUILD_NO_INDEX='maybe' is neither true nor false; use 1 or 0\n",
+    )
+
+
+def test_config_list(
+    board: FakeLayout, places: dict[str, Path], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CROSSBUILD_CACHE_DIR", "/env/cache")
+    code, out, _ = run_cli(["config", "list"], capsys)
+    assert code == 0
+    user = places["user"]
+    assert out.splitlines() == [
+        f"hosts.board.python = '{board.python}'  # {user}",
+        f"hosts.board.cc = '{load_configuration().hosts['board'].cc}'  # {user}",
+        f"hosts.board.config-settings = {{'setup-args': '-Dfrom-profile=1', 'keep': 'profile'}}  # {user}",
+        "CROSSBUILD_CACHE_DIR = '/env/cache'  # environment",
+    ]
+
+
+def test_install_finds_the_host_in_the_root(
+    places: dict[str, Path], fake_cc: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = make_layout(tmp_path / "rootfs", sysconfig_py=True).root
+    argv = ["install", "nothing-to-find", "--no-index", "--cache-dir", str(tmp_path / "cache")]
+    # the root's only python is the host: resolution runs (and finds nothing offline)
+    for where in (["--root", str(root)], ["--prefix", str(root / "usr")]):
+        code, _, err = run_cli([*argv, *where], capsys)
+        assert code == 1
+        assert err.splitlines()[-1].startswith("error: no version satisfies nothing-to-find (from command line)")
+    shutil.copy(root / "usr/bin/python3.11", root / "usr/bin/python3.12")
+    code, _, err = run_cli([*argv, "--root", str(root)], capsys)
+    assert (code, err.splitlines()[-1]) == (
+        1,
+        f"error: host python {root}: has several pythons (/usr/bin/python3.11, /usr/bin/python3.12); "
+        "pass --host one of them",
+    )
+    code, _, err = run_cli([*argv, "--prefix", str(root / "usr")], capsys)
+    assert err.splitlines()[-1] == (
+        f"error: host python {root / 'usr'}: has 2 python3.X in bin (python3.11, python3.12); "
+        "pass --host the host's python"
+    )
