@@ -16,7 +16,7 @@ from .config import Configuration, HostProfile, load_configuration
 from .host import Host, inspect_host
 from .host.layout import host_python_in_root, python_of_prefix
 from .install import check_root, install
-from .install.options import InstallOptions
+from .install.options import UPGRADE_STRATEGIES, InstallOptions
 from .wheel import IndexSettings, build_wheel
 from .wheel.options import BuildOptions, parse_config_settings
 
@@ -33,12 +33,18 @@ def _parser(prog: str) -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"crossbuild {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    host_options = argparse.ArgumentParser(add_help=False, allow_abbrev=False)
+    output_options = argparse.ArgumentParser(add_help=False, allow_abbrev=False)
+    output_options.add_argument(
+        "-v", "--verbose", action="count", default=0, help="show commands and backend output (-vv: and the index's)"
+    )
+    output_options.add_argument("-q", "--quiet", action="count", default=0, help="show only warnings and errors")
+    output_options.add_argument("--log", metavar="FILE", help="append a verbose log to FILE")
+
+    host_options = argparse.ArgumentParser(add_help=False, allow_abbrev=False, parents=[output_options])
     host_options.add_argument("--host", metavar="PYTHON", help=HOST_HELP)
     host_options.add_argument("--sysroot", metavar="DIR", help="the host's root directory (default: from --host)")
     host_options.add_argument("--cc", metavar="COMMAND", help="the host's C compiler (default: found from the host)")
     host_options.add_argument("--cxx", metavar="COMMAND", help="the host's C++ compiler")
-    host_options.add_argument("-v", "--verbose", action="store_true", help="show commands and backend output")
 
     inspect = commands.add_parser(
         "inspect", parents=[host_options], allow_abbrev=False, help="show what crossbuild sees of the host"
@@ -119,21 +125,47 @@ def _parser(prog: str) -> argparse.ArgumentParser:
     install.add_argument("--prefer-binary", action="store_true", help="prefer older wheels over newer sdists")
     install.add_argument("--compile", action="store_true", help="compile .pyc files for the host")
     install.add_argument("--force-reinstall", action="store_true", help="reinstall projects already installed")
+    install.add_argument(
+        "-U", "--upgrade", action="store_true", help="upgrade the named projects even if an installed version fits"
+    )
+    install.add_argument(
+        "--upgrade-strategy",
+        choices=UPGRADE_STRATEGIES,
+        default="only-if-needed",
+        help="with -U: upgrade dependencies only when needed (default) or always (eager)",
+    )
+    install.add_argument("--no-deps", action="store_true", help="install the named projects, not their dependencies")
+    install.add_argument("--pre", action="store_true", help="include pre-releases and development versions")
+    install.add_argument(
+        "--ignore-installed", action="store_true", help="resolve as if nothing were installed, and reinstall"
+    )
+    install.add_argument(
+        "--require-hashes",
+        action="store_true",
+        help="every requirement pinned with == and with --hash (on whenever any requirement has a hash)",
+    )
+    install.add_argument(
+        "--dry-run", action="store_true", help="resolve and build, print what would change, change nothing"
+    )
     install.add_argument("--report", metavar="FILE", help="write what was installed and why as JSON")
 
     check = commands.add_parser(
-        "check", allow_abbrev=False, help="verify a root's installed packages: files, dependencies, modes, machines"
+        "check",
+        parents=[output_options],
+        allow_abbrev=False,
+        help="verify a root's installed packages: files, dependencies, modes, machines",
     )
     check.add_argument("--root", required=True, metavar="DIR", help="the directory that is / on the host (a rootfs)")
     check.add_argument("--host", metavar="PYTHON", help=HOST_HELP + " (default: the root's only python3.X)")
     check.add_argument("--json", action="store_true", help="print JSON")
-    check.add_argument("-v", "--verbose", action="store_true", help="show more of what happens")
 
     config = commands.add_parser(
-        "config", allow_abbrev=False, help="show the configuration: host profiles and option defaults, and where from"
+        "config",
+        parents=[output_options],
+        allow_abbrev=False,
+        help="show the configuration: host profiles and option defaults, and where from (-v: the files read)",
     )
     config.add_argument("action", choices=["list"], help="list every setting in force with its origin")
-    config.add_argument("-v", "--verbose", action="store_true", help="also name the files that were read")
     return parser
 
 
@@ -272,6 +304,13 @@ def _install(args: argparse.Namespace, host: Host, options: BuildOptions) -> Non
             scheme=args.scheme,
             compile_bytecode=args.compile,
             force_reinstall=args.force_reinstall,
+            upgrade=args.upgrade,
+            upgrade_strategy=args.upgrade_strategy,
+            no_deps=args.no_deps,
+            pre=args.pre,
+            ignore_installed=args.ignore_installed,
+            require_hashes=args.require_hashes,
+            dry_run=args.dry_run,
         ),
         requirement_files=args.requirement,
         constraint_files=args.constraint,
@@ -279,8 +318,31 @@ def _install(args: argparse.Namespace, host: Host, options: BuildOptions) -> Non
     if args.report:
         with open(args.report, "w", encoding="utf-8") as stream:
             json.dump(result.report(), stream, indent=2)
+    if result.dry_run:  # pip's words for it
+        changes = [f"{d.name}-{d.version}" for d in result.distributions if d.source != "already installed"]
+        print(f"Would install {' '.join(changes)}" if changes else "Would change nothing")
+        return
     for distribution in result.distributions:
         print(f"{distribution.name} {distribution.version} ({distribution.source})")
+
+
+class _BelowLevel(logging.Filter):
+    """Keeps the backend's output (``crossbuild.output``) off the terminal below ``level``."""
+
+    def __init__(self, level: int) -> None:
+        super().__init__()
+        self.level = level
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not record.name.startswith("crossbuild.output") or record.levelno >= self.level
+
+
+class _LogFileHandler(logging.FileHandler):
+    """``--log FILE``: everything, with times, appended."""
+
+    def __init__(self, path: str) -> None:
+        super().__init__(path, mode="a", encoding="utf-8")
+        self.setFormatter(logging.Formatter("%(asctime)s %(name)s %(levelname)s %(message)s"))
 
 
 class _CliHandler(logging.StreamHandler):  # type: ignore[type-arg]
@@ -295,18 +357,34 @@ class _CliHandler(logging.StreamHandler):  # type: ignore[type-arg]
         super().emit(record)
 
 
-def _setup_logging(verbose: bool) -> None:
+def _setup_logging(verbose: int, quiet: int = 0, log_file: str | None = None) -> None:
+    """-q: warnings and errors; default: what happens; -v: commands and the backend's
+    output; -vv: the index's too.  ``--log FILE`` gets everything, whatever the level."""
     root = logging.getLogger("crossbuild")
-    for handler in [h for h in root.handlers if isinstance(h, _CliHandler)]:
-        root.removeHandler(handler)
-    root.addHandler(_CliHandler())
-    # unearth reports unreachable index pages as warnings; they matter only with -v
+    output = logging.getLogger("crossbuild.output")
     finder_log = logging.getLogger("unearth")
-    finder_log.handlers[:] = [_CliHandler()] if verbose else [logging.NullHandler()]
+    for logger in (root, finder_log):
+        for handler in [h for h in logger.handlers if isinstance(h, (_CliHandler, _LogFileHandler))]:
+            logger.removeHandler(handler)
+            handler.close()
+        logger.handlers[:] = [h for h in logger.handlers if not isinstance(h, logging.NullHandler)]
+    terminal = _CliHandler()
+    terminal.setLevel(logging.WARNING if quiet else logging.DEBUG if verbose else logging.INFO)
+    root.addHandler(terminal)
+    # unearth reports unreachable index pages as warnings; they matter only with -vv
     finder_log.propagate = False
-    root.setLevel(logging.DEBUG if verbose else logging.INFO)
+    finder_log.setLevel(logging.DEBUG)
+    finder_log.addHandler(_CliHandler() if verbose >= 2 else logging.NullHandler())
     # The backend's own output is shown only with -v; on failure its tail is printed anyway.
-    logging.getLogger("crossbuild.output").setLevel(logging.INFO if verbose else logging.WARNING)
+    output.setLevel(logging.INFO)
+    output_filter = _BelowLevel(logging.WARNING) if not verbose else None
+    if output_filter is not None:
+        terminal.addFilter(output_filter)
+    root.setLevel(logging.DEBUG)
+    if log_file:
+        to_file = _LogFileHandler(log_file)
+        root.addHandler(to_file)
+        finder_log.addHandler(to_file)
 
 
 #: The library's parameter names whose flag has another name (``dest``) on the command line.
@@ -343,7 +421,7 @@ def main(argv: Sequence[str] | None = None, prog: str = "crossbuild") -> int:
     except CrossbuildError as error:
         print(f"error: {error.render(flag_names(parser))}", file=sys.stderr)
         return 1
-    _setup_logging(args.verbose)
+    _setup_logging(args.verbose, args.quiet, args.log)
     try:
         status = _run(args, configuration)
     except CrossbuildError as error:

@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import dataclasses
 import errno
+import functools
 import hashlib
 import json
 import logging
 import os
 import tempfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
@@ -35,12 +36,13 @@ from ..wheel.index import IndexSettings
 from ..wheel.options import BuildOptions
 from ..wheel.pipeline import build_wheel
 from ..wheel.verify import verify_wheel
-from .artifacts import ArtifactStore
+from .artifacts import ArtifactStore, artifact_of_installed
 from .check import record_problems
+from .installed import Existing
 from .options import InstallOptions
 from .placement import Placement
 from .requirements import RequirementSet, parse_argument, read_requirement_files
-from .resolver import Candidate, HostProvider, HostRequirement, from_requirement, resolve
+from .resolver import Candidate, HostProvider, HostRequirement, Preferences, from_requirement, resolve
 from .transaction import RootTransaction
 
 logger = logging.getLogger("crossbuild")
@@ -72,6 +74,8 @@ class InstallResult:
     distributions: tuple[InstalledDistribution, ...]
     removed: tuple[str, ...] = field(default=())
     """``NAME VERSION`` of the distributions replaced."""
+    dry_run: bool = False
+    """Nothing was changed: this is what the install would do."""
 
     def report(self) -> dict[str, object]:
         """A JSON report in the spirit of pip's ``--report``."""
@@ -154,12 +158,23 @@ def install(
         store = ArtifactStore(
             finder, options.cache, build, target_python.supported_tags(), built_wheel_key(host, options)
         )
-        chosen, requested = _resolve(host, wanted, finder, store)
-        wheels = {name: store.wheel(candidate.artifact) for name, candidate in chosen.items()}
+        existing = {} if choices.ignore_installed else placement.installed()
+        preferences = _preferences(choices, wanted, existing, placement.root)
+        chosen, requested = _resolve(host, wanted, finder, store, preferences)
+        if _hash_checking(choices, wanted):
+            _check_every_hash(wanted, chosen)
+        wheels = {
+            name: store.wheel(candidate.artifact)
+            for name, candidate in chosen.items()
+            if candidate.artifact.installed is None
+        }
         for wheel in wheels.values():
             verify_wheel(wheel, host.elf)
+        if choices.dry_run:
+            return _plan(placement, host_prefix, chosen, store, requested, placement.installed(), choices)
         try:
-            return _lay(placement, host_prefix, chosen, wheels, store, requested, choices.force_reinstall)
+            reinstall = choices.force_reinstall or choices.ignore_installed
+            return _lay(placement, host_prefix, chosen, wheels, store, requested, reinstall)
         except OSError as error:  # the transaction rolled back: the root is as it was
             raise _root_write_error(root_dir, error) from None
 
@@ -171,8 +186,73 @@ def built_wheel_key(host: Host, options: BuildOptions) -> str:
     return hashlib.sha256(identity.encode()).hexdigest()
 
 
+def _preferences(
+    choices: InstallOptions, wanted: RequirementSet, existing: Mapping[NormalizedName, Existing], root: Path
+) -> Preferences:
+    """What the resolver prefers among fitting versions, from pip's options."""
+    named = frozenset(canonicalize_name(u.requirement.name) for u in wanted.requirements if u.requirement is not None)
+    upgrade: frozenset[NormalizedName] | None = frozenset()
+    if choices.upgrade:
+        upgrade = None if choices.upgrade_strategy == "eager" else named
+    installed = {
+        name: artifact_of_installed(name, old.version, old.dist_info)
+        for name, old in existing.items()
+        if old.files is not None  # without RECORD it could not be replaced anyway
+    }
+
+    @functools.cache
+    def intact(name: NormalizedName) -> bool:
+        # --force-reinstall: nothing installed counts as intact, so it comes again from the index
+        return not choices.force_reinstall and not record_problems(root, existing[name])
+
+    return Preferences(
+        installed=installed, upgrade=upgrade, prereleases=choices.pre, no_deps=choices.no_deps, intact=intact
+    )
+
+
+def _hash_checking(choices: InstallOptions, wanted: RequirementSet) -> bool:
+    """pip's hash-checking mode: asked for, or on because some requirement has a hash."""
+    return choices.require_hashes or any(user.hashes for user in wanted.requirements)
+
+
+def _check_every_hash(wanted: RequirementSet, chosen: Mapping[NormalizedName, Candidate]) -> None:
+    """In hash-checking mode every requirement is pinned and hashed, and so is every
+    distribution the resolution brings in."""
+    hashed: dict[NormalizedName, str] = {}
+    for user in wanted.requirements:
+        if not user.hashes:
+            raise RequirementError(
+                "{requirement} ({origin}) has no --hash; with hash checking ({require_hashes}, or any --hash in "
+                "the requirements) every requirement needs one",
+                requirement=user,
+                origin=user.origin,
+            )
+        if user.requirement is not None:
+            pins = [s for s in user.requirement.specifier if s.operator in ("==", "===") and "*" not in s.version]
+            if not pins:
+                raise RequirementError(
+                    "{requirement} ({origin}) is not pinned with ==; hash checking needs exact versions",
+                    requirement=user,
+                    origin=user.origin,
+                )
+            hashed[canonicalize_name(user.requirement.name)] = user.origin
+    for name, candidate in sorted(chosen.items()):
+        local = candidate.artifact.path is not None and candidate.artifact.link is None
+        if name not in hashed and not local and candidate.artifact.installed is None:
+            raise RequirementError(
+                "{name} {version} is needed but not in the requirements; with hash checking every dependency "
+                "must be listed, pinned with == and with --hash",
+                name=name,
+                version=candidate.version,
+            )
+
+
 def _resolve(
-    host: Host, wanted: RequirementSet, finder: unearth.PackageFinder, store: ArtifactStore
+    host: Host,
+    wanted: RequirementSet,
+    finder: unearth.PackageFinder,
+    store: ArtifactStore,
+    preferences: Preferences,
 ) -> tuple[dict[NormalizedName, Candidate], set[NormalizedName]]:
     """The candidate chosen for every project, and the names the user asked for."""
     local = {id(u): store.local_artifact(u) for u in wanted.requirements if u.requirement is None}
@@ -197,6 +277,7 @@ def _resolve(
         constraints,
         {artifact.name: artifact for artifact in local.values()},
         Version(host.full_version),
+        preferences,
     )
     logger.info("resolving %s for %s", ", ".join(map(str, top_level)), host.tag)
     return resolve(provider, top_level), {r.name for r in top_level}
@@ -297,6 +378,36 @@ def _index(index: IndexSettings | None, wanted: RequirementSet) -> IndexSettings
     )
 
 
+def _plan(
+    placement: Placement,
+    prefix: str,
+    chosen: dict[NormalizedName, Candidate],
+    store: ArtifactStore,
+    requested: set[NormalizedName],
+    existing: Mapping[NormalizedName, Existing],
+    choices: InstallOptions,
+) -> InstallResult:
+    """What :func:`_lay` would do, without touching the root (``--dry-run``)."""
+    results = []
+    removed = []
+    reinstall = choices.force_reinstall or choices.ignore_installed
+    for name, candidate in sorted(chosen.items()):
+        old = existing.get(name)
+        keep = old is not None and old.version == str(candidate.version) and not reinstall
+        if old is not None and not keep:
+            removed.append(f"{name} {old.version}")
+        source = "already installed" if keep else store.source_of(candidate.artifact)
+        files = (old.files or ()) if keep and old is not None else ()
+        results.append(
+            InstalledDistribution(
+                name, str(candidate.version), source, candidate.artifact.origin, name in requested, files
+            )
+        )
+    return InstallResult(
+        placement.host, placement.root, prefix, dict(placement.scheme), tuple(results), tuple(removed), dry_run=True
+    )
+
+
 def _lay(
     placement: Placement,
     prefix: str,
@@ -316,6 +427,13 @@ def _lay(
             artifact = candidate.artifact
             old = existing.get(name)
             damage = []
+            if old is not None and artifact.installed is not None:  # the resolver kept it, intact
+                results.append(
+                    InstalledDistribution(
+                        name, old.version, "already installed", artifact.origin, name in requested, old.files or ()
+                    )
+                )
+                continue
             if old is not None and old.version == str(candidate.version) and not force_reinstall:
                 damage = record_problems(placement.root, old)
                 if not damage:

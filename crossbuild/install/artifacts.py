@@ -59,12 +59,19 @@ class Artifact:
 
     source_path: Path | None = None
     """The local sdist or source tree a local wheel was cross-built from."""
+    installed: Path | None = None
+    """The ``.dist-info`` directory of a distribution already in the root (no file to get)."""
 
     @property
     def origin(self) -> str:
         if self.link is not None:
             return str(self.link.redacted)
-        return str(self.source_path or self.path)
+        return str(self.source_path or self.path or self.installed)
+
+
+def artifact_of_installed(name: NormalizedName, version: str, dist_info: Path) -> Artifact:
+    """The distribution already installed, as a candidate that costs nothing to keep."""
+    return Artifact(name, Version(version), installed=dist_info)
 
 
 def artifact_of_link(link: unearth.Link) -> Artifact:
@@ -196,13 +203,18 @@ class ArtifactStore:
         return artifact
 
     def source_of(self, artifact: Artifact) -> str:
-        """How the artifact's wheel was obtained: ``wheel``, ``local wheel`` or ``built``."""
+        """How the artifact's wheel was obtained: ``wheel``, ``local wheel``, ``built`` or
+        ``already installed``."""
+        if artifact.installed is not None:
+            return "already installed"
         if artifact.source_path is not None or not artifact.is_wheel:
             return "built"
         return "wheel" if artifact.link is not None else "local wheel"
 
     def metadata(self, artifact: Artifact) -> Message:
         """The core metadata of the artifact (``Requires-Dist``, ``Requires-Python``…)."""
+        if artifact not in self._metadata and artifact.installed is not None:
+            self._metadata[artifact] = _parse((artifact.installed / "METADATA").read_bytes())
         if artifact not in self._metadata:
             static = None if artifact.is_wheel else _static_sdist_metadata(self.file(artifact))
             self._metadata[artifact] = static or _wheel_metadata(self.wheel(artifact))

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .._exceptions import OptionError
+
+UPGRADE_STRATEGIES = ("only-if-needed", "eager")
+
 
 @dataclass(frozen=True)
 class InstallOptions:
@@ -22,7 +26,30 @@ class InstallOptions:
     """Write ``.pyc`` files with the build python, which must be of the host's X.Y."""
     force_reinstall: bool = False
     """Reinstall distributions already installed at the chosen version."""
+    upgrade: bool = False
+    """Take the best version of the named projects even when an installed one satisfies."""
+    upgrade_strategy: str = "only-if-needed"
+    """With ``upgrade``: ``only-if-needed`` upgrades dependencies only when they no longer
+    satisfy; ``eager`` upgrades them all."""
+    no_deps: bool = False
+    """Install the named projects only, not their dependencies."""
+    pre: bool = False
+    """Consider pre-releases and development versions (else only when nothing else fits,
+    or when a specifier names one, as pip does)."""
+    ignore_installed: bool = False
+    """Resolve as if nothing were installed, and lay everything chosen anew."""
+    require_hashes: bool = False
+    """Every requirement pinned with ``==`` and given ``--hash`` values, dependencies too
+    (on as well whenever any requirement has a hash, as with pip)."""
+    dry_run: bool = False
+    """Resolve and build, report the plan, change nothing in the root."""
 
     def __post_init__(self) -> None:
+        if self.upgrade_strategy not in UPGRADE_STRATEGIES:
+            raise OptionError(
+                "upgrade strategy {strategy!r} is not one of {known}; pass {upgrade_strategy} one of them",
+                strategy=self.upgrade_strategy,
+                known=", ".join(UPGRADE_STRATEGIES),
+            )
         object.__setattr__(self, "no_binary", tuple(self.no_binary))
         object.__setattr__(self, "only_binary", tuple(self.only_binary))

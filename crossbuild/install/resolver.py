@@ -8,7 +8,7 @@ and candidates come from unearth with the host's wheel tags (its manylinux tags,
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import resolvelib
@@ -78,6 +78,27 @@ def from_requirement(requirement: Requirement, origin: str) -> HostRequirement:
     )
 
 
+@dataclass(frozen=True)
+class Preferences:
+    """pip's choices among the versions that fit: keep what is installed, or upgrade."""
+
+    installed: Mapping[NormalizedName, Artifact] = field(default_factory=dict)
+    """Distributions already in the root (empty to ignore them)."""
+    upgrade: frozenset[NormalizedName] | None = frozenset()
+    """The projects whose best version wins over an installed one; ``None``: every project."""
+    prereleases: bool = False
+    """Pre-releases fit like releases (else only when no release fits, as pip does)."""
+    no_deps: bool = False
+    """Dependencies are not followed."""
+    intact: Callable[[NormalizedName], bool] = lambda name: True
+    """Whether an installed distribution's files are all there as its RECORD says; asked
+    only of the projects the resolution meets.  A damaged one is not kept as it is, but
+    its version is still preferred, so that it is repaired rather than upgraded."""
+
+    def upgrades(self, name: NormalizedName) -> bool:
+        return self.upgrade is None or name in self.upgrade
+
+
 class HostProvider(resolvelib.AbstractProvider):  # type: ignore[type-arg]
     """resolvelib's view of the indexes, filtered for the host."""
 
@@ -89,6 +110,7 @@ class HostProvider(resolvelib.AbstractProvider):  # type: ignore[type-arg]
         constraints: Mapping[NormalizedName, SpecifierSet],
         local: Mapping[NormalizedName, Artifact],
         python_version: Version,
+        preferences: Preferences | None = None,
     ) -> None:
         self._finder = finder
         self._store = store
@@ -97,6 +119,7 @@ class HostProvider(resolvelib.AbstractProvider):  # type: ignore[type-arg]
         self._local = local
         self._python = Candidate(Artifact(PYTHON, python_version))
         self._packages: dict[NormalizedName, list[Artifact]] = {}
+        self._preferences = preferences or Preferences()
 
     def identify(self, requirement_or_candidate: HostRequirement | Candidate) -> str:
         return requirement_or_candidate.key
@@ -126,11 +149,28 @@ class HostProvider(resolvelib.AbstractProvider):  # type: ignore[type-arg]
         for requirement in wanted:
             specifier &= requirement.specifier
         bad = {c.version for c in incompatibilities[identifier]}
-        return [
-            Candidate(artifact, extras)
-            for artifact in self._artifacts(name)
-            if artifact.version not in bad and specifier.contains(artifact.version, prereleases=True)
-        ]
+        artifacts = [artifact for artifact in self._ordered(name) if artifact.version not in bad]
+        prereleases = True if self._preferences.prereleases else None  # None: pip's fallback
+        fitting = set(specifier.filter([a.version for a in artifacts], prereleases=prereleases))
+        return [Candidate(artifact, extras) for artifact in artifacts if artifact.version in fitting]
+
+    def _ordered(self, name: NormalizedName) -> list[Artifact]:
+        """The artifacts of ``name``, best first: an installed version first unless the
+        project is upgraded, else in its place among the index's (which it replaces)."""
+        found = self._artifacts(name)
+        installed = self._preferences.installed.get(name)
+        if installed is None or name in self._local:
+            return found
+        others = [artifact for artifact in found if artifact.version != installed.version]
+        if not self._preferences.intact(name):  # its own version from the index, to repair it
+            same = [artifact for artifact in found if artifact.version == installed.version]
+            if not self._preferences.upgrades(name):
+                return [*same, *others]
+            return found
+        if not self._preferences.upgrades(name):
+            return [installed, *others]
+        place = next((i for i, artifact in enumerate(others) if artifact.version < installed.version), len(others))
+        return [*others[:place], installed, *others[place:]]
 
     def is_satisfied_by(self, requirement: HostRequirement, candidate: Candidate) -> bool:
         return requirement.name == candidate.name and requirement.specifier.contains(
@@ -150,6 +190,8 @@ class HostProvider(resolvelib.AbstractProvider):  # type: ignore[type-arg]
         requires_python = metadata.get("Requires-Python")
         if requires_python:
             dependencies.append(HostRequirement(PYTHON, specifier=SpecifierSet(requires_python), origin=origin))
+        if self._preferences.no_deps:
+            return dependencies
         for line in metadata.get_all("Requires-Dist") or []:
             requirement = Requirement(line)
             if requirement.marker is not None and not any(
