@@ -30,6 +30,7 @@ from ._exceptions import (
     RootfsError,
     SourceError,
     ToolchainError,
+    UnloadableWheelError,
     VersionMismatchError,
     WheelVerificationError,
 )
@@ -69,6 +70,7 @@ __all__ = [
     "SourceError",
     "Toolchain",
     "ToolchainError",
+    "UnloadableWheelError",
     "VersionMismatchError",
     "WheelVerificationError",
     "__version__",

@@ -189,6 +189,11 @@ class InvalidWheelError(CrossbuildError):
         self.wheel = Path(wheel)
 
 
+class UnloadableWheelError(CrossbuildError):
+    """A binary of the wheel would not load on the host: a library it needs is not in the
+    host's root, or needs a symbol version (``GLIBC_2.38``) the root's library lacks."""
+
+
 class WheelVerificationError(CrossbuildError):
     """The built wheel contains a binary that is not for the host."""
 

@@ -7,12 +7,16 @@ platform tag uses (``uname -m`` style: ``aarch64``, ``armv7l``, ``s390x``…).
 from __future__ import annotations
 
 import io
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
 from elftools.common.exceptions import ELFError
+from elftools.elf.dynamic import DynamicSection
 from elftools.elf.elffile import ELFFile
+from elftools.elf.gnuversions import GNUVerDefSection, GNUVerNeedSection, GNUVerSymSection
+from elftools.elf.sections import SymbolTableSection
 
 ELF_MAGIC = b"\x7fELF"
 
@@ -79,3 +83,79 @@ def uname_machine(target: ElfTarget) -> str:
         "EM_SPARCV9": "sparc64",
     }
     return names.get(target.e_machine, target.e_machine.removeprefix("EM_").lower())
+
+
+@dataclass(frozen=True)
+class Linkage:
+    """What an ELF file asks of the dynamic loader, and what it offers as a library."""
+
+    needed: tuple[str, ...]
+    """``DT_NEEDED``: the libraries it loads, by file name."""
+    search_paths: tuple[str, ...]
+    """``DT_RPATH`` and ``DT_RUNPATH`` entries (``$ORIGIN/../pkg.libs``, ``/opt/lib``)."""
+    versions_needed: Mapping[str, Mapping[str, str]]
+    """Per library file name: each symbol version it needs (``GLIBC_2.34``) and one
+    symbol that needs it (``__libc_start_main``), for messages."""
+    versions_defined: frozenset[str]
+    """The symbol versions it defines as a library (``GLIBC_2.17`` … for libc.so.6)."""
+
+
+def read_linkage(source: Path | bytes) -> Linkage | None:
+    """The dynamic linking of an ELF file (``None`` if it is not one, or has no dynamic part)."""
+    stream: BinaryIO = source.open("rb") if isinstance(source, Path) else io.BytesIO(source)
+    with stream:
+        if not is_elf(stream.read(4)):
+            return None
+        stream.seek(0)
+        try:
+            return _linkage(ELFFile(stream))
+        except ELFError:
+            return None
+
+
+def _linkage(elf: ELFFile) -> Linkage | None:
+    dynamic = elf.get_section_by_name(".dynamic")
+    if not isinstance(dynamic, DynamicSection):
+        return None
+    needed: list[str] = []
+    paths: list[str] = []
+    names = {"DT_NEEDED": "needed", "DT_RPATH": "rpath", "DT_RUNPATH": "runpath"}  # pyelftools sets these
+    for tag in dynamic.iter_tags():
+        name = names.get(tag.entry.d_tag)
+        if name == "needed":
+            needed.append(str(vars(tag)[name]))
+        elif name is not None:
+            paths.extend(p for p in str(vars(tag)[name]).split(":") if p)
+    by_index: dict[int, tuple[str, str]] = {}
+    defined: set[str] = set()
+    versym = None
+    for section in elf.iter_sections():
+        if isinstance(section, GNUVerNeedSection):
+            for verneed, auxiliaries in section.iter_versions():
+                for aux in auxiliaries:
+                    by_index[aux.entry["vna_other"]] = (str(verneed.name), aux.name)
+        elif isinstance(section, GNUVerDefSection):
+            for verdef, auxiliaries in section.iter_versions():
+                first = next(iter(auxiliaries), None)  # the version's own name; the rest are parents
+                if first is not None and not verdef.entry["vd_flags"] & 0x1:  # VER_FLG_BASE: the file's name
+                    defined.add(first.name)
+        elif isinstance(section, GNUVerSymSection):
+            versym = section
+    versions: dict[str, dict[str, str]] = {}
+    dynsym = elf.get_section_by_name(".dynsym")
+    if versym is not None and isinstance(dynsym, SymbolTableSection):
+        for index, symbol in enumerate(dynsym.iter_symbols()):
+            if symbol["st_shndx"] != "SHN_UNDEF" or index == 0:
+                continue
+            ndx = versym.get_symbol(index).entry["ndx"]  # VER_NDX_LOCAL/GLOBAL come as names
+            version = by_index.get(ndx & 0x7FFF) if isinstance(ndx, int) else None
+            if version is not None:
+                versions.setdefault(version[0], {}).setdefault(version[1], symbol.name)
+    for library_name, version_name in by_index.values():  # versions no symbol shows are still needed
+        versions.setdefault(library_name, {}).setdefault(version_name, "")
+    return Linkage(
+        needed=tuple(needed),
+        search_paths=tuple(paths),
+        versions_needed={library: dict(names) for library, names in versions.items()},
+        versions_defined=frozenset(defined),
+    )

@@ -30,6 +30,7 @@ from .._cache import code_digest
 from .._exceptions import InstallTargetError, RequirementError
 from ..host.host import Host, as_host
 from ..host.layout import identify_root
+from ..host.libraries import host_libraries
 from ..host.rootfs import root_of
 from ..host.schemes import install_paths
 from ..wheel.index import IndexSettings
@@ -169,7 +170,7 @@ def install(
             if candidate.artifact.installed is None
         }
         for wheel in wheels.values():
-            verify_wheel(wheel, host.elf)
+            verify_wheel(wheel, host.elf, host_libraries(host.sysroot, host.multiarch, host.elf))
         if choices.dry_run:
             return _plan(placement, host_prefix, chosen, store, requested, placement.installed(), choices)
         try:

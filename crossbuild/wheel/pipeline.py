@@ -16,6 +16,7 @@ from pathlib import Path
 
 from .._exceptions import PureFallbackError
 from ..host.host import Host, as_host
+from ..host.libraries import host_libraries
 from ..host.patch import PATCH_ENV_VAR
 from ..host.settings import CrossSettings, prepare_settings
 from .backend import Backend, build_backend_name, build_system_requires, cross_config_settings
@@ -50,7 +51,7 @@ def build_wheel(
         workdir = Path(tmp)
         tree = prepare_source(source, workdir, options.index, cache)
         built, settings = _run_backend(tree, host, options, cache, workdir)
-        contents = verify_wheel(built, host.elf)
+        contents = verify_wheel(built, host.elf, host_libraries(host.sysroot, host.multiarch, host.elf))
         _refuse_pure_fallback(built, contents.has_binaries, settings, options.allow_pure_fallback)
         final = retag_wheel(built, host_tags(built.name, host, contents.has_binaries), workdir / "dist")
         return _publish(final, Path(wheel_dir))

@@ -10,13 +10,14 @@ from __future__ import annotations
 import posixpath
 import zipfile
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from installer.exceptions import InstallerError
 from installer.sources import WheelFile
 
-from .._exceptions import InvalidWheelError, WheelVerificationError
-from ..host.elf import ElfTarget, is_elf, read_elf_target
+from .._exceptions import InvalidWheelError, UnloadableWheelError, WheelVerificationError
+from ..host.elf import ElfTarget, is_elf, read_elf_target, read_linkage
+from ..host.libraries import HostLibraries
 
 
 @dataclass(frozen=True)
@@ -30,14 +31,19 @@ class WheelContents:
         return bool(self.elf_files)
 
 
-def verify_wheel(wheel: Path, expected: ElfTarget) -> WheelContents:
-    """Raise :class:`InvalidWheelError` for an unsound archive, and
-    :class:`WheelVerificationError` naming the first ELF file not built for ``expected``."""
+def verify_wheel(wheel: Path, expected: ElfTarget, libraries: HostLibraries | None = None) -> WheelContents:
+    """Raise :class:`InvalidWheelError` for an unsound archive,
+    :class:`WheelVerificationError` naming the first ELF file not built for ``expected``,
+    and, given the host's ``libraries``, :class:`UnloadableWheelError` naming the first
+    library or symbol version an ELF file needs that neither the wheel nor the host has."""
     try:
         with zipfile.ZipFile(wheel) as archive:
             _check_names(wheel, archive)
             _check_record(wheel, archive)
-            return WheelContents(elf_files=_elf_files(wheel, archive, expected))
+            contents = WheelContents(elf_files=_elf_files(wheel, archive, expected))
+            if libraries is not None:
+                _check_loadable(wheel, archive, contents.elf_files, libraries)
+            return contents
     except (zipfile.BadZipFile, EOFError, zipfile.LargeZipFile, OSError) as error:
         raise InvalidWheelError(wheel, "is not a readable zip archive ({error})", error=error) from None
 
@@ -75,3 +81,59 @@ def _elf_files(wheel: Path, archive: zipfile.ZipFile, expected: ElfTarget) -> tu
             raise WheelVerificationError(wheel.name, info.filename, found, str(expected))
         elf_files.append(info.filename)
     return tuple(elf_files)
+
+
+def _check_loadable(
+    wheel: Path, archive: zipfile.ZipFile, elf_files: tuple[str, ...], libraries: HostLibraries
+) -> None:
+    """Every library each ELF file needs is in the wheel or the host's root, and defines
+    every symbol version the file needs of it."""
+    linkages = {member: read_linkage(archive.read(member)) for member in elf_files}
+    in_wheel = {PurePosixPath(member).name: linkage for member, linkage in linkages.items() if linkage}
+    for member, linkage in linkages.items():
+        if linkage is None:
+            continue
+        absolute = tuple(p for p in linkage.search_paths if p.startswith("/"))  # $ORIGIN: inside the wheel
+        for library in dict.fromkeys([*linkage.needed, *linkage.versions_needed]):
+            if library in in_wheel:
+                defined, where = in_wheel[library].versions_defined, "the wheel's"
+            else:
+                found = libraries.find(library, absolute)
+                if found is None:
+                    raise UnloadableWheelError(
+                        "{wheel_name}: {member} needs {library}, which is neither in the wheel nor in the host's "
+                        "root {root}; add it to the root (its -dev package in a sysroot), or build without it",
+                        wheel_name=wheel.name,
+                        member=member,
+                        library=library,
+                        root=libraries.root,
+                    )
+                found_linkage = libraries.linkage(found)
+                defined = found_linkage.versions_defined if found_linkage else frozenset()
+                where = "the host's"
+            needed = linkage.versions_needed.get(library, {})
+            missing = [version for version in needed if version not in defined]
+            if missing:
+                version = missing[0]
+                raise UnloadableWheelError(
+                    "{wheel_name}: {member} needs {symbol}@{version} from {library}, which {where} {library} does "
+                    "not define{newest}; build it against the host's root, or give the root a newer {library}",
+                    wheel_name=wheel.name,
+                    member=member,
+                    symbol=needed[version] or "a symbol",
+                    version=version,
+                    library=library,
+                    where=where,
+                    newest=_newest_hint(version, defined),
+                )
+
+
+def _newest_hint(version: str, defined: frozenset[str]) -> str:
+    """`` (it has up to GLIBC_2.36)`` for a missing ``GLIBC_2.38``."""
+    family = version.rpartition("_")[0]
+    numbers = []
+    for other in defined:
+        other_family, _, other_number = other.rpartition("_")
+        if other_family == family and other_number.replace(".", "").isdigit():
+            numbers.append((tuple(int(x) for x in other_number.split(".") if x), other))
+    return f" (it has up to {max(numbers)[1]})" if family and numbers else ""
