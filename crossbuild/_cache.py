@@ -1,5 +1,9 @@
 """Where crossbuild keeps what it can reuse (build environments, downloads, built wheels),
-and what its cache keys are made of."""
+and what its cache keys are made of.
+
+The cache is shared by parallel runs and trusted by later ones: nothing in it is
+world-writable, and every entry appears whole (renamed into place) or not at all.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +14,8 @@ from pathlib import Path
 
 import platformdirs
 
+from ._files import make_dirs
+
 ENV_VAR = "CROSSBUILD_CACHE_DIR"
 
 
@@ -17,7 +23,7 @@ def cache_dir(override: str | os.PathLike[str] | None = None) -> Path:
     """``override``, else ``$CROSSBUILD_CACHE_DIR``, else the user cache dir."""
     chosen = override or os.environ.get(ENV_VAR) or platformdirs.user_cache_dir("crossbuild", appauthor=False)
     path = Path(chosen)
-    path.mkdir(parents=True, exist_ok=True)
+    make_dirs(path)
     return path
 
 
