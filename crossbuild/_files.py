@@ -91,3 +91,14 @@ def publish_file(source: Path, destination: Path, mode: int = FILE_MODE) -> Path
     with source.open("rb") as stream, atomic_file(destination, mode) as out:
         shutil.copyfileobj(stream, out)
     return destination
+
+
+def remove_tree(path: Path) -> None:
+    """Remove the directory ``path``: first renamed out of the way, so no reader ever finds
+    it half-deleted, then deleted."""
+    aside = Path(tempfile.mkdtemp(dir=path.parent, prefix=f".{path.name}.", suffix=".removed"))
+    try:
+        path.rename(aside / path.name)
+    except FileNotFoundError:
+        pass
+    shutil.rmtree(aside, ignore_errors=True)

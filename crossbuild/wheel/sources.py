@@ -23,6 +23,7 @@ from packaging.requirements import InvalidRequirement, Requirement
 
 from .._exceptions import SourceError
 from .._files import normalise_modes
+from .downloads import download
 from .index import IndexSettings
 
 logger = logging.getLogger("crossbuild")
@@ -95,14 +96,7 @@ def _fetch_sdist(requirement: Requirement, workdir: Path, index: IndexSettings, 
             where=index.describe(),
         )
     logger.info("using %s %s from %s", best.name, best.version, best.link.redacted)
-    destination = workdir / "source"
-    try:
-        with _umask_kept():
-            finder.download_and_unpack(best.link, destination, download_dir=cache / "sdists")
-    except unearth.UnpackError as error:
-        raise SourceError("cannot download {url}: {error}", url=best.link.redacted, error=error) from None
-    normalise_modes(destination)
-    return destination
+    return _unpack(download(finder.session, best.link, cache / "sdists", None), workdir)
 
 
 def _unpack(sdist: Path, workdir: Path) -> Path:
