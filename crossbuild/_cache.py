@@ -28,8 +28,9 @@ def cache_dir(override: str | os.PathLike[str] | None = None) -> Path:
 
 
 @functools.cache
-def code_digest(*packages: str) -> str:
-    """A digest of crossbuild's own source in ``packages`` (``"host"``, ``"wheel"``…).
+def code_digest(*parts: str) -> str:
+    """A digest of crossbuild's own source in ``parts``: packages (``"host"``, ``"wheel"``…)
+    or modules (``"wheel/isolated_env.py"``).
 
     What crossbuild made with other code (a runtime patch, compiler wrappers, settings)
     is not reused: cache keys hold this digest, not a version number that a change in
@@ -37,7 +38,8 @@ def code_digest(*packages: str) -> str:
     """
     digest = hashlib.sha256()
     here = Path(__file__).parent
-    for package in packages:
-        for source in sorted((here / package).rglob("*.py")):
+    for part in parts:
+        path = here / part
+        for source in [path] if path.is_file() else sorted(path.rglob("*.py")):
             digest.update(source.relative_to(here).as_posix().encode() + b"\0" + source.read_bytes() + b"\0")
     return digest.hexdigest()

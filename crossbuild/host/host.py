@@ -136,7 +136,9 @@ class Host:
 
     @property
     def fingerprint(self) -> str:
-        """What a built wheel depends on: the host's build data and the compilers (not paths)."""
+        """What a built wheel depends on: the host's build data and the compilers — their
+        commands and which build of them is installed, not where they are."""
+        compilers = [self.toolchain.cc, *([self.toolchain.cxx] if self.toolchain.cxx else [])]
         identity = json.dumps(
             [
                 dict(self.config_vars),
@@ -144,7 +146,7 @@ class Host:
                 str(self.elf),
                 self.glibc,
                 self.toolchain.target,
-                [Path(word).name for word in self.toolchain.cc],
+                [([Path(word).name for word in command], _installed_build(command[0])) for command in compilers],
             ],
             sort_keys=True,
             default=str,
@@ -252,3 +254,15 @@ def _sysroot_of(prefix_dir: Path, prefix: str) -> Path:
         "does not end with the host python's prefix {prefix}; pass {sysroot} (the directory that is / on the host)",
         prefix=prefix,
     )
+
+
+def _installed_build(program: str) -> tuple[str, int, int] | None:
+    """The file behind ``program`` as name, size and modification time: an upgraded
+    compiler (``gcc-12`` 12.2.0-14 to -15) is another file, so wheels built with the old
+    one are not reused."""
+    try:
+        real = Path(shutil.which(program) or program).resolve(strict=True)
+        info = real.stat()
+    except OSError:
+        return None
+    return real.name, info.st_size, info.st_mtime_ns
