@@ -1,5 +1,9 @@
 """Where crossbuild keeps what it can reuse (build environments, downloads, built wheels),
-and what its cache keys are made of."""
+and what its cache keys are made of.
+
+The cache is shared by parallel runs and trusted by later ones: nothing in it is
+world-writable, and every entry appears whole (renamed into place) or not at all.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +14,8 @@ from pathlib import Path
 
 import platformdirs
 
+from ._files import make_dirs
+
 ENV_VAR = "CROSSBUILD_CACHE_DIR"
 
 
@@ -17,13 +23,14 @@ def cache_dir(override: str | os.PathLike[str] | None = None) -> Path:
     """``override``, else ``$CROSSBUILD_CACHE_DIR``, else the user cache dir."""
     chosen = override or os.environ.get(ENV_VAR) or platformdirs.user_cache_dir("crossbuild", appauthor=False)
     path = Path(chosen)
-    path.mkdir(parents=True, exist_ok=True)
+    make_dirs(path)
     return path
 
 
 @functools.cache
-def code_digest(*packages: str) -> str:
-    """A digest of crossbuild's own source in ``packages`` (``"host"``, ``"wheel"``…).
+def code_digest(*parts: str) -> str:
+    """A digest of crossbuild's own source in ``parts``: packages (``"host"``, ``"wheel"``…)
+    or modules (``"wheel/isolated_env.py"``).
 
     What crossbuild made with other code (a runtime patch, compiler wrappers, settings)
     is not reused: cache keys hold this digest, not a version number that a change in
@@ -31,7 +38,8 @@ def code_digest(*packages: str) -> str:
     """
     digest = hashlib.sha256()
     here = Path(__file__).parent
-    for package in packages:
-        for source in sorted((here / package).rglob("*.py")):
+    for part in parts:
+        path = here / part
+        for source in [path] if path.is_file() else sorted(path.rglob("*.py")):
             digest.update(source.relative_to(here).as_posix().encode() + b"\0" + source.read_bytes() + b"\0")
     return digest.hexdigest()

@@ -56,6 +56,14 @@ def host(host_python: Path) -> crossbuild.Host:
 
 
 @pytest.fixture
+def rootfs(sysroot: Path, tmp_path: Path) -> Path:
+    """A fresh copy of the arm64 sysroot to install into."""
+    root = tmp_path / "rootfs"
+    shutil.copytree(sysroot, root, symlinks=True)
+    return root
+
+
+@pytest.fixture
 def project(tmp_path: Path) -> Callable[[str], Path]:
     """A fresh copy of one of the tiny projects of ``tests/packages``."""
 

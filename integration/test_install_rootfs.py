@@ -13,7 +13,6 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-import pytest
 from conftest import ARCH, run_crossbuild
 
 SITE = "usr/local/lib/python3.11/dist-packages"
@@ -28,14 +27,6 @@ six==1.16.0 ; platform_machine == "aarch64"
 no-such-project-crossbuild ; platform_machine == "x86_64"
 {c_ext}
 """
-
-
-@pytest.fixture
-def rootfs(sysroot: Path, tmp_path: Path) -> Path:
-    """A fresh copy of the arm64 sysroot to install into."""
-    root = tmp_path / "rootfs"
-    shutil.copytree(sysroot, root, symlinks=True)
-    return root
 
 
 def snapshot(root: Path) -> dict[str, tuple[str, int, str]]:

@@ -281,14 +281,17 @@ def make_wheel(
     dist_info: str | None = None,
     requires: Sequence[str] = (),
     requires_python: str | None = None,
+    executable: Sequence[str] = (),
 ) -> Path:
     """Write a wheel with a WHEEL, METADATA and RECORD, like a backend writes it.
 
     ``tags`` is the compressed tag set of the file name; each expanded tag gets a ``Tag:``
     line.  ``dist_info`` names the ``.dist-info`` directory (default: from the file name).
     ``requires`` become ``Requires-Dist:`` lines of METADATA, ``requires_python`` its
-    ``Requires-Python:``.
+    ``Requires-Python:``.  Members named in ``executable`` have mode 0755, the others 0644.
     """
+    import zipfile
+
     from packaging.tags import parse_tag
     from wheel.wheelfile import WheelFile
 
@@ -305,7 +308,10 @@ def make_wheel(
     ]
     with WheelFile(path, "w") as wheel:
         for member, content in (files or {f"{name}/__init__.py": b"ANSWER = 42\n"}).items():
-            wheel.writestr(member, content)
+            info = zipfile.ZipInfo(member, date_time=(2020, 1, 1, 0, 0, 0))
+            info.external_attr = (0o100000 | (0o755 if member in executable else 0o644)) << 16
+            info.compress_type = zipfile.ZIP_DEFLATED
+            wheel.writestr(info, content)
         metadata = ["Metadata-Version: 2.1", f"Name: {name}", f"Version: {version}"]
         metadata += [f"Requires-Python: {requires_python}"] if requires_python else []
         metadata += [f"Requires-Dist: {requirement}" for requirement in requires]
@@ -314,24 +320,32 @@ def make_wheel(
     return path
 
 
-def make_sdist(path: Path, files: dict[str, bytes], top: str | None = None) -> Path:
-    """Write an sdist (``.tar.gz``, ``.tgz`` or ``.zip``) whose members sit under ``top/``."""
+def make_sdist(
+    path: Path, files: dict[str, bytes], top: str | None = None, *, modes: dict[str, int] | None = None
+) -> Path:
+    """Write an sdist (``.tar.gz``, ``.tgz`` or ``.zip``) whose members sit under ``top/``.
+
+    Members have mode 0644 unless ``modes`` gives another (``{"configure": 0o755}``).
+    """
     import io
     import tarfile
     import zipfile
 
     top = top or path.name.split(".tar")[0].removesuffix(".tgz").removesuffix(".zip")
     path.parent.mkdir(parents=True, exist_ok=True)
+    modes = modes or {}
     if path.name.endswith(".zip"):
         with zipfile.ZipFile(path, "w") as archive:
             for name, data in files.items():
-                archive.writestr(f"{top}/{name}", data)
+                member = zipfile.ZipInfo(f"{top}/{name}")
+                member.external_attr = (0o100000 | modes.get(name, 0o644)) << 16
+                archive.writestr(member, data)
         return path
     with tarfile.open(path, "w:gz") as archive:
         for name, data in files.items():
             info = tarfile.TarInfo(f"{top}/{name}")
             info.size = len(data)
-            info.mode = 0o644
+            info.mode = modes.get(name, 0o644)
             archive.addfile(info, io.BytesIO(data))
     return path
 

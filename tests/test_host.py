@@ -267,3 +267,10 @@ def test_prefix_not_in_the_path(tmp_path: Path) -> None:
         f"host python {layout.root / 'usr'}: does not end with the host python's prefix /opt/python; "
         "pass sysroot= (the directory that is / on the host)"
     )
+
+
+def test_fingerprint_tells_an_upgraded_compiler(host: Host, fake_cc: Path) -> None:
+    before = host.fingerprint
+    assert inspect_host(host.python).fingerprint == before
+    fake_cc.write_text(fake_cc.read_text() + "# gcc 12.2.0-15\n")  # the same command, another build of it
+    assert host.fingerprint != before

@@ -4,15 +4,18 @@ RECORD, bytecode for the host's paths and version, install schemes, console scri
 from __future__ import annotations
 
 import marshal
+import os
 import shutil
+import stat
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from types import CodeType
 
 import pytest
-from fakehost import make_layout, snapshot
-from installing import HOST_SITE, SITE, Install, compiled_by_311, installed, site_listing
+from fakehost import make_layout, make_wheel, snapshot
+from installing import HOST_SITE, SITE, SO, Install, compiled_by_311, installed, site_listing
 
 import crossbuild
 from crossbuild import BuildOptions, CrossbuildError, IndexSettings, InstallOptions, VersionMismatchError
@@ -195,3 +198,37 @@ def test_bytecode_is_compiled_by_a_python_of_the_host_version(tmp_path: Path, fa
     )
     site = layout.root / "usr/local/lib/python3.12/dist-packages"
     assert [p.name for p in site.rglob("*.pyc")] == ["__init__.cpython-312.pyc"]
+
+
+@pytest.fixture
+def umask_000() -> Iterator[None]:
+    """Run with ``umask 000``, as a careless shell or a library may leave it."""
+    saved = os.umask(0)
+    try:
+        yield
+    finally:
+        os.umask(saved)
+
+
+@compiled_by_311
+@pytest.mark.usefixtures("umask_000")
+def test_installed_modes_are_pips_whatever_the_umask(install: Install, root: Path, tmp_path: Path) -> None:
+    before = set(root.rglob("*"))
+    wheel = make_wheel(
+        tmp_path / "local",
+        name="modes",
+        files={
+            "modes/__init__.py": b"",
+            "modes/_c.cpython-311-aarch64-linux-gnu.so": SO,
+            "modes/helper.sh": b"#!/bin/sh\n",
+            "modes-1.0.data/scripts/run-modes": b"#!python\nprint('modes')\n",
+        },
+        tags="cp311-cp311-linux_aarch64",
+        executable=["modes/helper.sh", "modes-1.0.data/scripts/run-modes"],
+    )
+    install([wheel, "tool"], compile_bytecode=True)
+    added = {p.relative_to(root).as_posix(): stat.S_IMODE(p.lstat().st_mode) for p in set(root.rglob("*")) - before}
+    executable = {f"{SITE}/modes/helper.sh", "usr/local/bin/run-modes", "usr/local/bin/tool"}
+    assert added == {path: 0o755 if (root / path).is_dir() or path in executable else 0o644 for path in added}
+    assert f"{SITE}/modes/__pycache__/__init__.cpython-311.pyc" in added  # bytecode is laid in the same way
+    assert os.umask(0) == 0  # left as it was

@@ -136,8 +136,10 @@ class Host:
 
     @property
     def fingerprint(self) -> str:
-        """What a built wheel depends on: the host's build data and the compilers — the
-        compiler programs by name (not where they are installed), with all their arguments."""
+        """What a built wheel depends on: the host's build data and the compilers — each
+        program by name (not where it is installed) with all its arguments, and which build
+        of it is installed."""
+        compilers = [self.toolchain.cc, *([self.toolchain.cxx] if self.toolchain.cxx else [])]
         identity = json.dumps(
             [
                 dict(self.config_vars),
@@ -145,8 +147,7 @@ class Host:
                 str(self.elf),
                 self.glibc,
                 self.toolchain.target,
-                [Path(self.toolchain.cc[0]).name, *self.toolchain.cc[1:]],
-                [Path(self.toolchain.cxx[0]).name, *self.toolchain.cxx[1:]] if self.toolchain.cxx else None,
+                [([Path(command[0]).name, *command[1:]], _installed_build(command[0])) for command in compilers],
             ],
             sort_keys=True,
             default=str,
@@ -254,3 +255,15 @@ def _sysroot_of(prefix_dir: Path, prefix: str) -> Path:
         "does not end with the host python's prefix {prefix}; pass {sysroot} (the directory that is / on the host)",
         prefix=prefix,
     )
+
+
+def _installed_build(program: str) -> tuple[str, int, int] | None:
+    """The file behind ``program`` as name, size and modification time: an upgraded
+    compiler (``gcc-12`` 12.2.0-14 to -15) is another file, so wheels built with the old
+    one are not reused."""
+    try:
+        real = Path(shutil.which(program) or program).resolve(strict=True)
+        info = real.stat()
+    except OSError:
+        return None
+    return real.name, info.st_size, info.st_mtime_ns

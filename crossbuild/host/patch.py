@@ -16,6 +16,7 @@ from . import _hostpatch
 PATCH_ENV_VAR = _hostpatch.ENV_VAR
 PATCH_MODULE = "_crossbuild_hostpatch"
 PTH_FILE = f"{PATCH_MODULE}.pth"
+_PTH_LINE = f"import os; os.environ.get({PATCH_ENV_VAR!r}) and __import__({PATCH_MODULE!r}).activate()\n"
 
 
 def install_patch(site_packages: Path) -> None:
@@ -25,12 +26,11 @@ def install_patch(site_packages: Path) -> None:
     environment still installs native packages.
     """
     shutil.copyfile(_hostpatch.__file__, site_packages / f"{PATCH_MODULE}.py")
-    (site_packages / PTH_FILE).write_text(
-        f"import os; os.environ.get({PATCH_ENV_VAR!r}) and __import__({PATCH_MODULE!r}).activate()\n"
-    )
+    (site_packages / PTH_FILE).write_text(_PTH_LINE)
 
 
 def patch_digest() -> str:
     """A digest of the patch as :func:`install_patch` lays it: environments made with
     another patch are not reused."""
-    return hashlib.sha256(Path(_hostpatch.__file__).read_bytes() + PTH_FILE.encode()).hexdigest()
+    laid = [Path(_hostpatch.__file__).read_bytes(), PATCH_MODULE.encode(), PTH_FILE.encode(), _PTH_LINE.encode()]
+    return hashlib.sha256(b"\0".join(laid)).hexdigest()

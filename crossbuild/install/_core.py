@@ -183,7 +183,7 @@ def install(
 def built_wheel_key(host: Host, options: BuildOptions) -> str:
     """What a wheel cross-built from a given sdist depends on besides the sdist: the host's
     build data and compiler, the build options, and crossbuild's own code that builds."""
-    identity = json.dumps([host.fingerprint, options.key, code_digest("host", "wheel")])
+    identity = json.dumps([host.fingerprint, options.key, code_digest("host", "wheel", "_files.py")])
     return hashlib.sha256(identity.encode()).hexdigest()
 
 

@@ -14,6 +14,7 @@ import hashlib
 import logging
 import shutil
 import tarfile
+import tempfile
 import zipfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -21,12 +22,15 @@ from email.message import Message
 from pathlib import Path
 
 import unearth
-import unearth.preparer
+from installer.exceptions import InstallerError
+from installer.sources import WheelFile
 from packaging.tags import Tag
 from packaging.utils import NormalizedName, canonicalize_name, parse_sdist_filename, parse_wheel_filename
 from packaging.version import Version
 
 from .._exceptions import HashMismatchError, InvalidWheelError, RequirementError, SourceError
+from .._files import DIR_MODE, make_dirs, publish_file, remove_tree
+from ..wheel.downloads import download
 from .requirements import UserRequirement
 
 logger = logging.getLogger("crossbuild")
@@ -130,12 +134,7 @@ class ArtifactStore:
         return self._download(artifact.link, directory, hashes)
 
     def _download(self, link: unearth.Link, directory: Path, hashes: dict[str, list[str]] | None) -> Path:
-        try:
-            return Path(unearth.preparer.download_link(self._finder.session, link, directory, hashes or None))
-        except unearth.HashMismatchError as error:
-            raise HashMismatchError(str(link.redacted), str(error)) from None
-        except unearth.UnpackError as error:
-            raise SourceError("cannot download {url}: {error}", url=link.redacted, error=error) from None
+        return download(self._finder.session, link, directory, hashes or None)
 
     def wheel(self, artifact: Artifact) -> Path:
         """A wheel of the artifact: the artifact itself, or cross-built from it."""
@@ -151,20 +150,13 @@ class ArtifactStore:
         """The wheel cross-built from an index sdist: from the cache, or built and cached."""
         digest = hashlib.sha256(f"{self._build_key}:{_sha256(sdist)}".encode()).hexdigest()[:32]
         directory = self._cache / "built" / digest
-        cached = sorted(directory.glob("*.whl")) if directory.is_dir() else []
-        if cached:
-            logger.info("reusing %s, cross-built before from %s", cached[0].name, sdist.name)
-            return cached[0]
+        cached = _cached_wheel(directory)
+        if cached is not None:
+            logger.info("reusing %s, cross-built before from %s", cached.name, sdist.name)
+            return cached
         logger.info("cross-building %s %s from %s", artifact.name, artifact.version, sdist.name)
         wheel = self._build(sdist)
-        partial = directory.with_name(f".{digest}.partial")
-        shutil.rmtree(partial, ignore_errors=True)
-        partial.mkdir(parents=True)
-        shutil.copyfile(wheel, partial / wheel.name)
-        try:
-            partial.rename(directory)
-        except OSError:  # another run cached it meanwhile
-            shutil.rmtree(partial, ignore_errors=True)
+        _cache_wheel(wheel, directory)
         return wheel
 
     def local_artifact(self, user: UserRequirement) -> Artifact:
@@ -219,6 +211,46 @@ class ArtifactStore:
             static = None if artifact.is_wheel else _static_sdist_metadata(self.file(artifact))
             self._metadata[artifact] = static or _wheel_metadata(self.wheel(artifact))
         return self._metadata[artifact]
+
+
+def _cached_wheel(directory: Path) -> Path | None:
+    """The wheel cached in ``directory`` if it is whole; a damaged entry is removed."""
+    if not directory.is_dir():
+        return None
+    wheels = sorted(directory.glob("*.whl"))
+    problem = _wheel_problem(wheels[0]) if len(wheels) == 1 else f"it holds {len(wheels)} wheels, not one"
+    if problem is None:
+        return wheels[0]
+    logger.warning("discarding the cached wheel %s: %s; building it again", directory, problem)
+    remove_tree(directory)
+    return None
+
+
+def _wheel_problem(wheel: Path) -> str | None:
+    """Why ``wheel`` is not a whole wheel (not a zip, a file that does not match RECORD), or ``None``."""
+    try:
+        with WheelFile.open(wheel) as source:
+            source.validate_record()
+    except (OSError, EOFError, ValueError, zipfile.BadZipFile, InstallerError) as error:
+        issues = getattr(error, "issues", None) or [str(error) or type(error).__name__]
+        return str(issues[0])
+    return None
+
+
+def _cache_wheel(wheel: Path, directory: Path) -> None:
+    """Put a copy of ``wheel`` in ``directory``, whole or not at all: it is made under a
+    temporary name and renamed into place; if a parallel run was first, its copy stays."""
+    make_dirs(directory.parent)
+    partial = Path(tempfile.mkdtemp(dir=directory.parent, prefix=f".{directory.name}.", suffix=".partial"))
+    try:
+        publish_file(wheel, partial / wheel.name)
+        partial.chmod(DIR_MODE)
+        partial.rename(directory)
+    except OSError as error:
+        if not directory.is_dir():
+            logger.warning("cannot cache %s in %s: %s", wheel.name, directory, error)
+    finally:
+        shutil.rmtree(partial, ignore_errors=True)
 
 
 def _sha256(path: Path) -> str:

@@ -3,6 +3,8 @@
 Wheels are installed with ``installer`` into the staging directory of a
 :class:`~crossbuild.install.transaction.RootTransaction`, with the host's install scheme
 and shebangs for the host python; the versions they replace are removed by their RECORD.
+Staged files get pip's modes — 0644, or 0755 where the wheel marks them executable and
+for scripts — whatever the umask.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from installer.sources import WheelFile
 from packaging.utils import NormalizedName, parse_wheel_filename
 
 from .._exceptions import InstallTargetError
+from .._files import normalise_modes
 from .._subprocess import run
 from .._warnings import warnings_to_log
 from ..host.host import Host
@@ -70,6 +73,7 @@ class Placement:
         if self.compile_with is not None:
             self._compile(transaction.stage_dir, added)
             added = sorted(set(transaction.staged_files()) - before)
+        normalise_modes(transaction.stage_dir)
         return tuple(added)
 
     def _compile(self, stage_dir: Path, host_paths: Iterable[str]) -> None:

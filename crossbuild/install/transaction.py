@@ -21,6 +21,7 @@ from pathlib import Path
 from types import FrameType
 
 from .._exceptions import InstallTargetError
+from .._files import make_dirs
 from ..host.rootfs import resolve_in_root
 
 logger = logging.getLogger("crossbuild")
@@ -96,13 +97,7 @@ class RootTransaction:
                     directory.rmdir()
 
     def _make_parents(self, directory: Path) -> None:
-        missing = []
-        while not directory.exists():
-            missing.append(directory)
-            directory = directory.parent
-        for path in reversed(missing):
-            path.mkdir()
-            self._created_dirs.append(path)
+        make_dirs(directory, self._created_dirs)  # 0755, whatever the umask
 
     def _roll_back(self) -> None:
         logger.info("restoring %s as it was", self.root)

@@ -13,6 +13,7 @@ import logging
 import os
 import subprocess
 import sys
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
 import unearth
@@ -35,9 +36,7 @@ class IndexSettings:
     @classmethod
     def from_pip_config(cls) -> IndexSettings:
         """The settings pip uses here; later sources (user, site, ``PIP_*``) win."""
-        listing = _pip_config_listing(tuple(sorted((k, v) for k, v in os.environ.items() if k.startswith("PIP_"))))
-        if listing is None:
-            return cls()
+        listing = pip_configuration()
         # pip's precedence: [global] < a command's own section < PIP_* variables.
         by_section: dict[str, dict[str, str]] = {}
         for line in listing.splitlines():
@@ -88,6 +87,14 @@ class IndexSettings:
     def describe(self) -> str:
         where = [] if self.no_index else [self.index_url, *self.extra_index_urls]
         return ", ".join([*where, *self.find_links]) or "no index (--no-index)"
+
+
+def pip_configuration(environ: Mapping[str, str] | None = None) -> str:
+    """``pip config list`` as pip sees it with ``environ`` (default: this process's
+    environment): the indexes and constraints that decide what pip installs."""
+    environ = os.environ if environ is None else environ
+    pip_environ = tuple(sorted((k, v) for k, v in environ.items() if k.startswith("PIP_")))
+    return _pip_config_listing(pip_environ) or ""
 
 
 @functools.lru_cache(maxsize=8)

@@ -5,33 +5,39 @@ An environment is a venv of build python.  Build requirements are installed into
 are laid in at creation; they stay dormant unless the backend's environment names a
 host description, so pip keeps installing native packages.
 
-Environments are keyed by build python, the runtime patch's digest and the first set of
-requirements, kept under the cache directory, and guarded by a file lock so parallel
-builds share them safely.
+An environment is keyed by a digest of what it is made of: the code that makes it (this
+module, the runtime patch as laid in), build python, pip's configuration (the indexes
+and constraints that pick the packages) and the first set of requirements.  It is made
+under a file lock, so parallel builds share it safely, in a directory only its owner can
+enter until pip is done and every mode is set, whatever the umask; a marker file written
+last, atomically, says it is complete.  One whose marker is there but whose python no
+longer starts (build python removed, a half-deleted directory) is made again.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
 import os
 import shutil
 import sys
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 import filelock
 
-from .._subprocess import run
-from ..host.patch import install_patch, patch_digest
+from .._cache import code_digest
+from .._files import FILE_MODE, atomic_file, make_dirs, normalise_modes, remove_tree
+from .._subprocess import probe, run
+from ..host.patch import PATCH_MODULE, install_patch, patch_digest
 from .build_python import BuildPython
+from .index import pip_configuration
 
 logger = logging.getLogger("crossbuild")
 
-#: Bump when the layout of an environment changes, so old cached ones are not reused.
-LAYOUT_VERSION = "1"
 _COMPLETE = "crossbuild-env.json"
 
 
@@ -51,19 +57,21 @@ class IsolatedEnv:
 
     def install(self, requirements: Iterable[str], pip_environ: Mapping[str, str]) -> None:
         """Install ``requirements`` natively, skipping the ones installed before."""
-        missing = sorted(set(requirements) - self.installed())
-        if not missing:
+        wanted = set(requirements)
+        if not wanted - self.installed():
             return
         with _lock(self.path):
+            missing = sorted(wanted - self.installed())  # again: a parallel run may have installed them
+            if not missing:
+                return
             logger.info("installing build requirements: %s", ", ".join(missing))
-            _pip_install(self.python, missing, pip_environ)
+            with _private(self.path):
+                _pip_install(self.python, missing, pip_environ)
             self._record(self.installed() | set(missing))
 
     def _record(self, requirements: set[str]) -> None:
-        marker = self.path / _COMPLETE
-        tmp = marker.with_suffix(".tmp")
-        tmp.write_text(json.dumps({"layout": LAYOUT_VERSION, "requirements": sorted(requirements)}))
-        tmp.replace(marker)
+        with atomic_file(self.path / _COMPLETE, FILE_MODE) as stream:
+            stream.write(json.dumps({"requirements": sorted(requirements)}).encode())
 
     def make_extra_environ(self) -> dict[str, str]:
         """Variables that put this environment's scripts (cython, meson, ninja…) on PATH."""
@@ -75,28 +83,67 @@ def get_isolated_env(
 ) -> IsolatedEnv:
     """A cached environment of ``build_python`` with ``requirements`` installed."""
     requirements = sorted(set(requirements))
-    key = hashlib.sha256(
-        json.dumps([LAYOUT_VERSION, patch_digest(), *build_python.identity, requirements]).encode()
-    ).hexdigest()[:20]
-    path = cache / "envs" / key
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path = cache / "envs" / env_key(build_python, requirements, pip_environ)
+    make_dirs(path.parent)
     with _lock(path):
         env = _describe(path, build_python)
         if (path / _COMPLETE).is_file():
-            logger.info("reusing build environment %s", path)
-            return env
-        shutil.rmtree(path, ignore_errors=True)
+            problem = _problem(env, pip_environ)
+            if problem is None:
+                logger.info("reusing build environment %s", path)
+                return env
+            logger.warning("build environment %s is broken (%s); making it again", path, problem)
+        if path.exists():
+            remove_tree(path)  # renamed away first: a run still using it never sees it half-deleted
         logger.info("creating build environment %s", path)
+        path.mkdir(mode=0o700)
         try:
-            run([build_python.executable, "-m", "venv", "--without-pip", path], what="creating the build environment")
-            env = _describe(path, build_python)
-            install_patch(env.site_packages)
-            _pip_install(env.python, requirements, pip_environ)
+            with _private(path):
+                venv: list[str | os.PathLike[str]] = [build_python.executable, "-m", "venv", "--without-pip", path]
+                run(venv, what="creating the build environment")
+                install_patch(env.site_packages)
+                _pip_install(env.python, requirements, pip_environ)
             env._record(set(requirements))
         except BaseException:
             shutil.rmtree(path, ignore_errors=True)
             raise
         return env
+
+
+def env_key(build_python: BuildPython, requirements: list[str], pip_environ: Mapping[str, str]) -> str:
+    """A digest of what an environment is made of: a change in any of them makes a new one."""
+    identity = [
+        code_digest("wheel/isolated_env.py"),
+        patch_digest(),
+        build_python.identity,
+        requirements,
+        pip_configuration(pip_environ),
+    ]
+    return hashlib.sha256(json.dumps(identity).encode()).hexdigest()[:20]
+
+
+def _problem(env: IsolatedEnv, pip_environ: Mapping[str, str]) -> str | None:
+    """Why a complete-looking environment cannot be used, or ``None``."""
+    try:
+        env.installed()
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        return f"its marker {_COMPLETE} is unreadable: {error}"
+    result = probe([env.python, "-c", f"import {PATCH_MODULE}"], env=pip_environ)
+    if not result.ok:
+        last = (result.stderr.strip().splitlines() or [f"exit code {result.returncode}"])[-1]
+        return f"{env.python} -c 'import {PATCH_MODULE}' failed: {last}"
+    return None
+
+
+@contextlib.contextmanager
+def _private(path: Path) -> Iterator[None]:
+    """Only we can enter ``path`` while pip (or venv) writes into it with whatever umask
+    this process has; afterwards everything in it has pip's modes and it opens again."""
+    path.chmod(0o700)
+    try:
+        yield
+    finally:
+        normalise_modes(path)
 
 
 def _describe(path: Path, build_python: BuildPython) -> IsolatedEnv:
@@ -129,4 +176,4 @@ def _pip_install(python: Path, requirements: list[str], pip_environ: Mapping[str
 
 
 def _lock(path: Path) -> filelock.FileLock:
-    return filelock.FileLock(str(path) + ".lock")
+    return filelock.FileLock(str(path) + ".lock", mode=FILE_MODE)

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import logging
 import os
-import shutil
 import tempfile
 from pathlib import Path
 
 from .._exceptions import PureFallbackError
+from .._files import make_dirs, publish_file
 from ..host.host import Host, as_host
 from ..host.libraries import host_libraries
 from ..host.patch import PATCH_ENV_VAR
@@ -93,14 +93,9 @@ def _refuse_pure_fallback(wheel: Path, has_binaries: bool, settings: CrossSettin
 
 
 def _publish(wheel: Path, wheel_dir: Path) -> Path:
-    """Move the finished wheel into ``wheel_dir`` without ever leaving a partial file there."""
-    wheel_dir.mkdir(parents=True, exist_ok=True)
-    destination = wheel_dir / wheel.name
-    partial = wheel_dir / f".{wheel.name}.partial"
-    try:
-        shutil.copyfile(wheel, partial)
-        partial.replace(destination)
-    finally:
-        partial.unlink(missing_ok=True)
+    """Copy the finished wheel into ``wheel_dir`` (0644, whatever the umask) without ever
+    leaving a partial file there: parallel runs may publish into the same directory."""
+    make_dirs(wheel_dir)
+    destination = publish_file(wheel, wheel_dir / wheel.name)
     logger.info("built %s", destination)
     return destination

@@ -1,15 +1,19 @@
 """Turn a SOURCE argument into a source tree: a directory, an sdist file or a requirement.
 
 A requirement (``markupsafe==2.1.5``) is looked up on the configured indexes and its
-sdist is downloaded into the cache (reused next time) and unpacked.
+sdist is downloaded into the cache (reused next time) and unpacked.  An unpacked tree
+has pip's modes (0644, 0755 if executable) whatever the umask, so what is built from it
+is too.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import tarfile
 import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,6 +22,8 @@ import unearth.preparer
 from packaging.requirements import InvalidRequirement, Requirement
 
 from .._exceptions import SourceError
+from .._files import normalise_modes
+from .downloads import download
 from .index import IndexSettings
 
 logger = logging.getLogger("crossbuild")
@@ -90,17 +96,28 @@ def _fetch_sdist(requirement: Requirement, workdir: Path, index: IndexSettings, 
             where=index.describe(),
         )
     logger.info("using %s %s from %s", best.name, best.version, best.link.redacted)
-    destination = workdir / "source"
-    try:
-        return finder.download_and_unpack(best.link, destination, download_dir=cache / "sdists")
-    except unearth.UnpackError as error:
-        raise SourceError("cannot download {url}: {error}", url=best.link.redacted, error=error) from None
+    return _unpack(download(finder.session, best.link, cache / "sdists", None), workdir)
 
 
 def _unpack(sdist: Path, workdir: Path) -> Path:
     destination = workdir / "source"
     try:
-        unearth.preparer.unpack_archive(sdist, destination)
+        with _umask_kept():
+            unearth.preparer.unpack_archive(sdist, destination)
     except (unearth.UnpackError, OSError, EOFError, zipfile.BadZipFile, tarfile.TarError) as error:
         raise SourceError("cannot unpack {sdist}: {error}", sdist=sdist, error=error) from None
+    normalise_modes(destination)
     return destination
+
+
+@contextlib.contextmanager
+def _umask_kept() -> Iterator[None]:
+    """Put the process umask back as it was: unearth's extraction of an executable file
+    sets it to 0 (``os.umask(0)`` to read it) and never restores it, and every file
+    written afterwards — into a rootfs, the cache, ``-w`` — would be world-writable."""
+    saved = os.umask(0o077)  # reading it sets it: momentarily to the safest value
+    try:
+        os.umask(saved)
+        yield
+    finally:
+        os.umask(saved)
