@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
 import os
 import sys
+import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -68,7 +70,15 @@ def _parser(prog: str) -> argparse.ArgumentParser:
     build_options.add_argument("--extra-index-url", action="append", default=[], metavar="URL")
     build_options.add_argument("-f", "--find-links", action="append", default=[], metavar="DIR_OR_URL")
     build_options.add_argument("--no-index", action="store_true", help="ignore package indexes")
-    build_options.add_argument("--cache-dir", metavar="DIR", help="where to keep build environments and downloads")
+    build_options.add_argument(
+        "--cache-dir", metavar="DIR", help="where to keep build environments, downloads and built wheels"
+    )
+    build_options.add_argument(
+        "--no-cache-dir",
+        "--no-cache",
+        action="store_true",
+        help="use no cache: everything is made anew in a temporary directory, removed at the end",
+    )
 
     wheel = commands.add_parser(
         "wheel", parents=[host_options, build_options], allow_abbrev=False, help="build wheels for the host"
@@ -230,18 +240,25 @@ def _run(args: argparse.Namespace, configuration: Configuration) -> int:
                 shown = json.dumps(value) if isinstance(value, (dict, list)) or not value else value
                 print(f"{key:15} {shown}")
         return 0
-    options = BuildOptions(
-        config_settings={**(profile.config_settings if profile else {}), **parse_config_settings(args.config_setting)},
-        build_python=args.build_python or (profile.build_python if profile else None),
-        index=_index_settings(args),
-        cache_dir=args.cache_dir,
-        allow_pure_fallback=args.allow_pure_fallback,
-    ).for_host(host)
-    if args.command == "install":
-        _install(args, host, options)
-        return 0
-    for source in args.sources:
-        print(build_wheel(source, host, args.wheel_dir, options))
+    with contextlib.ExitStack() as scope:
+        cache_dir = args.cache_dir
+        if args.no_cache_dir:  # pip's --no-cache-dir: every cache, for this run only
+            cache_dir = scope.enter_context(tempfile.TemporaryDirectory(prefix="crossbuild-nocache-"))
+        options = BuildOptions(
+            config_settings={
+                **(profile.config_settings if profile else {}),
+                **parse_config_settings(args.config_setting),
+            },
+            build_python=args.build_python or (profile.build_python if profile else None),
+            index=_index_settings(args),
+            cache_dir=cache_dir,
+            allow_pure_fallback=args.allow_pure_fallback,
+        ).for_host(host)
+        if args.command == "install":
+            _install(args, host, options)
+            return 0
+        for source in args.sources:
+            print(build_wheel(source, host, args.wheel_dir, options))
     return 0
 
 

@@ -22,7 +22,7 @@ ENV_VAR = "CROSSBUILD_CACHE_DIR"
 def cache_dir(override: str | os.PathLike[str] | None = None) -> Path:
     """``override``, else ``$CROSSBUILD_CACHE_DIR``, else the user cache dir."""
     chosen = override or os.environ.get(ENV_VAR) or platformdirs.user_cache_dir("crossbuild", appauthor=False)
-    path = Path(chosen)
+    path = Path(chosen).absolute()  # backends run elsewhere: a relative path would lead astray
     make_dirs(path)
     return path
 

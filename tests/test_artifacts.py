@@ -23,7 +23,7 @@ def _never_built(source: Path) -> Path:
 
 def _store(tmp_path: Path, build: BuildFunction = _never_built) -> ArtifactStore:
     """A store with no index, a cache in ``tmp_path``, and ``build`` for sources."""
-    return ArtifactStore(IndexSettings(no_index=True).finder(), tmp_path / "cache", build, TAGS, "key")
+    return ArtifactStore(IndexSettings(no_index=True).finder(), tmp_path / "cache", build, TAGS)
 
 
 def _digest(path: Path, algorithm: str = "sha256") -> str:

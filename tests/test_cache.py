@@ -19,8 +19,11 @@ from fakehost import make_sdist, make_wheel
 from packaging.tags import Tag
 
 from crossbuild import HashMismatchError, SourceError
+from crossbuild._cache import cache_dir
 from crossbuild.install.artifacts import Artifact, ArtifactStore, artifact_of_link
+from crossbuild.wheel.cache import BuiltWheels
 from crossbuild.wheel.index import IndexSettings
+from crossbuild.wheel.options import BuildOptions
 
 PYPROJECT = b'[build-system]\nrequires = ["setuptools"]\nbuild-backend = "setuptools.build_meta"\n'
 
@@ -84,7 +87,7 @@ def _store(tmp_path: Path, built: list[Path] | None = None) -> ArtifactStore:
         return wheel
 
     finder = IndexSettings(no_index=True).finder()
-    return ArtifactStore(finder, tmp_path / "cache", build, [Tag("py3", "none", "any")], "key")
+    return ArtifactStore(finder, tmp_path / "cache", build, [Tag("py3", "none", "any")])
 
 
 def _remote(server: FileServer, content: bytes, *, with_digest: bool = True) -> Artifact:
@@ -162,23 +165,22 @@ def test_a_damaged_built_wheel_in_the_cache_is_built_again(
 ) -> None:
     source = tmp_path / "pkg-1.0.tar.gz"
     source.write_bytes(sdist)
-    artifact = artifact_of_link(unearth.Link(source.as_uri()))
-    built: list[Path] = []
-    _store(tmp_path, built).wheel(artifact)
+    built = BuiltWheels(tmp_path / "cache", "key")
+    built.put(source, make_wheel(tmp_path / "dist", name="pkg", tags="py3-none-any", purelib=True))
     [entry] = (tmp_path / "cache" / "built").iterdir()
     [cached] = entry.glob("*.whl")
     assert callable(damage)
     damage(cached)
 
     with caplog.at_level(logging.INFO, logger="crossbuild"):
-        wheel = _store(tmp_path, built).wheel(artifact)
-    assert built == [source, source]
+        assert built.get(source) is None  # to be built again
     assert f"discarding the cached wheel {entry}: " in caplog.text
-    assert zipfile.ZipFile(wheel).read("pkg/__init__.py") == b"ANSWER = 42\n"
+    assert not entry.exists()
+    built.put(source, make_wheel(tmp_path / "dist", name="pkg", tags="py3-none-any", purelib=True))
     assert [p.name for p in (tmp_path / "cache" / "built").iterdir()] == [entry.name]  # cached again, nothing else
     assert [p.name for p in entry.iterdir()] == [cached.name]
-    assert _store(tmp_path, built).wheel(artifact) == cached  # whole now: reused
-    assert built == [source, source]
+    assert built.get(source) == cached  # whole now: reused
+    assert zipfile.ZipFile(cached).read("pkg/__init__.py") == b"ANSWER = 42\n"
 
 
 def test_cache_entries_are_not_world_writable_whatever_the_umask(
@@ -186,11 +188,19 @@ def test_cache_entries_are_not_world_writable_whatever_the_umask(
 ) -> None:
     saved = os.umask(0)
     try:
-        store = _store(tmp_path)
-        store.wheel(_remote(server, sdist))
+        downloaded = _store(tmp_path).file(_remote(server, sdist))
+        wheel = make_wheel(tmp_path / "dist", name="pkg", tags="py3-none-any", purelib=True)
+        BuiltWheels(tmp_path / "cache", "key").put(downloaded, wheel)
     finally:
         os.umask(saved)
     cache = tmp_path / "cache"
     modes = {p.relative_to(cache).as_posix(): stat.S_IMODE(p.stat().st_mode) for p in cache.rglob("*")}
     assert modes == {path: 0o755 if (cache / path).is_dir() else 0o644 for path in modes}
     assert sorted(path.split("/")[0] for path in modes if path.endswith((".whl", ".tar.gz"))) == ["built", "sdists"]
+
+
+def test_a_relative_cache_dir_is_made_absolute(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Backends run in their source tree: a relative cache path would point elsewhere there."""
+    monkeypatch.chdir(tmp_path)
+    assert cache_dir("relative/cache") == tmp_path / "relative/cache"
+    assert BuildOptions(cache_dir="relative/cache").cache == tmp_path / "relative/cache"

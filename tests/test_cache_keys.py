@@ -12,7 +12,7 @@ from fakehost import AARCH64, X86_64, install_fake_toolchain, make_layout, write
 import crossbuild
 from crossbuild import BuildOptions, BuildPython, IndexSettings
 from crossbuild.host.host import Host
-from crossbuild.install._core import built_wheel_key
+from crossbuild.wheel.cache import built_wheel_key
 
 BUILD_VERSION = f"{sys.version_info[0]}.{sys.version_info[1]}"
 

@@ -13,8 +13,6 @@ from __future__ import annotations
 import dataclasses
 import errno
 import functools
-import hashlib
-import json
 import logging
 import os
 import tempfile
@@ -26,7 +24,6 @@ import unearth
 from packaging.utils import NormalizedName, canonicalize_name
 from packaging.version import Version
 
-from .._cache import code_digest
 from .._exceptions import InstallTargetError, RequirementError
 from ..host.host import Host, as_host
 from ..host.layout import identify_root
@@ -156,9 +153,7 @@ def install(
             only_binary=list(choices.only_binary),
             prefer_binary=[":all:"] if choices.prefer_binary else [],
         )
-        store = ArtifactStore(
-            finder, options.cache, build, target_python.supported_tags(), built_wheel_key(host, options)
-        )
+        store = ArtifactStore(finder, options.cache, build, target_python.supported_tags())
         existing = {} if choices.ignore_installed else placement.installed()
         preferences = _preferences(choices, wanted, existing, placement.root)
         chosen, requested = _resolve(host, wanted, finder, store, preferences)
@@ -178,13 +173,6 @@ def install(
             return _lay(placement, host_prefix, chosen, wheels, store, requested, reinstall)
         except OSError as error:  # the transaction rolled back: the root is as it was
             raise _root_write_error(root_dir, error) from None
-
-
-def built_wheel_key(host: Host, options: BuildOptions) -> str:
-    """What a wheel cross-built from a given sdist depends on besides the sdist: the host's
-    build data and compiler, the build options, and crossbuild's own code that builds."""
-    identity = json.dumps([host.fingerprint, options.key, code_digest("host", "wheel", "_files.py")])
-    return hashlib.sha256(identity.encode()).hexdigest()
 
 
 def _preferences(

@@ -12,9 +12,7 @@ import email.parser
 import email.policy
 import hashlib
 import logging
-import shutil
 import tarfile
-import tempfile
 import zipfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -22,14 +20,11 @@ from email.message import Message
 from pathlib import Path
 
 import unearth
-from installer.exceptions import InstallerError
-from installer.sources import WheelFile
 from packaging.tags import Tag
 from packaging.utils import NormalizedName, canonicalize_name, parse_sdist_filename, parse_wheel_filename
 from packaging.version import Version
 
 from .._exceptions import HashMismatchError, InvalidWheelError, RequirementError, SourceError
-from .._files import DIR_MODE, make_dirs, publish_file, remove_tree
 from ..wheel.downloads import download
 from .requirements import UserRequirement
 
@@ -90,9 +85,8 @@ class ArtifactStore:
     """Downloads, builds and reads artifacts, each at most once.
 
     ``supported_tags`` are the host's wheel tags: a local wheel must carry one of them.
-    Files of projects with expected hashes (``--hash``) must match one of those.  Wheels
-    cross-built from index sdists are kept in the cache under ``build_key`` (what else the
-    build depends on: the host, the settings) and the sdist's digest, and reused.
+    Files of projects with expected hashes (``--hash``) must match one of those.  ``build``
+    cross-builds (``build_wheel``, which keeps what it built from sdists in the cache).
     """
 
     def __init__(
@@ -101,12 +95,10 @@ class ArtifactStore:
         cache: Path,
         build: BuildFunction,
         supported_tags: Sequence[Tag],
-        build_key: str,
     ) -> None:
         self._finder = finder
         self._cache = cache
         self._build = build
-        self._build_key = build_key
         self._supported_tags = frozenset(supported_tags)
         self._best_tag = supported_tags[0]
         self._hashes: dict[NormalizedName, dict[str, list[str]]] = {}
@@ -147,17 +139,8 @@ class ArtifactStore:
         return self._wheels[artifact]
 
     def _built_wheel(self, artifact: Artifact, sdist: Path) -> Path:
-        """The wheel cross-built from an index sdist: from the cache, or built and cached."""
-        digest = hashlib.sha256(f"{self._build_key}:{_sha256(sdist)}".encode()).hexdigest()[:32]
-        directory = self._cache / "built" / digest
-        cached = _cached_wheel(directory)
-        if cached is not None:
-            logger.info("reusing %s, cross-built before from %s", cached.name, sdist.name)
-            return cached
-        logger.info("cross-building %s %s from %s", artifact.name, artifact.version, sdist.name)
-        wheel = self._build(sdist)
-        _cache_wheel(wheel, directory)
-        return wheel
+        logger.debug("%s %s comes from %s: cross-building it", artifact.name, artifact.version, sdist.name)
+        return self._build(sdist)
 
     def local_artifact(self, user: UserRequirement) -> Artifact:
         """The artifact of a path or URL requirement: its wheel, cross-built unless it is one."""
@@ -211,54 +194,6 @@ class ArtifactStore:
             static = None if artifact.is_wheel else _static_sdist_metadata(self.file(artifact))
             self._metadata[artifact] = static or _wheel_metadata(self.wheel(artifact))
         return self._metadata[artifact]
-
-
-def _cached_wheel(directory: Path) -> Path | None:
-    """The wheel cached in ``directory`` if it is whole; a damaged entry is removed."""
-    if not directory.is_dir():
-        return None
-    wheels = sorted(directory.glob("*.whl"))
-    problem = _wheel_problem(wheels[0]) if len(wheels) == 1 else f"it holds {len(wheels)} wheels, not one"
-    if problem is None:
-        return wheels[0]
-    logger.warning("discarding the cached wheel %s: %s; building it again", directory, problem)
-    remove_tree(directory)
-    return None
-
-
-def _wheel_problem(wheel: Path) -> str | None:
-    """Why ``wheel`` is not a whole wheel (not a zip, a file that does not match RECORD), or ``None``."""
-    try:
-        with WheelFile.open(wheel) as source:
-            source.validate_record()
-    except (OSError, EOFError, ValueError, zipfile.BadZipFile, InstallerError) as error:
-        issues = getattr(error, "issues", None) or [str(error) or type(error).__name__]
-        return str(issues[0])
-    return None
-
-
-def _cache_wheel(wheel: Path, directory: Path) -> None:
-    """Put a copy of ``wheel`` in ``directory``, whole or not at all: it is made under a
-    temporary name and renamed into place; if a parallel run was first, its copy stays."""
-    make_dirs(directory.parent)
-    partial = Path(tempfile.mkdtemp(dir=directory.parent, prefix=f".{directory.name}.", suffix=".partial"))
-    try:
-        publish_file(wheel, partial / wheel.name)
-        partial.chmod(DIR_MODE)
-        partial.rename(directory)
-    except OSError as error:
-        if not directory.is_dir():
-            logger.warning("cannot cache %s in %s: %s", wheel.name, directory, error)
-    finally:
-        shutil.rmtree(partial, ignore_errors=True)
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as stream:
-        for block in iter(lambda: stream.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _hash_dict(hashes: tuple[str, ...]) -> dict[str, list[str]]:

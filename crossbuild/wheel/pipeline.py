@@ -20,10 +20,11 @@ from ..host.libraries import host_libraries
 from ..host.patch import PATCH_ENV_VAR
 from ..host.settings import CrossSettings, prepare_settings
 from .backend import Backend, build_backend_name, build_system_requires, cross_config_settings
+from .cache import BuiltWheels, built_wheel_key
 from .isolated_env import IsolatedEnv, get_isolated_env
 from .options import BuildOptions
 from .retag import host_tags, retag_wheel
-from .sources import SourceTree, prepare_source
+from .sources import SourceTree, locate_source
 from .verify import verify_wheel
 
 logger = logging.getLogger("crossbuild")
@@ -47,13 +48,24 @@ def build_wheel(
     host = as_host(host)
     options = (options or BuildOptions()).for_host(host)
     cache = options.cache
+    libraries = host_libraries(host.sysroot, host.multiarch, host.elf)
+    found = locate_source(source, options.index, cache)
+    sdist = found.sdist  # what a built wheel is cached by; source trees are not
+    built_wheels = BuiltWheels(cache, built_wheel_key(host, options))
+    if sdist is not None:
+        cached = built_wheels.get(sdist)
+        if cached is not None:
+            verify_wheel(cached, host.elf, libraries)  # the root may have changed since
+            return _publish(cached, Path(wheel_dir))
     with tempfile.TemporaryDirectory(prefix="crossbuild-") as tmp:
         workdir = Path(tmp)
-        tree = prepare_source(source, workdir, options.index, cache)
+        tree = found.unpacked(workdir)
         built, settings = _run_backend(tree, host, options, cache, workdir)
-        contents = verify_wheel(built, host.elf, host_libraries(host.sysroot, host.multiarch, host.elf))
+        contents = verify_wheel(built, host.elf, libraries)
         _refuse_pure_fallback(built, contents.has_binaries, settings, options.allow_pure_fallback)
         final = retag_wheel(built, host_tags(built.name, host, contents.has_binaries), workdir / "dist")
+        if sdist is not None:
+            built_wheels.put(sdist, final)
         return _publish(final, Path(wheel_dir))
 
 

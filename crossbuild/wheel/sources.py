@@ -38,13 +38,35 @@ class SourceTree:
     """How messages call it: the directory, sdist or requirement as given."""
 
 
+@dataclass(frozen=True)
+class Source:
+    """A source found, not yet unpacked: a source tree, or an sdist file on this machine."""
+
+    name: str
+    """How messages call it: the directory, sdist or requirement as given."""
+    tree: Path | None = None
+    sdist: Path | None = None
+    """A local sdist, or one downloaded into the cache: what a built wheel is keyed by."""
+
+    def unpacked(self, workdir: Path) -> SourceTree:
+        """The source tree: the directory itself, or the sdist unpacked under ``workdir``."""
+        if self.tree is not None:
+            return SourceTree(self.tree, self.name)
+        assert self.sdist is not None
+        return SourceTree(_unpack(self.sdist, workdir), self.name)
+
+
 def prepare_source(
     source: str | os.PathLike[str], workdir: Path, index: IndexSettings | None, cache: Path
 ) -> SourceTree:
-    """A source tree for ``source``; sdists and downloads are unpacked under ``workdir``.
+    """A source tree for ``source``; sdists and downloads are unpacked under ``workdir``."""
+    return locate_source(source, index, cache).unpacked(workdir)
 
-    ``index`` defaults to pip's configuration, read only when a requirement is given.
-    """
+
+def locate_source(source: str | os.PathLike[str], index: IndexSettings | None, cache: Path) -> Source:
+    """Where ``source`` is: a directory, an sdist, or a requirement whose sdist is
+    downloaded into ``cache``.  ``index`` defaults to pip's configuration, read only when a
+    requirement is given."""
     text = os.fspath(source)
     path = Path(text)
     if path.is_dir():
@@ -52,13 +74,13 @@ def prepare_source(
             raise SourceError(
                 "{path} has neither pyproject.toml nor setup.py; pass a Python project's directory", path=path
             )
-        return SourceTree(path.resolve(), path.resolve().name)
+        return Source(path.resolve().name, tree=path.resolve())
     if path.is_file():
         if not text.endswith(SDIST_SUFFIXES):
             raise SourceError(
                 "{path} is not an sdist (.tar.gz or .zip); pass a source tree, an sdist or a requirement", path=path
             )
-        return SourceTree(_unpack(path, workdir), path.name)
+        return Source(path.name, sdist=path)
     if looks_like_path(text):
         raise SourceError("{text}: no such file or directory", text=text)
     try:
@@ -69,7 +91,7 @@ def prepare_source(
             "pass e.g. ./project, foo-1.0.tar.gz or 'foo==1.0'",
             text=text,
         ) from None
-    return SourceTree(_fetch_sdist(requirement, workdir, index or IndexSettings.from_pip_config(), cache), text)
+    return Source(text, sdist=_fetch_sdist(requirement, index or IndexSettings.from_pip_config(), cache))
 
 
 def looks_like_path(text: str) -> bool:
@@ -78,7 +100,7 @@ def looks_like_path(text: str) -> bool:
     return os.sep in text or text.startswith(".") or text.endswith((*SDIST_SUFFIXES, ".whl"))
 
 
-def _fetch_sdist(requirement: Requirement, workdir: Path, index: IndexSettings, cache: Path) -> Path:
+def _fetch_sdist(requirement: Requirement, index: IndexSettings, cache: Path) -> Path:
     finder = index.finder(no_binary=[":all:"])
     try:
         best = finder.find_best_match(requirement).best
@@ -96,7 +118,7 @@ def _fetch_sdist(requirement: Requirement, workdir: Path, index: IndexSettings, 
             where=index.describe(),
         )
     logger.info("using %s %s from %s", best.name, best.version, best.link.redacted)
-    return _unpack(download(finder.session, best.link, cache / "sdists", None), workdir)
+    return download(finder.session, best.link, cache / "sdists", None)
 
 
 def _unpack(sdist: Path, workdir: Path) -> Path:
