@@ -26,6 +26,7 @@ from packaging.version import Version
 
 from .._cache import code_digest
 from .._exceptions import InstallTargetError, RequirementError
+from .._faults import fault_point
 from ..host.host import Host, as_host
 from ..host.rootfs import root_of
 from ..host.schemes import install_paths
@@ -167,6 +168,7 @@ def _resolve(
     host: Host, wanted: RequirementSet, finder: unearth.PackageFinder, store: ArtifactStore
 ) -> tuple[dict[NormalizedName, Candidate], set[NormalizedName]]:
     """The candidate chosen for every project, and the names the user asked for."""
+    fault_point("resolve")
     local = {id(u): store.local_artifact(u) for u in wanted.requirements if u.requirement is None}
     top_level = [
         from_requirement(u.requirement, u.origin)
@@ -274,6 +276,7 @@ def _lay(
             results.append(
                 InstalledDistribution(name, str(candidate.version), source, artifact.origin, name in requested, files)
             )
+        fault_point("stage")
         transaction.commit()
     except BaseException:
         transaction.discard()

@@ -27,6 +27,7 @@ from packaging.utils import NormalizedName, canonicalize_name, parse_sdist_filen
 from packaging.version import Version
 
 from .._exceptions import HashMismatchError, SourceError
+from .._faults import fault_point
 from .requirements import UserRequirement
 
 logger = logging.getLogger("crossbuild")
@@ -120,11 +121,13 @@ class ArtifactStore:
 
     def _download(self, link: unearth.Link, directory: Path, hashes: dict[str, list[str]] | None) -> Path:
         try:
-            return Path(unearth.preparer.download_link(self._finder.session, link, directory, hashes or None))
+            path = Path(unearth.preparer.download_link(self._finder.session, link, directory, hashes or None))
         except unearth.HashMismatchError as error:
             raise HashMismatchError(str(link.redacted), str(error)) from None
         except unearth.UnpackError as error:
             raise SourceError("cannot download {url}: {error}", url=link.redacted, error=error) from None
+        fault_point("download")
+        return path
 
     def wheel(self, artifact: Artifact) -> Path:
         """A wheel of the artifact: the artifact itself, or cross-built from it."""

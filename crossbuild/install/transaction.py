@@ -21,6 +21,7 @@ from pathlib import Path
 from types import FrameType
 
 from .._exceptions import InstallTargetError
+from .._faults import fault_point
 from ..host.rootfs import resolve_in_root
 
 logger = logging.getLogger("crossbuild")
@@ -56,13 +57,16 @@ class RootTransaction:
         """Apply the changes; on any failure undo them and re-raise."""
         with _sigterm_raises():
             try:
+                fault_point("commit:before-move")
                 for host_path in self._removals:
                     self._move_aside(resolve_in_root(self.root, host_path, follow_last=False))
                 for host_path in self.staged_files():
                     self._place(host_path)
+                fault_point("commit:after-last-move")
             except BaseException:
                 self._roll_back()
                 raise
+        fault_point("commit:before-cleanup")
         self._prune_emptied_directories()
         self.discard()
 
@@ -76,6 +80,7 @@ class RootTransaction:
         backup = self._work / "backup" / str(len(self._moved_aside))
         backup.parent.mkdir(exist_ok=True)
         target.rename(backup)
+        fault_point("commit:after-move", len(self._moved_aside) + len(self._added) + 1)
         self._moved_aside.append((target, backup))
 
     def _place(self, host_path: str) -> None:
@@ -85,6 +90,7 @@ class RootTransaction:
         self._make_parents(target.parent)
         self._move_aside(target)
         (self.stage_dir / host_path.lstrip("/")).rename(target)
+        fault_point("commit:after-move", len(self._moved_aside) + len(self._added) + 1)
         self._added.append(target)
 
     def _prune_emptied_directories(self) -> None:

@@ -15,6 +15,7 @@ import tempfile
 from pathlib import Path
 
 from .._exceptions import PureFallbackError
+from .._faults import fault_point
 from ..host.host import Host, as_host
 from ..host.patch import PATCH_ENV_VAR
 from ..host.settings import CrossSettings, prepare_settings
@@ -53,6 +54,7 @@ def build_wheel(
         contents = verify_wheel(built, host.elf)
         _refuse_pure_fallback(built, contents.has_binaries, settings, options.allow_pure_fallback)
         final = retag_wheel(built, host_tags(built.name, host, contents.has_binaries), workdir / "dist")
+        fault_point("build")
         return _publish(final, Path(wheel_dir))
 
 
