@@ -31,6 +31,7 @@ from ._exceptions import (
     VersionMismatchError,
     WheelVerificationError,
 )
+from ._signals import Terminated
 from ._version import __version__
 from .host import ElfTarget, Host, Toolchain, inspect_host
 from .install import InstalledDistribution, InstallOptions, InstallResult, install
@@ -58,6 +59,7 @@ __all__ = [
     "ResolutionError",
     "RootfsError",
     "SourceError",
+    "Terminated",
     "Toolchain",
     "ToolchainError",
     "VersionMismatchError",

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 
 from . import __version__
 from ._exceptions import BackendError, CommandError, CrossbuildError, PureFallbackError
+from ._signals import Terminated, signals_raise
 from .host import Host, inspect_host
 from .install import install
 from .install.options import InstallOptions
@@ -232,7 +233,8 @@ def main(argv: Sequence[str] | None = None, prog: str = "crossbuild") -> int:
     args = parser.parse_args(argv)
     _setup_logging(args.verbose)
     try:
-        _run(args)
+        with signals_raise():  # SIGTERM too unwinds, cleaning up; once an install is complete, signals wait
+            _run(args)
     except CrossbuildError as error:
         detail = ""
         if isinstance(error, (BackendError, CommandError)) and not args.verbose:
@@ -246,6 +248,9 @@ def main(argv: Sequence[str] | None = None, prog: str = "crossbuild") -> int:
     except KeyboardInterrupt:
         print("error: interrupted", file=sys.stderr)
         return 130
+    except Terminated as stop:
+        print("error: terminated", file=sys.stderr)
+        return stop.exit_code
     return 0
 
 

@@ -15,7 +15,6 @@ import hashlib
 import json
 import logging
 import os
-import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -27,6 +26,8 @@ from packaging.version import Version
 from .._cache import code_digest
 from .._exceptions import InstallTargetError, RequirementError
 from .._faults import fault_point
+from .._signals import signals_raise
+from .._tempdirs import temporary_directory
 from ..host.host import Host, as_host
 from ..host.rootfs import root_of
 from ..host.schemes import install_paths
@@ -116,11 +117,24 @@ def install(
     directory that stands for the host's prefix (``ROOTFS/usr``).  Nothing in the root
     changes unless every requirement resolved, built, verified and installed.
     ``options`` builds what must be cross-built; ``install_options`` chooses and lays.
+
+    SIGTERM and SIGHUP stop an install as Ctrl-C does, leaving nothing behind.
     """
-    host = as_host(host)
-    choices = install_options or InstallOptions()
-    root_dir, host_prefix = _target(host, root, prefix)
-    wanted = _collect(requirements, requirement_files, constraint_files, host.marker_environment())
+    with signals_raise():
+        host = as_host(host)
+        root_dir, host_prefix = _target(host, root, prefix)
+        wanted = _collect(requirements, requirement_files, constraint_files, host.marker_environment())
+        return _install(host, root_dir, host_prefix, wanted, options, install_options or InstallOptions())
+
+
+def _install(
+    host: Host,
+    root_dir: Path,
+    host_prefix: str,
+    wanted: RequirementSet,
+    options: BuildOptions | None,
+    choices: InstallOptions,
+) -> InstallResult:
     options = (options or BuildOptions()).for_host(host)
     index = _index(options.index, wanted)
     options = dataclasses.replace(options, index=index)
@@ -130,10 +144,10 @@ def install(
         install_paths(host, host_prefix, choices.scheme),
         compile_with=options.python.executable if choices.compile_bytecode else None,
     )
-    with tempfile.TemporaryDirectory(prefix="crossbuild-wheels-") as tmp:
+    with temporary_directory("wheels") as tmp:
 
         def build(source: Path) -> Path:
-            return build_wheel(source, host, Path(tmp), options)
+            return build_wheel(source, host, tmp, options)
 
         target_python = unearth.TargetPython(
             py_ver=tuple(int(p) for p in host.full_version.split(".")[:3] if p.isdigit()),

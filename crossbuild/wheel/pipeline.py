@@ -2,8 +2,10 @@
 
 source → source tree → isolated env (native build requirements) → backend hooks with the
 host patch and the cross compilers → ELF verification → pure-fallback check → retag →
-the wheel directory.  Work happens in a temporary directory; only a finished, verified
-wheel is moved into the wheel directory.
+the wheel directory.  Work happens in a temporary directory, which is also the ``TMPDIR``
+of every program the build runs (pip, the backend, compilers): it all goes at the end,
+also on SIGINT or SIGTERM; only a finished, verified wheel is moved into the wheel
+directory.
 """
 
 from __future__ import annotations
@@ -11,11 +13,12 @@ from __future__ import annotations
 import logging
 import os
 import shutil
-import tempfile
 from pathlib import Path
 
 from .._exceptions import PureFallbackError
 from .._faults import fault_point
+from .._signals import signals_raise
+from .._tempdirs import temporary_directory
 from ..host.host import Host, as_host
 from ..host.patch import PATCH_ENV_VAR
 from ..host.settings import CrossSettings, prepare_settings
@@ -44,18 +47,18 @@ def build_wheel(
     sdist is fetched from ``options.index`` (default: pip's configuration).  ``host`` is a
     :class:`Host` or the path of the host python.
     """
-    host = as_host(host)
-    options = (options or BuildOptions()).for_host(host)
-    cache = options.cache
-    with tempfile.TemporaryDirectory(prefix="crossbuild-") as tmp:
-        workdir = Path(tmp)
-        tree = prepare_source(source, workdir, options.index, cache)
-        built, settings = _run_backend(tree, host, options, cache, workdir)
-        contents = verify_wheel(built, host.elf)
-        _refuse_pure_fallback(built, contents.has_binaries, settings, options.allow_pure_fallback)
-        final = retag_wheel(built, host_tags(built.name, host, contents.has_binaries), workdir / "dist")
-        fault_point("build")
-        return _publish(final, Path(wheel_dir))
+    with signals_raise():
+        host = as_host(host)
+        options = (options or BuildOptions()).for_host(host)
+        cache = options.cache
+        with temporary_directory("build") as workdir:
+            tree = prepare_source(source, workdir, options.index, cache)
+            built, settings = _run_backend(tree, host, options, cache, workdir)
+            contents = verify_wheel(built, host.elf)
+            _refuse_pure_fallback(built, contents.has_binaries, settings, options.allow_pure_fallback)
+            final = retag_wheel(built, host_tags(built.name, host, contents.has_binaries), workdir / "dist")
+            fault_point("build")
+            return _publish(final, Path(wheel_dir))
 
 
 def _run_backend(
@@ -65,10 +68,12 @@ def _run_backend(
     cache: Path,
     workdir: Path,
 ) -> tuple[Path, CrossSettings]:
-    pip_environ = {k: v for k, v in os.environ.items() if k not in _CROSS_VARIABLES}
+    tmpdir = workdir / "tmp"
+    tmpdir.mkdir()
+    pip_environ = {k: v for k, v in os.environ.items() if k not in _CROSS_VARIABLES} | {"TMPDIR": str(tmpdir)}
     env = get_isolated_env(options.python, build_system_requires(tree.path), cache, pip_environ)
     settings = prepare_settings(host, workdir / "cross", env.python)
-    backend = Backend(tree.path, env.python, _backend_environ(env, settings), name=tree.name)
+    backend = Backend(tree.path, env.python, _backend_environ(env, settings) | {"TMPDIR": str(tmpdir)}, name=tree.name)
     config_settings = cross_config_settings(build_backend_name(tree.path), options.config_settings, settings)
     env.install(backend.get_requires_for_build_wheel(config_settings), pip_environ)
     logger.info("building %s", tree.name)
