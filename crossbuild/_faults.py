@@ -5,20 +5,20 @@ changed and that nothing is left behind.  ``CROSSBUILD_FAULT=STEP:ACTION`` arms 
 :func:`fault_point` is called at every step and does nothing unless its step is armed
 (the cost when the variable is unset: one truth test of an empty dict).
 
-Steps, in the order an ``install`` reaches them:
+Steps, roughly in the order an ``install`` reaches them:
 
 ``resolve``
     the root is locked and recovered, requirements are about to be resolved;
-``build``
-    a wheel was cross-built, in its temporary directory, not yet published;
 ``download``
     a wheel or sdist of an index (or ``--find-links``) was downloaded;
+``build``
+    a wheel was cross-built, in its temporary directory, not yet published;
 ``stage``
     every wheel is installed into the staging directory inside the root;
 ``commit:before-move``
     the journal of the commit is written, no file has moved;
 ``commit:after-move:N``
-    the Nth move of the commit (1, 2, …) is done;
+    the Nth change of the commit (1, 2, …: a rename, or a new directory) is done;
 ``commit:after-last-move``
     every file has moved, the commit is not yet recorded as complete;
 ``commit:before-cleanup``

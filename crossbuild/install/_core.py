@@ -36,6 +36,8 @@ from ..wheel.options import BuildOptions
 from ..wheel.pipeline import build_wheel
 from ..wheel.verify import verify_wheel
 from .artifacts import ArtifactStore
+from .journal import recover
+from .lock import locked_root
 from .options import InstallOptions
 from .placement import Placement
 from .requirements import RequirementSet, parse_argument, read_requirement_files
@@ -118,13 +120,17 @@ def install(
     changes unless every requirement resolved, built, verified and installed.
     ``options`` builds what must be cross-built; ``install_options`` chooses and lays.
 
-    SIGTERM and SIGHUP stop an install as Ctrl-C does, leaving nothing behind.
+    One install at a time changes a root: another one waits.  Whatever an install killed
+    before left in the root is rolled back (or, if its commit was complete, finished)
+    first.  SIGTERM and SIGHUP stop an install as Ctrl-C does, leaving nothing behind.
     """
     with signals_raise():
         host = as_host(host)
         root_dir, host_prefix = _target(host, root, prefix)
-        wanted = _collect(requirements, requirement_files, constraint_files, host.marker_environment())
-        return _install(host, root_dir, host_prefix, wanted, options, install_options or InstallOptions())
+        with locked_root(root_dir):
+            recover(root_dir)
+            wanted = _collect(requirements, requirement_files, constraint_files, host.marker_environment())
+            return _install(host, root_dir, host_prefix, wanted, options, install_options or InstallOptions())
 
 
 def _install(
