@@ -34,6 +34,7 @@ from ._exceptions import (
     VersionMismatchError,
     WheelVerificationError,
 )
+from ._signals import Terminated
 from ._version import __version__
 from .config import Configuration, HostProfile, load_configuration
 from .host import ElfTarget, Host, Toolchain, inspect_host
@@ -68,6 +69,7 @@ __all__ = [
     "ResolutionError",
     "RootfsError",
     "SourceError",
+    "Terminated",
     "Toolchain",
     "ToolchainError",
     "UnloadableWheelError",

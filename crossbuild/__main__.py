@@ -14,6 +14,7 @@ from pathlib import Path
 
 from . import __version__, _cli_defaults
 from ._exceptions import BackendError, CommandError, CrossbuildError, OptionError, PureFallbackError
+from ._signals import Terminated, signals_raise
 from .config import Configuration, HostProfile, load_configuration
 from .host import Host, inspect_host
 from .host.layout import host_python_in_root, python_of_prefix
@@ -440,7 +441,8 @@ def main(argv: Sequence[str] | None = None, prog: str = "crossbuild") -> int:
         return 1
     _setup_logging(args.verbose, args.quiet, args.log)
     try:
-        status = _run(args, configuration)
+        with signals_raise():  # SIGTERM too unwinds, cleaning up; once an install is complete, signals wait
+            status = _run(args, configuration)
     except CrossbuildError as error:
         detail = ""
         if isinstance(error, (BackendError, CommandError)) and not args.verbose:
@@ -454,6 +456,9 @@ def main(argv: Sequence[str] | None = None, prog: str = "crossbuild") -> int:
     except KeyboardInterrupt:
         print("error: interrupted", file=sys.stderr)
         return 130
+    except Terminated as stop:
+        print("error: terminated", file=sys.stderr)
+        return stop.exit_code
     except BrokenPipeError:  # whoever read our output went away: `crossbuild inspect … | head`
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error at exit
         print("error: the output was closed before crossbuild finished writing it", file=sys.stderr)

@@ -8,9 +8,11 @@ can show what went wrong.  :func:`probe` is for questions whose answer may be "n
 from __future__ import annotations
 
 import collections
+import contextlib
 import logging
 import os
 import shlex
+import signal
 import subprocess
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -48,14 +50,20 @@ def run(
             stderr=subprocess.STDOUT,
             text=True,
             errors="replace",
+            start_new_session=True,  # its own process group: stopped as a whole, see below
         )
     except OSError as error:
         raise CommandError(what, argv, 127, str(error)) from None
     assert process.stdout is not None
     with process:
-        for line in process.stdout:
-            lines.append(line)
-            output_logger.info(line.rstrip("\n"))
+        try:
+            for line in process.stdout:
+                lines.append(line)
+                output_logger.info(line.rstrip("\n"))
+        except BaseException:  # Ctrl-C, SIGTERM: the program and all it started stop now, not later
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
+            raise
     output = "".join(lines)
     if process.returncode != 0:
         raise CommandError(what, argv, process.returncode, tail(output))

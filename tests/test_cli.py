@@ -5,6 +5,8 @@ The install command is tested in test_cli_install.py."""
 from __future__ import annotations
 
 import json
+import os
+import signal
 import sys
 from pathlib import Path
 from typing import Any
@@ -175,6 +177,16 @@ def test_interrupt(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.Monke
 
     monkeypatch.setattr(cli, "inspect_host", interrupted)
     assert run_cli(["inspect", "--host", "x"], capsys) == (130, "", "error: interrupted\n")
+
+
+def test_sigterm_anywhere_exits_143(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    def terminated(*args: object, **kwargs: object) -> None:
+        os.kill(os.getpid(), signal.SIGTERM)  # as `docker stop` sends it, while the host is inspected
+
+    previous = signal.getsignal(signal.SIGTERM)
+    monkeypatch.setattr(cli, "inspect_host", terminated)
+    assert run_cli(["inspect", "--host", "x"], capsys) == (143, "", "error: terminated\n")
+    assert signal.getsignal(signal.SIGTERM) == previous
 
 
 def test_version_and_usage(capsys: pytest.CaptureFixture[str]) -> None:

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import signal
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from fakehost import snapshot
 
-from crossbuild.install.transaction import Interrupted, RootTransaction
+from crossbuild import _faults
+from crossbuild._exceptions import InstallTargetError
+from crossbuild._signals import Terminated
+from crossbuild.install import journal
+from crossbuild.install.transaction import RootTransaction
 
 SITE = "/usr/local/lib/python3.11/dist-packages"
 
@@ -136,26 +140,34 @@ def test_removal_empties_a_package_directory(root: Path) -> None:
     assert (site / "keep.py").is_file()
 
 
-def _counting_rename(monkeypatch: pytest.MonkeyPatch, fail_at: int, error: BaseException) -> list[Path]:
-    """Make the ``fail_at``-th ``Path.rename`` raise ``error`` (0: never); returns the renamed paths."""
+def _counting_rename(
+    monkeypatch: pytest.MonkeyPatch, fail_at: int, error: BaseException, after: bool = False
+) -> list[Path]:
+    """Make the ``fail_at``-th ``Path.rename`` raise ``error`` (0: never) instead of renaming,
+    or ``after`` renaming (a signal that arrives as the system call returns)."""
     original = Path.rename
     calls: list[Path] = []
 
     def rename(self: Path, target: str | os.PathLike[str]) -> Path:
         calls.append(self)
+        if len(calls) == fail_at and not after:
+            raise error
+        renamed = original(self, target)
         if len(calls) == fail_at:
             raise error
-        return original(self, target)
+        return renamed
 
     monkeypatch.setattr(Path, "rename", rename)
     return calls
 
 
 @pytest.mark.parametrize(
-    "error", [OSError(18, "Invalid cross-device link"), KeyboardInterrupt()], ids=["oserror", "ctrl-c"]
+    ("error", "after"),
+    [(OSError(18, "Invalid cross-device link"), False), (KeyboardInterrupt(), False), (KeyboardInterrupt(), True)],
+    ids=["oserror", "ctrl-c", "ctrl-c-just-after-a-rename"],
 )
 def test_a_failure_at_any_point_restores_the_root(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, error: BaseException
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, error: BaseException, after: bool
 ) -> None:
     # How many renames a commit makes, then fail each one in turn on a fresh copy.
     counted = _make_root(tmp_path / "count")
@@ -170,12 +182,13 @@ def test_a_failure_at_any_point_restores_the_root(
         root = _make_root(tmp_path / f"fail{fail_at}")
         before = snapshot(root)
         with monkeypatch.context() as patch:
-            _counting_rename(patch, fail_at, error)
+            _counting_rename(patch, fail_at, error, after)
             transaction = RootTransaction(root)
             _changes(transaction)
             with pytest.raises(type(error)):
                 transaction.commit()
         assert snapshot(root) == before, f"rename {fail_at} of {renames} failed"
+        assert _work_dirs(root) == []
 
 
 def test_staged_file_over_a_directory_fails_and_restores(root: Path) -> None:
@@ -201,42 +214,29 @@ def test_staged_file_under_a_file_fails_and_restores(root: Path) -> None:
     assert snapshot(root) == before
 
 
-def _interrupt_after(monkeypatch: pytest.MonkeyPatch, placed: int, interrupt: Callable[[], None]) -> list[str]:
-    """Call ``interrupt`` once ``placed`` files are in place; returns the host paths placed."""
-    original = RootTransaction._place
-    done: list[str] = []
-
-    def place(self: RootTransaction, host_path: str) -> None:
-        original(self, host_path)
-        done.append(host_path)
-        if len(done) == placed:
-            interrupt()
-
-    monkeypatch.setattr(RootTransaction, "_place", place)
-    return done
+def _arm(monkeypatch: pytest.MonkeyPatch, step: str, action: str) -> None:
+    """What ``CROSSBUILD_FAULT=STEP:ACTION`` does, in this process."""
+    monkeypatch.setattr(_faults, "_ARMED", _faults.parse(f"{step}:{action}"))
 
 
 def test_ctrl_c_after_some_files_restores_the_root(root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    def ctrl_c() -> None:
-        raise KeyboardInterrupt
-
     before = snapshot(root)
-    placed = _interrupt_after(monkeypatch, 4, ctrl_c)
+    _arm(monkeypatch, "commit:after-move:9", "sigint")
     transaction = RootTransaction(root)
     _changes(transaction)
     with pytest.raises(KeyboardInterrupt):
         transaction.commit()
-    assert len(placed) == 4
     assert snapshot(root) == before
+    assert _work_dirs(root) == []
 
 
 def test_sigterm_restores_the_root(root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     previous = signal.getsignal(signal.SIGTERM)
     before = snapshot(root)
-    _interrupt_after(monkeypatch, 3, lambda: os.kill(os.getpid(), signal.SIGTERM))
+    _arm(monkeypatch, "commit:after-move:3", "sigterm")
     transaction = RootTransaction(root)
     _changes(transaction)
-    with pytest.raises(Interrupted, match=f"signal {int(signal.SIGTERM)}"):
+    with pytest.raises(Terminated, match=f"signal {int(signal.SIGTERM)}"):
         transaction.commit()
     assert snapshot(root) == before
     assert signal.getsignal(signal.SIGTERM) == previous  # the handler is only there during commit
@@ -339,3 +339,171 @@ def test_commit_restores_the_sigterm_handler(root: Path) -> None:
     _changes(transaction)
     transaction.commit()
     assert signal.getsignal(signal.SIGTERM) == previous
+
+
+def _killed_while_committing(root: Path, step: str) -> None:
+    """Commit ``_changes`` in a child process that SIGKILLs itself at ``step`` (``CROSSBUILD_FAULT``)."""
+    pid = os.fork()
+    if pid == 0:  # the child never returns into pytest
+        try:
+            _faults._ARMED = _faults.parse(f"{step}:sigkill")
+            transaction = RootTransaction(root)
+            _changes(transaction)
+            transaction.commit()
+        finally:
+            os._exit(1)
+    _, status = os.waitpid(pid, 0)
+    assert os.WIFSIGNALED(status), f"the commit went through {step}"
+    assert os.WTERMSIG(status) == signal.SIGKILL
+
+
+def _commit_steps(tmp_path: Path) -> list[str]:
+    """The fault steps of a commit of ``_changes``, from its journal."""
+    root = _make_root(tmp_path / "count")
+    _killed_while_committing(root, "commit:after-last-move")
+    [work] = _work_dirs(root)
+    found = journal.read(work)
+    assert found is not None
+    steps, committed = found
+    assert not committed
+    assert [s.action for s in steps].count("aside") == 5  # 4 removals, 1 replaced
+    assert [s.action for s in steps].count("place") == 7
+    moves = [f"commit:after-move:{n}" for n in range(1, len(steps) + 1)]
+    return ["commit:before-move", *moves, "commit:after-last-move"]
+
+
+def test_a_kill_at_any_step_of_a_commit_is_undone_by_the_next_run(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    for step in _commit_steps(tmp_path):
+        root = _make_root(tmp_path / step.replace(":", "-"))
+        before = snapshot(root)
+        _killed_while_committing(root, step)
+        assert len(_work_dirs(root)) == 1
+        caplog.clear()
+        with caplog.at_level(logging.INFO, logger="crossbuild"):
+            journal.recover(root)
+        assert snapshot(root) == before, step
+        assert caplog.messages[0].startswith(f"restored {root} after an interrupted install ("), caplog.messages
+
+
+def test_an_undo_cut_short_is_run_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # killed after every move; the undo by the next run is killed too, after each of its renames
+    undo_renames = 12
+    for killed_at in range(1, undo_renames + 1):
+        root = _make_root(tmp_path / f"undo{killed_at}")
+        before = snapshot(root)
+        _killed_while_committing(root, "commit:after-last-move")
+        with monkeypatch.context() as patch:
+            calls = _counting_rename(patch, killed_at, KeyboardInterrupt(), after=True)
+            with pytest.raises(KeyboardInterrupt):
+                journal.recover(root)
+            assert len(calls) == killed_at
+        journal.recover(root)
+        assert snapshot(root) == before, f"undo killed after rename {killed_at}"
+        assert _work_dirs(root) == []
+
+
+def test_a_kill_once_the_commit_is_complete_is_finished_by_the_next_run(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    expected = _make_root(tmp_path / "expected")
+    transaction = RootTransaction(expected)
+    _changes(transaction)
+    transaction.commit()
+    root = _make_root(tmp_path / "root")
+    _killed_while_committing(root, "commit:before-cleanup")
+    assert snapshot(root) != snapshot(expected)  # the backups are still there
+
+    with caplog.at_level(logging.INFO, logger="crossbuild"):
+        journal.recover(root)
+
+    assert snapshot(root) == snapshot(expected)  # emptied directories pruned as by the commit itself
+    assert caplog.messages == [f"finished an interrupted install into {root} (removed 5 backups)"]
+
+
+def test_a_kill_before_the_commit_leaves_a_staging_directory_the_next_run_removes(
+    root: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    before = snapshot(root)
+    transaction = RootTransaction(root)
+    _changes(transaction)  # and the process dies: nothing discards it
+    with caplog.at_level(logging.INFO, logger="crossbuild"):
+        journal.recover(root)
+    assert snapshot(root) == before
+    assert caplog.messages == [f"removed the staging directory of an interrupted install from {root}"]
+
+
+def test_a_journal_cut_short_was_never_acted_on(tmp_path: Path) -> None:
+    root = _make_root(tmp_path / "root")
+    before = snapshot(root)
+    _killed_while_committing(root, "commit:before-move")
+    [work] = _work_dirs(root)
+    text = (work / journal.JOURNAL).read_bytes()
+    (work / journal.JOURNAL).write_bytes(text[: len(text) // 2])  # as if the write had been cut
+    assert journal.read(work) is None
+    journal.recover(root)
+    assert snapshot(root) == before
+
+
+def test_backups_without_a_journal_are_left_alone(root: Path, caplog: pytest.LogCaptureFixture) -> None:
+    # what crossbuild before the journal could leave: the only copy of a file it moved aside
+    work = root / ".crossbuild-old12345"
+    _write(work / "backup/0", b"the only copy\n")
+    with caplog.at_level(logging.WARNING, logger="crossbuild"):
+        journal.recover(root)
+    assert (work / "backup/0").read_bytes() == b"the only copy\n"
+    assert "holds backups but no journal" in caplog.text
+
+
+def test_other_dot_crossbuild_entries_are_not_work_directories(root: Path) -> None:
+    _write(root / ".crossbuild-sysroot", b"a stamp\n")
+    _write(root / ".crossbuild-mine/notes.txt", b"mine\n")
+    before = snapshot(root)
+    journal.recover(root)
+    assert snapshot(root) == before
+
+
+def test_an_undo_that_fails_keeps_the_journal_for_the_next_run(root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    before = snapshot(root)
+    _arm(monkeypatch, "commit:after-move:9", "raise")
+    original = Path.rename
+    refused: list[Path] = []
+
+    def rename(self: Path, target: str | os.PathLike[str]) -> Path:
+        if self.parent.name == journal.BACKUP and not refused:  # the first backup to go back
+            refused.append(self)
+            raise PermissionError(13, "Permission denied")
+        return original(self, target)
+
+    monkeypatch.setattr(Path, "rename", rename)
+    transaction = RootTransaction(root)
+    _changes(transaction)
+    with pytest.raises(InstallTargetError, match="cannot restore") as raised:
+        transaction.commit()
+    assert isinstance(raised.value.__context__, RuntimeError)  # the fault, still told
+    transaction.discard()
+    assert len(_work_dirs(root)) == 1  # the journal and the backup that did not go back
+    monkeypatch.undo()
+
+    journal.recover(root)
+
+    assert snapshot(root) == before
+
+
+def test_ctrl_c_once_the_commit_is_complete_changes_nothing(
+    root: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    expected = _make_root(root.parent / "expected")
+    transaction = RootTransaction(expected)
+    _changes(transaction)
+    transaction.commit()
+    _arm(monkeypatch, "commit:before-cleanup", "sigint")
+    transaction = RootTransaction(root)
+    _changes(transaction)
+
+    with caplog.at_level(logging.INFO, logger="crossbuild"):
+        transaction.commit()  # no KeyboardInterrupt
+
+    assert snapshot(root) == snapshot(expected)
+    assert f"the install into {root} is complete: ignoring SIGINT" in caplog.messages

@@ -12,7 +12,6 @@ import logging
 import re
 import shlex
 import shutil
-import tempfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +19,7 @@ from typing import Any
 
 from .._exceptions import ToolchainError
 from .._subprocess import probe
+from .._tempdirs import temporary_directory
 from .elf import ElfTarget, read_elf_target
 
 logger = logging.getLogger("crossbuild")
@@ -138,8 +138,8 @@ def _verified(
 
 def probe_target(command: list[str], sysroot: Path, language: str) -> ElfTarget | None:
     """Compile an empty ``language`` file and read the machine of the object file."""
-    with tempfile.TemporaryDirectory(prefix="crossbuild-probe-") as tmp:
-        obj = Path(tmp) / "probe.o"
+    with temporary_directory("probe") as tmp:
+        obj = tmp / "probe.o"
         argv = [*command, *sysroot_flags(sysroot), "-x", language, "-c", "/dev/null", "-o", str(obj)]
         if not probe(argv).ok or not obj.is_file():
             return None

@@ -15,7 +15,6 @@ import errno
 import functools
 import logging
 import os
-import tempfile
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -25,6 +24,9 @@ from packaging.utils import NormalizedName, canonicalize_name
 from packaging.version import Version
 
 from .._exceptions import InstallTargetError, RequirementError
+from .._faults import fault_point
+from .._signals import signals_raise
+from .._tempdirs import temporary_directory
 from ..host.host import Host, as_host
 from ..host.layout import identify_root
 from ..host.libraries import host_libraries
@@ -37,6 +39,8 @@ from ..wheel.verify import verify_wheel
 from .artifacts import ArtifactStore, artifact_of_installed
 from .check import record_problems
 from .installed import Existing
+from .journal import recover
+from .lock import locked_root
 from .options import InstallOptions
 from .placement import Placement
 from .requirements import RequirementSet, parse_argument, read_requirement_files
@@ -121,12 +125,31 @@ def install(
     directory that stands for the host's prefix (``ROOTFS/usr``).  Nothing in the root
     changes unless every requirement resolved, built, verified and installed.
     ``options`` builds what must be cross-built; ``install_options`` chooses and lays.
+
+    One install at a time changes a root: another one waits.  Whatever an install killed
+    before left in the root is rolled back (or, if its commit was complete, finished)
+    first.  SIGTERM and SIGHUP stop an install as Ctrl-C does, leaving nothing behind.
     """
-    host = as_host(host)
-    choices = install_options or InstallOptions()
-    root_dir, host_prefix = _target(host, root, prefix)
-    _check_root_is_the_hosts(host, root_dir)
-    wanted = _collect(requirements, requirement_files, constraint_files, host.marker_environment())
+    with signals_raise():
+        host = as_host(host)
+        choices = install_options or InstallOptions()
+        root_dir, host_prefix = _target(host, root, prefix)
+        _check_root_is_the_hosts(host, root_dir)
+        with locked_root(root_dir):
+            if not choices.dry_run:  # a dry run changes nothing, not even to finish another run
+                recover(root_dir)
+            wanted = _collect(requirements, requirement_files, constraint_files, host.marker_environment())
+            return _install(host, root_dir, host_prefix, wanted, options, choices)
+
+
+def _install(
+    host: Host,
+    root_dir: Path,
+    host_prefix: str,
+    wanted: RequirementSet,
+    options: BuildOptions | None,
+    choices: InstallOptions,
+) -> InstallResult:
     options = (options or BuildOptions()).for_host(host)
     index = _index(options.index, wanted)
     options = dataclasses.replace(options, index=index)
@@ -136,10 +159,10 @@ def install(
         install_paths(host, host_prefix, choices.scheme),
         compile_with=options.python.executable if choices.compile_bytecode else None,
     )
-    with tempfile.TemporaryDirectory(prefix="crossbuild-wheels-") as tmp:
+    with temporary_directory("wheels") as tmp:
 
         def build(source: Path) -> Path:
-            return build_wheel(source, host, Path(tmp), options)
+            return build_wheel(source, host, tmp, options)
 
         target_python = unearth.TargetPython(
             py_ver=tuple(int(p) for p in host.full_version.split(".")[:3] if p.isdigit()),
@@ -244,6 +267,7 @@ def _resolve(
     preferences: Preferences,
 ) -> tuple[dict[NormalizedName, Candidate], set[NormalizedName]]:
     """The candidate chosen for every project, and the names the user asked for."""
+    fault_point("resolve")
     local = {id(u): store.local_artifact(u) for u in wanted.requirements if u.requirement is None}
     top_level = [
         from_requirement(u.requirement, u.origin)
@@ -443,6 +467,7 @@ def _lay(
             results.append(
                 InstalledDistribution(name, str(candidate.version), source, artifact.origin, name in requested, files)
             )
+        fault_point("stage")
         transaction.commit()
     except BaseException:
         transaction.discard()

@@ -25,6 +25,7 @@ from packaging.utils import NormalizedName, canonicalize_name, parse_sdist_filen
 from packaging.version import Version
 
 from .._exceptions import HashMismatchError, InvalidWheelError, RequirementError, SourceError
+from .._faults import fault_point
 from ..wheel.downloads import download
 from .requirements import UserRequirement
 
@@ -126,7 +127,9 @@ class ArtifactStore:
         return self._download(artifact.link, directory, hashes)
 
     def _download(self, link: unearth.Link, directory: Path, hashes: dict[str, list[str]] | None) -> Path:
-        return download(self._finder.session, link, directory, hashes or None)
+        path = download(self._finder.session, link, directory, hashes or None)
+        fault_point("download")
+        return path
 
     def wheel(self, artifact: Artifact) -> Path:
         """A wheel of the artifact: the artifact itself, or cross-built from it."""

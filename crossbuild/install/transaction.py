@@ -1,34 +1,35 @@
-"""Change a host root directory all at once, or not at all.
+"""Change a host root directory all at once, or not at all — even if the process is killed.
 
-Files are first staged in a directory inside the root (so that moving them in is a
-rename on the same file system).  :class:`RootTransaction` then moves every replaced or
-removed file aside, moves the staged files in, and on any failure — an exception, Ctrl-C,
-SIGTERM — puts everything back as it was.  Every path is resolved inside the root like
-``chroot`` would (:func:`crossbuild.host.rootfs.resolve_in_root`): symlinks in the rootfs
-never lead a write outside it.
+Files are first staged in a work directory inside the root (so that moving them in is a
+rename on the same file system).  :meth:`RootTransaction.commit` plans every move, writes
+the plan to a journal (:mod:`crossbuild.install.journal`) and syncs it, then moves every
+replaced or removed file aside and the staged files in.  On an exception, Ctrl-C or
+SIGTERM it puts everything back as it was; after SIGKILL the next install does, from the
+journal.  Every path is resolved inside the root like ``chroot`` would
+(:func:`crossbuild.host.rootfs.resolve_in_root`): symlinks in the rootfs never lead a write
+outside it.
 """
 
 from __future__ import annotations
 
-import contextlib
+import itertools
 import logging
 import os
 import shutil
-import signal
+import stat
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
-from types import FrameType
 
 from .._exceptions import InstallTargetError
+from .._faults import fault_point
 from .._files import make_dirs
+from .._signals import deferred, signals_raise, work_complete
 from ..host.rootfs import resolve_in_root
+from . import journal
+from .journal import Step
 
 logger = logging.getLogger("crossbuild")
-
-
-class Interrupted(BaseException):
-    """SIGTERM arrived while the root was being changed."""
 
 
 class RootTransaction:
@@ -36,14 +37,12 @@ class RootTransaction:
 
     def __init__(self, root: Path) -> None:
         self.root = root
-        root.mkdir(parents=True, exist_ok=True)
-        self._work = Path(tempfile.mkdtemp(prefix=".crossbuild-", dir=root))
-        self.stage_dir = self._work / "stage"
+        make_dirs(root)  # 0755, whatever the umask
+        self._work = Path(tempfile.mkdtemp(prefix=journal.WORK_PREFIX, dir=root))
+        self.stage_dir = self._work / journal.STAGE
         self.stage_dir.mkdir()
         self._removals: list[str] = []
-        self._moved_aside: list[tuple[Path, Path]] = []
-        self._added: list[Path] = []
-        self._created_dirs: list[Path] = []
+        self._kept = False
 
     def remove(self, host_path: str) -> None:
         """Remove the file at ``host_path`` (a path on the host) when committing."""
@@ -55,81 +54,88 @@ class RootTransaction:
 
     def commit(self) -> None:
         """Apply the changes; on any failure undo them and re-raise."""
-        with _sigterm_raises():
+        with signals_raise():
+            steps = self._plan()
             try:
-                for host_path in self._removals:
-                    self._move_aside(resolve_in_root(self.root, host_path, follow_last=False))
-                for host_path in self.staged_files():
-                    self._place(host_path)
+                journal.begin(self._work, steps)
+                fault_point("commit:before-move")
+                for count, step in enumerate(steps, 1):
+                    journal.apply(self.root, self._work, step)
+                    fault_point("commit:after-move", count)
+                fault_point("commit:after-last-move")
             except BaseException:
-                self._roll_back()
+                with deferred():
+                    logger.info("restoring %s as it was", self.root)
+                    self._kept = True  # until the roll back is through
+                    journal.roll_back(self.root, self._work, steps)
+                    self._kept = False
                 raise
-        self._prune_emptied_directories()
-        self.discard()
+            journal.mark_committed(self._work)
+            work_complete(f"the install into {self.root}")
+            fault_point("commit:before-cleanup")
+            journal.roll_forward(self.root, self._work, steps)
 
     def discard(self) -> None:
-        """Forget the staged changes (and the backups of a committed transaction)."""
-        shutil.rmtree(self._work, ignore_errors=True)
+        """Forget the staged changes (before :meth:`commit`, or after it failed)."""
+        if self._kept:
+            return  # a commit that could not be undone: the next install needs its journal
+        with deferred():
+            shutil.rmtree(self._work, ignore_errors=True)
 
-    def _move_aside(self, target: Path) -> None:
-        if not (target.exists() or target.is_symlink()) or target.is_dir():
-            return
-        backup = self._work / "backup" / str(len(self._moved_aside))
-        backup.parent.mkdir(exist_ok=True)
-        target.rename(backup)
-        self._moved_aside.append((target, backup))
+    def _plan(self) -> list[Step]:
+        """Every step of the commit, in order: removals aside, then each staged file in
+        (its missing parent directories made, the file it replaces moved aside first)."""
+        steps: list[Step] = []
+        backups = itertools.count()
+        gone: set[Path] = set()  # moved aside by an earlier step
+        new: set[Path] = set()  # made or placed by an earlier step
 
-    def _place(self, host_path: str) -> None:
-        target = resolve_in_root(self.root, host_path, follow_last=False)
-        if not target.is_relative_to(self.root):  # resolve_in_root never does this; stay sure
+        def present(path: Path) -> bool:
+            return path in new or (path not in gone and os.path.lexists(path))
+
+        def aside(target: Path) -> None:
+            if present(target) and not _is_directory(target):
+                steps.append(Step("aside", self._relative(target), f"{journal.BACKUP}/{next(backups)}"))
+                gone.add(target)
+                new.discard(target)
+
+        for host_path in self._removals:
+            aside(resolve_in_root(self.root, host_path, follow_last=False))
+        for host_path in self.staged_files():
+            target = resolve_in_root(self.root, host_path, follow_last=False)
+            missing = [parent for parent in _parents(target, self.root) if not present(parent)]
+            for directory in reversed(missing):
+                steps.append(Step("mkdir", self._relative(directory)))
+                new.add(directory)
+            aside(target)
+            staged = (self.stage_dir / host_path.lstrip("/")).relative_to(self._work)
+            steps.append(Step("place", self._relative(target), staged.as_posix()))
+            new.add(target)
+        return steps
+
+    def _relative(self, target: Path) -> str:
+        if target == self.root or not target.is_relative_to(self.root):  # resolve_in_root never does this
             raise InstallTargetError("refusing to write {target}: it is outside {root}", target=target, root=self.root)
-        self._make_parents(target.parent)
-        self._move_aside(target)
-        (self.stage_dir / host_path.lstrip("/")).rename(target)
-        self._added.append(target)
+        return target.relative_to(self.root).as_posix()
 
-    def _prune_emptied_directories(self) -> None:
-        """Remove the directories that held removed files and are empty now, as pip does."""
-        candidates = {original.parent for original, _ in self._moved_aside}
-        for directory in sorted(candidates, key=lambda p: len(p.parts), reverse=True):
-            if directory.is_relative_to(self.root) and directory != self.root:
-                with contextlib.suppress(OSError):  # not empty: it stays
-                    directory.rmdir()
 
-    def _make_parents(self, directory: Path) -> None:
-        make_dirs(directory, self._created_dirs)  # 0755, whatever the umask
+def _parents(path: Path, root: Path) -> Iterator[Path]:
+    """The parent directories of ``path`` below ``root``, nearest first."""
+    for parent in path.parents:
+        if parent == root or not parent.is_relative_to(root):
+            return
+        yield parent
 
-    def _roll_back(self) -> None:
-        logger.info("restoring %s as it was", self.root)
-        for path in reversed(self._added):
-            path.unlink(missing_ok=True)
-        for original, backup in reversed(self._moved_aside):
-            backup.rename(original)
-        for directory in reversed(self._created_dirs):
-            with contextlib.suppress(OSError):
-                directory.rmdir()
-        self.discard()
+
+def _is_directory(path: Path) -> bool:
+    """A real directory, not a link to one: never moved aside as if it were a file."""
+    try:
+        return stat.S_ISDIR(path.lstat().st_mode)
+    except OSError:
+        return False
 
 
 def _files(directory: Path) -> Iterator[Path]:
     for dirpath, _dirnames, filenames in os.walk(directory):
         for filename in filenames:
             yield Path(dirpath) / filename
-
-
-@contextlib.contextmanager
-def _sigterm_raises() -> Iterator[None]:
-    """Turn SIGTERM into an exception for the duration, so the rollback runs."""
-
-    def handler(signum: int, frame: FrameType | None) -> None:
-        raise Interrupted(f"signal {signum}")
-
-    try:
-        previous = signal.signal(signal.SIGTERM, handler)
-    except ValueError:  # not the main thread: nothing to install
-        yield
-        return
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)

@@ -2,19 +2,23 @@
 
 source → source tree → isolated env (native build requirements) → backend hooks with the
 host patch and the cross compilers → ELF verification → pure-fallback check → retag →
-the wheel directory.  Work happens in a temporary directory; only a finished, verified
-wheel is moved into the wheel directory.
+the wheel directory.  Work happens in a temporary directory, which is also the ``TMPDIR``
+of every program the build runs (pip, the backend, compilers): it all goes at the end,
+also on SIGINT or SIGTERM; only a finished, verified wheel is moved into the wheel
+directory.
 """
 
 from __future__ import annotations
 
 import logging
 import os
-import tempfile
 from pathlib import Path
 
 from .._exceptions import PureFallbackError
+from .._faults import fault_point
 from .._files import make_dirs, publish_file
+from .._signals import signals_raise
+from .._tempdirs import temporary_directory
 from ..host.host import Host, as_host
 from ..host.libraries import host_libraries
 from ..host.patch import PATCH_ENV_VAR
@@ -45,28 +49,29 @@ def build_wheel(
     sdist is fetched from ``options.index`` (default: pip's configuration).  ``host`` is a
     :class:`Host` or the path of the host python.
     """
-    host = as_host(host)
-    options = (options or BuildOptions()).for_host(host)
-    cache = options.cache
-    libraries = host_libraries(host.sysroot, host.multiarch, host.elf)
-    found = locate_source(source, options.index, cache)
-    sdist = found.sdist  # what a built wheel is cached by; source trees are not
-    built_wheels = BuiltWheels(cache, built_wheel_key(host, options))
-    if sdist is not None:
-        cached = built_wheels.get(sdist)
-        if cached is not None:
-            verify_wheel(cached, host.elf, libraries)  # the root may have changed since
-            return _publish(cached, Path(wheel_dir))
-    with tempfile.TemporaryDirectory(prefix="crossbuild-") as tmp:
-        workdir = Path(tmp)
-        tree = found.unpacked(workdir)
-        built, settings = _run_backend(tree, host, options, cache, workdir)
-        contents = verify_wheel(built, host.elf, libraries)
-        _refuse_pure_fallback(built, contents.has_binaries, settings, options.allow_pure_fallback)
-        final = retag_wheel(built, host_tags(built.name, host, contents.has_binaries), workdir / "dist")
+    with signals_raise():
+        host = as_host(host)
+        options = (options or BuildOptions()).for_host(host)
+        cache = options.cache
+        libraries = host_libraries(host.sysroot, host.multiarch, host.elf)
+        found = locate_source(source, options.index, cache)
+        sdist = found.sdist  # what a built wheel is cached by; source trees are not
+        built_wheels = BuiltWheels(cache, built_wheel_key(host, options))
         if sdist is not None:
-            built_wheels.put(sdist, final)
-        return _publish(final, Path(wheel_dir))
+            cached = built_wheels.get(sdist)
+            if cached is not None:
+                verify_wheel(cached, host.elf, libraries)  # the root may have changed since
+                return _publish(cached, Path(wheel_dir))
+        with temporary_directory("build") as workdir:
+            tree = found.unpacked(workdir)
+            built, settings = _run_backend(tree, host, options, cache, workdir)
+            contents = verify_wheel(built, host.elf, libraries)
+            _refuse_pure_fallback(built, contents.has_binaries, settings, options.allow_pure_fallback)
+            final = retag_wheel(built, host_tags(built.name, host, contents.has_binaries), workdir / "dist")
+            if sdist is not None:
+                built_wheels.put(sdist, final)
+            fault_point("build")
+            return _publish(final, Path(wheel_dir))
 
 
 def _run_backend(
@@ -76,10 +81,12 @@ def _run_backend(
     cache: Path,
     workdir: Path,
 ) -> tuple[Path, CrossSettings]:
-    pip_environ = {k: v for k, v in os.environ.items() if k not in _CROSS_VARIABLES}
+    tmpdir = workdir / "tmp"
+    tmpdir.mkdir()
+    pip_environ = {k: v for k, v in os.environ.items() if k not in _CROSS_VARIABLES} | {"TMPDIR": str(tmpdir)}
     env = get_isolated_env(options.python, build_system_requires(tree.path), cache, pip_environ)
     settings = prepare_settings(host, workdir / "cross", env.python)
-    backend = Backend(tree.path, env.python, _backend_environ(env, settings), name=tree.name)
+    backend = Backend(tree.path, env.python, _backend_environ(env, settings) | {"TMPDIR": str(tmpdir)}, name=tree.name)
     config_settings = cross_config_settings(build_backend_name(tree.path), options.config_settings, settings)
     env.install(backend.get_requires_for_build_wheel(config_settings), pip_environ)
     logger.info("building %s", tree.name)
