@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 import unearth
-from packaging.utils import NormalizedName, canonicalize_name
+from packaging.utils import NormalizedName
 from packaging.version import Version
 
 from .._cache import code_digest
@@ -39,7 +39,7 @@ from .artifacts import ArtifactStore
 from .check import record_problems
 from .options import InstallOptions
 from .placement import Placement
-from .requirements import RequirementSet, parse_argument, read_requirement_files
+from .requirements import RequirementSet, UserRequirement, parse_argument, read_requirement_files
 from .resolver import Candidate, HostProvider, HostRequirement, from_requirement, resolve
 from .transaction import RootTransaction
 
@@ -185,11 +185,11 @@ def _resolve(
     for user, requirement in zip(wanted.requirements, top_level, strict=True):
         if user.requirement is not None:  # local files were checked when their artifact was made
             store.expect_hashes(requirement.name, user.hashes)
-    constraints = {
-        canonicalize_name(c.requirement.name): c.requirement.specifier
-        for c in wanted.constraints
-        if c.requirement is not None
-    }
+    constraints: dict[NormalizedName, list[HostRequirement]] = {}
+    for user in wanted.constraints:
+        if user.requirement is not None:
+            constraint = from_requirement(user.requirement, user.origin)
+            constraints.setdefault(constraint.name, []).append(constraint)
     provider = HostProvider(
         finder,
         store,
@@ -274,17 +274,23 @@ def _collect(
     constraint_files: Sequence[str | os.PathLike[str]],
     environment: dict[str, str],
 ) -> RequirementSet:
-    """The user's requirements whose markers hold on the host."""
+    """The user's requirements and constraints whose markers hold on the host."""
     wanted = read_requirement_files(files, constraint_files)
     wanted.requirements = [parse_argument(os.fspath(r)) for r in requirements] + wanted.requirements
+    wanted.constraints = [c for c in wanted.constraints if _holds(c, environment)]
     for user in list(wanted.requirements):
-        marker = user.requirement.marker if user.requirement is not None else None
-        if marker is not None and not marker.evaluate({**environment, "extra": ""}):
+        if not _holds(user, environment):
             logger.info("skipping %s (%s): its marker does not hold on the host", user, user.origin)
             wanted.requirements.remove(user)
     if not wanted.requirements:
         raise RequirementError("nothing to install: name requirements, or pass {requirement_files} requirements.txt")
     return wanted
+
+
+def _holds(user: UserRequirement, environment: dict[str, str]) -> bool:
+    """Whether the marker of ``user`` (if any) holds on the host."""
+    marker = user.requirement.marker if user.requirement is not None else None
+    return marker is None or marker.evaluate({**environment, "extra": ""})
 
 
 def _index(index: IndexSettings | None, wanted: RequirementSet) -> IndexSettings:
