@@ -354,6 +354,8 @@ def main(argv: Sequence[str] | None = None, prog: str = "crossbuild") -> int:
             detail = error.compiler_output
         if detail.strip():
             sys.stderr.write("".join(f"  | {line}\n" for line in detail.rstrip().splitlines()))
+        if error.log is not None:
+            print(f"full log: {error.log}", file=sys.stderr)
         print(f"error: {error.render(flag_names(parser))}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

@@ -134,7 +134,9 @@ def test_a_failing_requirement_leaves_the_rootfs_unchanged(rootfs: Path, project
     )
 
     assert result.returncode == 1
-    assert result.stderr.strip().splitlines()[-1].startswith("error: the build backend of broken_c failed")
+    *_, log_line, error = result.stderr.strip().splitlines()
+    assert error.startswith("error: the build backend of broken_c failed in build_wheel: brokenc.c:4:14: error: ")
+    assert log_line.startswith("full log: ") and Path(log_line.removeprefix("full log: ")).is_file()
     assert snapshot(rootfs) == before
 
 

@@ -169,6 +169,22 @@ def test_backend_error_shows_the_output_tail(
     ]
 
 
+def test_backend_error_names_the_kept_log(
+    layout: FakeLayout, fake_cc: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    error = BackendError("./pkg", "build_wheel", "x.c:1:1: error: no\n", "x.c:1:1: error: no")
+    error.log = Path("/cache/logs/pkg-20250101-000000.log")
+    monkeypatch.setattr(cli, "build_wheel", _FakeBuild(error))
+    for verbose in ([], ["-v"]):
+        code, out, err = run_cli(["wheel", "./pkg", "--host", str(layout.python), *verbose], capsys)
+        assert (code, out) == (1, "")
+        assert err.splitlines()[-2:] == [
+            "full log: /cache/logs/pkg-20250101-000000.log",
+            "error: the build backend of ./pkg failed in build_wheel: x.c:1:1: error: no "
+            "(see the output above, or rerun with -v)",
+        ]
+
+
 def test_interrupt(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
     def interrupted(*args: object, **kwargs: object) -> None:
         raise KeyboardInterrupt

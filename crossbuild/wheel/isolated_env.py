@@ -24,6 +24,7 @@ from pathlib import Path
 
 import filelock
 
+from .._buildlog import BuildLog
 from .._subprocess import run
 from ..host.patch import install_patch, patch_digest
 from .build_python import BuildPython
@@ -49,14 +50,14 @@ class IsolatedEnv:
         data = json.loads((self.path / _COMPLETE).read_text())
         return set(data["requirements"])
 
-    def install(self, requirements: Iterable[str], pip_environ: Mapping[str, str]) -> None:
+    def install(self, requirements: Iterable[str], pip_environ: Mapping[str, str], log: BuildLog | None = None) -> None:
         """Install ``requirements`` natively, skipping the ones installed before."""
         missing = sorted(set(requirements) - self.installed())
         if not missing:
             return
         with _lock(self.path):
             logger.info("installing build requirements: %s", ", ".join(missing))
-            _pip_install(self.python, missing, pip_environ)
+            _pip_install(self.python, missing, pip_environ, log)
             self._record(self.installed() | set(missing))
 
     def _record(self, requirements: set[str]) -> None:
@@ -71,7 +72,11 @@ class IsolatedEnv:
 
 
 def get_isolated_env(
-    build_python: BuildPython, requirements: Iterable[str], cache: Path, pip_environ: Mapping[str, str]
+    build_python: BuildPython,
+    requirements: Iterable[str],
+    cache: Path,
+    pip_environ: Mapping[str, str],
+    log: BuildLog | None = None,
 ) -> IsolatedEnv:
     """A cached environment of ``build_python`` with ``requirements`` installed."""
     requirements = sorted(set(requirements))
@@ -88,10 +93,11 @@ def get_isolated_env(
         shutil.rmtree(path, ignore_errors=True)
         logger.info("creating build environment %s", path)
         try:
-            run([build_python.executable, "-m", "venv", "--without-pip", path], what="creating the build environment")
+            command: list[str | os.PathLike[str]] = [build_python.executable, "-m", "venv", "--without-pip", path]
+            run(command, what="creating the build environment", log=log)
             env = _describe(path, build_python)
             install_patch(env.site_packages)
-            _pip_install(env.python, requirements, pip_environ)
+            _pip_install(env.python, requirements, pip_environ, log)
             env._record(set(requirements))
         except BaseException:
             shutil.rmtree(path, ignore_errors=True)
@@ -108,7 +114,7 @@ def _describe(path: Path, build_python: BuildPython) -> IsolatedEnv:
     )
 
 
-def _pip_install(python: Path, requirements: list[str], pip_environ: Mapping[str, str]) -> None:
+def _pip_install(python: Path, requirements: list[str], pip_environ: Mapping[str, str], log: BuildLog | None) -> None:
     if not requirements:
         return
     run(
@@ -125,6 +131,7 @@ def _pip_install(python: Path, requirements: list[str], pip_environ: Mapping[str
         ],
         what=f"installing build requirements ({', '.join(requirements)})",
         env=pip_environ,
+        log=log,
     )
 
 

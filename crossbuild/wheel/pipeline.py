@@ -14,7 +14,9 @@ import shutil
 import tempfile
 from pathlib import Path
 
+from .._buildlog import BuildLog, build_log, first_failure
 from .._exceptions import PureFallbackError
+from .._version import __version__
 from ..host.host import Host, as_host
 from ..host.patch import PATCH_ENV_VAR
 from ..host.settings import CrossSettings, prepare_settings
@@ -41,15 +43,18 @@ def build_wheel(
 
     ``source`` is a source tree, an sdist file or a requirement (``name==version``) whose
     sdist is fetched from ``options.index`` (default: pip's configuration).  ``host`` is a
-    :class:`Host` or the path of the host python.
+    :class:`Host` or the path of the host python.  The output of every command of the
+    build goes to a log file in the cache, kept when the build fails (the error's ``log``).
     """
     host = as_host(host)
     options = (options or BuildOptions()).for_host(host)
     cache = options.cache
-    with tempfile.TemporaryDirectory(prefix="crossbuild-") as tmp:
+    name = os.fspath(source)
+    header = f"# crossbuild {__version__}: building {name} for {host.tag}"
+    with build_log(cache, name, header) as log, tempfile.TemporaryDirectory(prefix="crossbuild-") as tmp:
         workdir = Path(tmp)
         tree = prepare_source(source, workdir, options.index, cache)
-        built, settings = _run_backend(tree, host, options, cache, workdir)
+        built, settings = _run_backend(tree, host, options, workdir, log)
         contents = verify_wheel(built, host.elf)
         _refuse_pure_fallback(built, contents.has_binaries, settings, options.allow_pure_fallback)
         final = retag_wheel(built, host_tags(built.name, host, contents.has_binaries), workdir / "dist")
@@ -60,15 +65,15 @@ def _run_backend(
     tree: SourceTree,
     host: Host,
     options: BuildOptions,
-    cache: Path,
     workdir: Path,
+    log: BuildLog,
 ) -> tuple[Path, CrossSettings]:
     pip_environ = {k: v for k, v in os.environ.items() if k not in _CROSS_VARIABLES}
-    env = get_isolated_env(options.python, build_system_requires(tree.path), cache, pip_environ)
+    env = get_isolated_env(options.python, build_system_requires(tree), options.cache, pip_environ, log)
     settings = prepare_settings(host, workdir / "cross", env.python)
-    backend = Backend(tree.path, env.python, _backend_environ(env, settings), name=tree.name)
-    config_settings = cross_config_settings(build_backend_name(tree.path), options.config_settings, settings)
-    env.install(backend.get_requires_for_build_wheel(config_settings), pip_environ)
+    backend = Backend(tree, env.python, _backend_environ(env, settings), log)
+    config_settings = cross_config_settings(build_backend_name(tree), options.config_settings, settings)
+    env.install(backend.get_requires_for_build_wheel(config_settings), pip_environ, log)
     logger.info("building %s", tree.name)
     return backend.build_wheel(workdir / "dist", config_settings), settings
 
@@ -88,7 +93,7 @@ def _refuse_pure_fallback(wheel: Path, has_binaries: bool, settings: CrossSettin
         logger.warning("%s is pure Python: the compiler failed, and the pure fallback is allowed", wheel.name)
         return
     first = failed[0]
-    raise PureFallbackError(wheel.name, first.argv, first.stderr)
+    raise PureFallbackError(wheel.name, first.argv, first.stderr, first_failure(first.stderr.splitlines()))
 
 
 def _publish(wheel: Path, wheel_dir: Path) -> Path:
@@ -101,5 +106,5 @@ def _publish(wheel: Path, wheel_dir: Path) -> Path:
         partial.replace(destination)
     finally:
         partial.unlink(missing_ok=True)
-    logger.info("built %s", destination)
+    logger.info("built %s", wheel.name)
     return destination

@@ -30,6 +30,20 @@ class SourceTree:
     path: Path
     name: str
     """How messages call it: the directory, sdist or requirement as given."""
+    unpacked: bool = False
+    """Unpacked from an sdist into a temporary directory, which is gone when a message is read."""
+
+    @property
+    def shown(self) -> str:
+        """How messages name the tree: its path, or ``name`` when it is temporary."""
+        return self.name if self.unpacked else str(self.path)
+
+    def hide(self, text: str) -> str:
+        """``text`` (another tool's message) without the path of a temporary tree: its files
+        named relative to it, the tree itself by ``name``."""
+        if not self.unpacked:
+            return text
+        return text.replace(f"{self.path}{os.sep}", "").replace(str(self.path), self.name)
 
 
 def prepare_source(
@@ -52,7 +66,7 @@ def prepare_source(
             raise SourceError(
                 "{path} is not an sdist (.tar.gz or .zip); pass a source tree, an sdist or a requirement", path=path
             )
-        return SourceTree(_unpack(path, workdir), path.name)
+        return SourceTree(_unpack(path, workdir), path.name, unpacked=True)
     if looks_like_path(text):
         raise SourceError("{text}: no such file or directory", text=text)
     try:
@@ -63,7 +77,8 @@ def prepare_source(
             "pass e.g. ./project, foo-1.0.tar.gz or 'foo==1.0'",
             text=text,
         ) from None
-    return SourceTree(_fetch_sdist(requirement, workdir, index or IndexSettings.from_pip_config(), cache), text)
+    tree = _fetch_sdist(requirement, workdir, index or IndexSettings.from_pip_config(), cache)
+    return SourceTree(tree, text, unpacked=True)
 
 
 def looks_like_path(text: str) -> bool:
