@@ -12,10 +12,11 @@ from pathlib import Path
 
 from . import __version__, _cli_defaults
 from ._exceptions import BackendError, CommandError, CrossbuildError, OptionError, PureFallbackError
+from ._summary import summary_lines
 from .config import Configuration, HostProfile, load_configuration
 from .host import Host, inspect_host
 from .host.layout import host_python_in_root, python_of_prefix
-from .install import check_root, install
+from .install import InstallResult, check_root, install
 from .install.options import InstallOptions
 from .wheel import IndexSettings, build_wheel
 from .wheel.options import BuildOptions, parse_config_settings
@@ -205,11 +206,12 @@ def _run(args: argparse.Namespace, configuration: Configuration) -> int:
         cache_dir=args.cache_dir,
         allow_pure_fallback=args.allow_pure_fallback,
     ).for_host(host)
-    if args.command == "install":
-        _install(args, host, options)
+    if args.command == "wheel":
+        for source in args.sources:
+            print(build_wheel(source, host, args.wheel_dir, options))
         return 0
-    for source in args.sources:
-        print(build_wheel(source, host, args.wheel_dir, options))
+    for line in summary_lines(_install(args, host, options)):
+        print(line)
     return 0
 
 
@@ -258,7 +260,7 @@ def _names(values: Sequence[str]) -> list[str]:
     return [name for value in values for name in value.split(",") if name]
 
 
-def _install(args: argparse.Namespace, host: Host, options: BuildOptions) -> None:
+def _install(args: argparse.Namespace, host: Host, options: BuildOptions) -> InstallResult:
     result = install(
         args.requirements,
         host=host,
@@ -279,8 +281,7 @@ def _install(args: argparse.Namespace, host: Host, options: BuildOptions) -> Non
     if args.report:
         with open(args.report, "w", encoding="utf-8") as stream:
             json.dump(result.report(), stream, indent=2)
-    for distribution in result.distributions:
-        print(f"{distribution.name} {distribution.version} ({distribution.source})")
+    return result
 
 
 class _CliHandler(logging.StreamHandler):  # type: ignore[type-arg]

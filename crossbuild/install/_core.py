@@ -41,6 +41,7 @@ from .options import InstallOptions
 from .placement import Placement
 from .requirements import RequirementSet, UserRequirement, parse_argument, read_requirement_files
 from .resolver import Candidate, HostProvider, HostRequirement, from_requirement, resolve
+from .sizes import RootChange, measure
 from .transaction import RootTransaction
 
 logger = logging.getLogger("crossbuild")
@@ -61,6 +62,23 @@ class InstalledDistribution:
     requested: bool
     files: tuple[str, ...] = ()
     """Host paths of the installed files."""
+    size: int = 0
+    """Bytes of its files in the root."""
+    previous: str | None = None
+    """The version it replaced, or ``None`` (it was not installed, or was kept or repaired)."""
+
+    @property
+    def action(self) -> str:
+        """What the install did with it: ``installed`` (new), ``upgraded`` or ``downgraded``
+        (from :attr:`previous`), ``reinstalled``, ``repaired``, or ``kept`` as it was."""
+        if self.source == "already installed":
+            return "kept"
+        if self.source == "repaired":
+            return "repaired"
+        if self.previous is None:
+            return "installed"
+        new, old = Version(self.version), Version(self.previous)
+        return "upgraded" if new > old else "downgraded" if new < old else "reinstalled"
 
 
 @dataclass(frozen=True)
@@ -72,6 +90,8 @@ class InstallResult:
     distributions: tuple[InstalledDistribution, ...]
     removed: tuple[str, ...] = field(default=())
     """``NAME VERSION`` of the distributions replaced."""
+    change: RootChange = field(default_factory=RootChange)
+    """How the root's files and bytes changed."""
 
     def report(self) -> dict[str, object]:
         """A JSON report in the spirit of pip's ``--report``."""
@@ -93,11 +113,15 @@ class InstallResult:
                     "source": d.source,
                     "download_info": {"url": d.origin},
                     "requested": d.requested,
+                    "action": d.action,
+                    "previous_version": d.previous,
+                    "size": d.size,
                     "files": list(d.files),
                 }
                 for d in self.distributions
             ],
             "removed": list(self.removed),
+            "change": self.change.as_dict(),
         }
 
 
@@ -317,6 +341,7 @@ def _lay(
     transaction = RootTransaction(placement.root)
     results = []
     removed = []
+    touched: set[str] = set()  # every path the transaction removes or writes
     try:
         for name, candidate in sorted(chosen.items()):
             artifact = candidate.artifact
@@ -325,27 +350,40 @@ def _lay(
             if old is not None and old.version == str(candidate.version) and not force_reinstall:
                 damage = record_problems(placement.root, old)
                 if not damage:
-                    results.append(
-                        InstalledDistribution(
-                            name, old.version, "already installed", artifact.origin, name in requested, old.files or ()
-                        )
+                    files = old.files or ()
+                    size = sum(measure(placement.root, files).values())
+                    kept = InstalledDistribution(
+                        name, old.version, "already installed", artifact.origin, name in requested, files, size
                     )
+                    results.append(kept)
                     continue
                 more = f" (and {len(damage) - 1} more)" if len(damage) > 1 else ""
                 logger.info("repairing %s: %s: %s%s", old.label, damage[0].path, damage[0].detail, more)
             if old is not None:
                 placement.remove(old, transaction)
+                touched.update(old.files or ())
                 if not damage:
                     removed.append(f"{name} {old.version}")
             files = placement.stage(wheels[name], transaction)
+            touched.update(files)
             source = "repaired" if damage else store.source_of(artifact)
+            previous = old.version if old is not None and not damage else None
             results.append(
-                InstalledDistribution(name, str(candidate.version), source, artifact.origin, name in requested, files)
+                InstalledDistribution(
+                    name, str(candidate.version), source, artifact.origin, name in requested, files, previous=previous
+                )
             )
+        before = measure(placement.root, touched)
         transaction.commit()
     except BaseException:
         transaction.discard()
         raise
-    for distribution in results:
-        logger.info("installed %s %s (%s)", distribution.name, distribution.version, distribution.source)
-    return InstallResult(placement.host, placement.root, prefix, dict(placement.scheme), tuple(results), tuple(removed))
+    after = measure(placement.root, touched)
+    distributions = tuple(
+        d if d.source == "already installed" else dataclasses.replace(d, size=sum(after.get(p, 0) for p in d.files))
+        for d in results
+    )
+    change = RootChange.between(before, after)
+    return InstallResult(
+        placement.host, placement.root, prefix, dict(placement.scheme), distributions, tuple(removed), change
+    )
