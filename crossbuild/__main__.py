@@ -285,27 +285,33 @@ def _install(args: argparse.Namespace, host: Host, options: BuildOptions) -> Ins
 
 
 class _CliHandler(logging.StreamHandler):  # type: ignore[type-arg]
-    """The CLI's handler: messages only, on the stderr of the moment."""
+    """The CLI's handler: messages only, on the stderr of the moment.  It sits on the root
+    logger and shows crossbuild's records; the other libraries' (unearth's "Failed to
+    collect links … 404", httpx's, httpcore's…) only with ``-v``."""
 
-    def __init__(self) -> None:
+    def __init__(self, verbose: bool) -> None:
         super().__init__()
         self.setFormatter(logging.Formatter("%(message)s"))
+        self.verbose = verbose
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        ours = record.name == "crossbuild" or record.name.startswith("crossbuild.")
+        return (ours or self.verbose) and bool(super().filter(record))
 
     def emit(self, record: logging.LogRecord) -> None:
-        self.stream = sys.stderr  # follow redirections between calls of main()
+        self.stream = sys.stderr  # follow redirections between calls of main(), and rich's
         super().emit(record)
 
 
 def _setup_logging(verbose: bool) -> None:
-    root = logging.getLogger("crossbuild")
-    for handler in [h for h in root.handlers if isinstance(h, _CliHandler)]:
-        root.removeHandler(handler)
-    root.addHandler(_CliHandler())
-    # unearth reports unreachable index pages as warnings; they matter only with -v
-    finder_log = logging.getLogger("unearth")
-    finder_log.handlers[:] = [_CliHandler()] if verbose else [logging.NullHandler()]
-    finder_log.propagate = False
-    root.setLevel(logging.DEBUG if verbose else logging.INFO)
+    # One handler on the root logger: with one there, logging's last resort never prints
+    # another library's warnings behind our back.
+    root = logging.getLogger()
+    for logger in (root, logging.getLogger("crossbuild")):
+        for handler in [h for h in logger.handlers if isinstance(h, _CliHandler)]:
+            logger.removeHandler(handler)
+    root.addHandler(_CliHandler(verbose))
+    logging.getLogger("crossbuild").setLevel(logging.DEBUG if verbose else logging.INFO)
     # The backend's own output is shown only with -v; on failure its tail is printed anyway.
     logging.getLogger("crossbuild.output").setLevel(logging.INFO if verbose else logging.WARNING)
 

@@ -5,6 +5,7 @@ The install command is tested in test_cli_install.py."""
 from __future__ import annotations
 
 import json
+import logging
 import sys
 from pathlib import Path
 from typing import Any
@@ -183,6 +184,40 @@ def test_backend_error_names_the_kept_log(
             "error: the build backend of ./pkg failed in build_wheel: x.c:1:1: error: no "
             "(see the output above, or rerun with -v)",
         ]
+
+
+#: Loggers of the libraries crossbuild uses: unearth's "Failed to collect links … 404",
+#: httpx's and httpcore's (named httpx2/httpcore2 in unearth's fork), truststore's.
+OTHER_LOGGERS = [
+    "unearth",
+    "unearth.collector",
+    "httpx",
+    "httpx2",
+    "httpcore.http11",
+    "httpcore2.connection",
+    "truststore",
+]
+
+
+@pytest.mark.parametrize("name", OTHER_LOGGERS)
+def test_other_libraries_log_only_with_verbose(
+    name: str, layout: FakeLayout, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def inspect_host(*args: object, **kwargs: object) -> None:
+        logging.getLogger(name).warning("Failed to collect links from https://pypi.invalid/simple/x/: 404")
+        logging.getLogger("crossbuild").info("crossbuild's own message")
+        raise OptionError("stop here")
+
+    monkeypatch.setattr(cli, "inspect_host", inspect_host)
+    assert run_cli(["inspect", "--host", str(layout.python)], capsys)[2].splitlines() == [
+        "crossbuild's own message",
+        "error: stop here",
+    ]
+    assert run_cli(["inspect", "--host", str(layout.python), "-v"], capsys)[2].splitlines() == [
+        "Failed to collect links from https://pypi.invalid/simple/x/: 404",
+        "crossbuild's own message",
+        "error: stop here",
+    ]
 
 
 def test_interrupt(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
