@@ -33,6 +33,7 @@ from ._exceptions import (
     VersionMismatchError,
     WheelVerificationError,
 )
+from ._reporter import Reporter, Step
 from ._version import __version__
 from .config import Configuration, HostProfile, load_configuration
 from .host import ElfTarget, Host, Toolchain, inspect_host
@@ -63,10 +64,12 @@ __all__ = [
     "OptionError",
     "Problem",
     "PureFallbackError",
+    "Reporter",
     "RequirementError",
     "ResolutionError",
     "RootfsError",
     "SourceError",
+    "Step",
     "Toolchain",
     "ToolchainError",
     "VersionMismatchError",

@@ -12,6 +12,8 @@ from pathlib import Path
 
 from . import __version__, _cli_defaults
 from ._exceptions import BackendError, CommandError, CrossbuildError, OptionError, PureFallbackError
+from ._progress import progress_reporter
+from ._reporter import Reporter
 from ._summary import summary_lines
 from .config import Configuration, HostProfile, load_configuration
 from .host import Host, inspect_host
@@ -206,11 +208,13 @@ def _run(args: argparse.Namespace, configuration: Configuration) -> int:
         cache_dir=args.cache_dir,
         allow_pure_fallback=args.allow_pure_fallback,
     ).for_host(host)
-    if args.command == "wheel":
-        for source in args.sources:
-            print(build_wheel(source, host, args.wheel_dir, options))
-        return 0
-    for line in summary_lines(_install(args, host, options)):
+    with progress_reporter(sys.stderr, sys.stdout, verbose=args.verbose, environ=os.environ) as reporter:
+        if args.command == "wheel":
+            for source in args.sources:
+                print(build_wheel(source, host, args.wheel_dir, options, reporter=reporter))
+            return 0
+        result = _install(args, host, options, reporter)
+    for line in summary_lines(result):  # once the progress is gone: what remains on the screen
         print(line)
     return 0
 
@@ -260,7 +264,7 @@ def _names(values: Sequence[str]) -> list[str]:
     return [name for value in values for name in value.split(",") if name]
 
 
-def _install(args: argparse.Namespace, host: Host, options: BuildOptions) -> InstallResult:
+def _install(args: argparse.Namespace, host: Host, options: BuildOptions, reporter: Reporter | None) -> InstallResult:
     result = install(
         args.requirements,
         host=host,
@@ -277,6 +281,7 @@ def _install(args: argparse.Namespace, host: Host, options: BuildOptions) -> Ins
         ),
         requirement_files=args.requirement,
         constraint_files=args.constraint,
+        reporter=reporter,
     )
     if args.report:
         with open(args.report, "w", encoding="utf-8") as stream:

@@ -1,9 +1,18 @@
-"""What a person reads when a build fails: its first real failure, and its kept log."""
+"""What a person reads: the first real failure of a build and its kept log, live progress on
+a terminal, and one clean summary at the end."""
 
 from __future__ import annotations
 
+import fcntl
 import os
+import pty
+import re
 import stat
+import struct
+import subprocess
+import sys
+import termios
+import threading
 from collections.abc import Callable
 from pathlib import Path
 
@@ -62,3 +71,51 @@ def test_failed_install_keeps_the_build_log(project: Callable[[str], Path], host
     ours = [line for line in stderr.splitlines() if not line.startswith("  | ")]  # not the compiler's
     assert [line for line in ours if "crossbuild-" in line and "/logs/" not in line] == []  # no temporary paths
     assert list(root.iterdir()) == []
+
+
+def _read_all(fd: int, into: list[bytes]) -> None:
+    while True:
+        try:
+            chunk = os.read(fd, 65536)
+        except OSError:  # EIO: the child closed the terminal
+            return
+        if not chunk:
+            return
+        into.append(chunk)
+
+
+def test_progress_on_a_terminal_and_one_summary(
+    project: Callable[[str], Path], host_python: Path, tmp_path: Path
+) -> None:
+    """The real command, its stderr a pseudo-terminal: live steps there, the summary on stdout."""
+    root = tmp_path / "rootfs"
+    root.mkdir()
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 160, 0, 0))
+    env = {k: v for k, v in os.environ.items() if k not in ("CI", "NO_COLOR")} | {"TERM": "xterm", "COLUMNS": "160"}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "crossbuild", "install", project("c_ext"), "--host", host_python, "--root", root],
+        stdout=subprocess.PIPE,
+        stderr=slave,
+        stdin=subprocess.DEVNULL,
+        env=env,
+    )
+    os.close(slave)
+    chunks: list[bytes] = []
+    reader = threading.Thread(target=_read_all, args=(master, chunks))
+    reader.start()
+    with process:
+        assert process.stdout is not None
+        stdout = process.stdout.read().decode()
+    assert process.returncode == 0
+    reader.join(timeout=60)
+    os.close(master)
+
+    terminal = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", b"".join(chunks).decode(errors="replace"))
+    assert "building c_ext: build_wheel" in terminal  # the package, the phase, the backend hook
+    assert re.search(r"building c_ext: build_wheel\s+0:00:\d\d", terminal)  # and the time it has taken
+    assert "resolving " in terminal
+    assert "crossbuild-" not in terminal  # no temporary path (the wheel was built in one)
+    *lines, image = stdout.splitlines()
+    assert len(lines) == 1 and re.fullmatch(r"installed   cext 1\.0 +\d+(\.\d)? (bytes|kB)  \(built\)", lines[0])
+    assert re.fullmatch(r"image grew by \d+(\.\d)? (bytes|kB) \(.*\d+ files added, 0 removed, 0 replaced\)", image)

@@ -27,6 +27,7 @@ from packaging.version import Version
 
 from .._cache import code_digest
 from .._exceptions import InstallTargetError, RequirementError
+from .._reporter import Reporter, reporting
 from ..host.host import Host, as_host
 from ..host.layout import identify_root
 from ..host.rootfs import root_of
@@ -135,6 +136,7 @@ def install(
     constraint_files: Sequence[str | os.PathLike[str]] = (),
     options: BuildOptions | None = None,
     install_options: InstallOptions | None = None,
+    reporter: Reporter | None = None,
 ) -> InstallResult:
     """Install ``requirements`` for ``host`` into ``root`` (a rootfs) or ``prefix``.
 
@@ -142,7 +144,8 @@ def install(
     python's prefix in it (``ROOT/usr/...``).  Without ``root``, ``prefix`` is the
     directory that stands for the host's prefix (``ROOTFS/usr``).  Nothing in the root
     changes unless every requirement resolved, built, verified and installed.
-    ``options`` builds what must be cross-built; ``install_options`` chooses and lays.
+    ``options`` builds what must be cross-built; ``install_options`` chooses and lays;
+    ``reporter`` hears of the long steps (resolving, downloading, building, installing).
     """
     host = as_host(host)
     choices = install_options or InstallOptions()
@@ -161,7 +164,7 @@ def install(
     with tempfile.TemporaryDirectory(prefix="crossbuild-wheels-") as tmp:
 
         def build(source: Path) -> Path:
-            return build_wheel(source, host, Path(tmp), options)
+            return build_wheel(source, host, Path(tmp), options, reporter=reporter)
 
         target_python = unearth.TargetPython(
             py_ver=tuple(int(p) for p in host.full_version.split(".")[:3] if p.isdigit()),
@@ -176,14 +179,14 @@ def install(
             prefer_binary=[":all:"] if choices.prefer_binary else [],
         )
         store = ArtifactStore(
-            finder, options.cache, build, target_python.supported_tags(), built_wheel_key(host, options)
+            finder, options.cache, build, target_python.supported_tags(), built_wheel_key(host, options), reporter
         )
-        chosen, requested = _resolve(host, wanted, finder, store)
+        chosen, requested = _resolve(host, wanted, finder, store, reporter)
         wheels = {name: store.wheel(candidate.artifact) for name, candidate in chosen.items()}
         for wheel in wheels.values():
             verify_wheel(wheel, host.elf)
         try:
-            return _lay(placement, host_prefix, chosen, wheels, store, requested, choices.force_reinstall)
+            return _lay(placement, host_prefix, chosen, wheels, store, requested, choices.force_reinstall, reporter)
         except OSError as error:  # the transaction rolled back: the root is as it was
             raise _root_write_error(root_dir, error) from None
 
@@ -196,7 +199,11 @@ def built_wheel_key(host: Host, options: BuildOptions) -> str:
 
 
 def _resolve(
-    host: Host, wanted: RequirementSet, finder: unearth.PackageFinder, store: ArtifactStore
+    host: Host,
+    wanted: RequirementSet,
+    finder: unearth.PackageFinder,
+    store: ArtifactStore,
+    reporter: Reporter | None = None,
 ) -> tuple[dict[NormalizedName, Candidate], set[NormalizedName]]:
     """The candidate chosen for every project, and the names the user asked for."""
     local = {id(u): store.local_artifact(u) for u in wanted.requirements if u.requirement is None}
@@ -223,7 +230,8 @@ def _resolve(
         Version(host.full_version),
     )
     logger.info("resolving %s for %s", ", ".join(map(str, top_level)), host.tag)
-    return resolve(provider, top_level), {r.name for r in top_level}
+    with reporting(reporter, ", ".join(map(str, top_level)), "resolving"):
+        return resolve(provider, top_level), {r.name for r in top_level}
 
 
 def _target(host: Host, root: str | os.PathLike[str] | None, prefix: str | os.PathLike[str] | None) -> tuple[Path, str]:
@@ -335,6 +343,7 @@ def _lay(
     store: ArtifactStore,
     requested: set[NormalizedName],
     force_reinstall: bool,
+    reporter: Reporter | None = None,
 ) -> InstallResult:
     """Replace or add every chosen distribution in the root, in one transaction."""
     existing = placement.installed()
@@ -359,12 +368,13 @@ def _lay(
                     continue
                 more = f" (and {len(damage) - 1} more)" if len(damage) > 1 else ""
                 logger.info("repairing %s: %s: %s%s", old.label, damage[0].path, damage[0].detail, more)
-            if old is not None:
-                placement.remove(old, transaction)
-                touched.update(old.files or ())
-                if not damage:
-                    removed.append(f"{name} {old.version}")
-            files = placement.stage(wheels[name], transaction)
+            with reporting(reporter, f"{name} {candidate.version}", "installing"):
+                if old is not None:
+                    placement.remove(old, transaction)
+                    touched.update(old.files or ())
+                    if not damage:
+                        removed.append(f"{name} {old.version}")
+                files = placement.stage(wheels[name], transaction)
             touched.update(files)
             source = "repaired" if damage else store.source_of(artifact)
             previous = old.version if old is not None and not damage else None
@@ -374,7 +384,8 @@ def _lay(
                 )
             )
         before = measure(placement.root, touched)
-        transaction.commit()
+        with reporting(reporter, str(placement.root), "installing"):
+            transaction.commit()
     except BaseException:
         transaction.discard()
         raise

@@ -27,6 +27,7 @@ from packaging.utils import NormalizedName, canonicalize_name, parse_sdist_filen
 from packaging.version import Version
 
 from .._exceptions import HashMismatchError, InvalidWheelError, RequirementError, SourceError
+from .._reporter import Reporter, reporting
 from .requirements import UserRequirement
 
 logger = logging.getLogger("crossbuild")
@@ -82,6 +83,7 @@ class ArtifactStore:
     Files of projects with expected hashes (``--hash``) must match one of those.  Wheels
     cross-built from index sdists are kept in the cache under ``build_key`` (what else the
     build depends on: the host, the settings) and the sdist's digest, and reused.
+    Downloads and builds are steps told to ``reporter``.
     """
 
     def __init__(
@@ -91,7 +93,9 @@ class ArtifactStore:
         build: BuildFunction,
         supported_tags: Sequence[Tag],
         build_key: str,
+        reporter: Reporter | None = None,
     ) -> None:
+        self._reporter = reporter
         self._finder = finder
         self._cache = cache
         self._build = build
@@ -120,7 +124,8 @@ class ArtifactStore:
             return artifact.path
         assert artifact.link is not None
         directory = self._cache / ("wheels" if artifact.is_wheel else "sdists")
-        return self._download(artifact.link, directory, hashes)
+        with reporting(self._reporter, f"{artifact.name} {artifact.version}", "downloading"):
+            return self._download(artifact.link, directory, hashes)
 
     def _download(self, link: unearth.Link, directory: Path, hashes: dict[str, list[str]] | None) -> Path:
         try:
@@ -149,7 +154,8 @@ class ArtifactStore:
             logger.info("reusing %s, cross-built before from %s", cached[0].name, sdist.name)
             return cached[0]
         logger.info("cross-building %s %s from %s", artifact.name, artifact.version, sdist.name)
-        wheel = self._build(sdist)
+        with reporting(self._reporter, f"{artifact.name} {artifact.version}", "building"):
+            wheel = self._build(sdist)
         partial = directory.with_name(f".{digest}.partial")
         shutil.rmtree(partial, ignore_errors=True)
         partial.mkdir(parents=True)
@@ -166,7 +172,8 @@ class ArtifactStore:
         if key in self._local:
             return self._local[key]
         if user.url is not None:
-            path = self._download(unearth.Link(user.url), self._cache / "urls", _hash_dict(user.hashes))
+            with reporting(self._reporter, user.url, "downloading"):
+                path = self._download(unearth.Link(user.url), self._cache / "urls", _hash_dict(user.hashes))
         else:
             assert user.path is not None
             path = user.path
@@ -183,7 +190,11 @@ class ArtifactStore:
                     tags=", ".join(sorted(map(str, tags))),
                     best=self._best_tag,
                 )
-        wheel = path if is_wheel else self._build(path)
+        if is_wheel:
+            wheel = path
+        else:
+            with reporting(self._reporter, path.name, "building"):
+                wheel = self._build(path)
         name, version, _, _ = parse_wheel_filename(wheel.name)
         artifact = Artifact(
             canonicalize_name(name),

@@ -26,6 +26,7 @@ else:
 
 from .._buildlog import BuildLog
 from .._exceptions import BackendError, CommandError, SourceError
+from .._reporter import Reporter, reporting
 from .._subprocess import output_logger, run
 from .._warnings import warnings_to_log
 from .options import ConfigSettings
@@ -80,7 +81,8 @@ def cross_config_settings(backend: str, user: ConfigSettings | None, settings: C
 
 
 class Backend:
-    """The backend of ``tree``, run by ``python`` (an isolated env's interpreter)."""
+    """The backend of ``tree``, run by ``python`` (an isolated env's interpreter); each
+    hook call is a step told to ``reporter``."""
 
     def __init__(
         self,
@@ -88,9 +90,11 @@ class Backend:
         python: Path,
         environ: Mapping[str, str],
         log: BuildLog | None = None,
+        reporter: Reporter | None = None,
     ) -> None:
         self.name = tree.name
         self._tree = tree
+        self._reporter = reporter
         self._builder = _builder(tree, python, BackendRunner(environ, log))
 
     def get_requires_for_build_wheel(self, config_settings: ConfigSettings | None) -> set[str]:
@@ -105,8 +109,8 @@ class Backend:
     def _errors(self, hook: str) -> Iterator[None]:
         """Turn pypa/build's exceptions into crossbuild's."""
         try:
-            with warnings_to_log(output_logger):  # the backend's own warnings: part of its output
-                yield
+            with reporting(self._reporter, self.name, "building", hook), warnings_to_log(output_logger):
+                yield  # the backend's own warnings: part of its output
         except build.BuildBackendException as error:
             cause = error.exception
             if isinstance(cause, CommandError):

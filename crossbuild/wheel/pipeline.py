@@ -16,6 +16,7 @@ from pathlib import Path
 
 from .._buildlog import BuildLog, build_log, first_failure
 from .._exceptions import PureFallbackError
+from .._reporter import Reporter, reporting
 from .._version import __version__
 from ..host.host import Host, as_host
 from ..host.patch import PATCH_ENV_VAR
@@ -38,13 +39,16 @@ def build_wheel(
     host: Host | str | os.PathLike[str],
     wheel_dir: str | os.PathLike[str],
     options: BuildOptions | None = None,
+    *,
+    reporter: Reporter | None = None,
 ) -> Path:
     """Cross-build ``source`` for ``host`` and return the path of the wheel in ``wheel_dir``.
 
     ``source`` is a source tree, an sdist file or a requirement (``name==version``) whose
     sdist is fetched from ``options.index`` (default: pip's configuration).  ``host`` is a
-    :class:`Host` or the path of the host python.  The output of every command of the
-    build goes to a log file in the cache, kept when the build fails (the error's ``log``).
+    :class:`Host` or the path of the host python.  ``reporter`` hears of the long steps.
+    The output of every command of the build goes to a log file in the cache, kept when
+    the build fails (the error's ``log``).
     """
     host = as_host(host)
     options = (options or BuildOptions()).for_host(host)
@@ -53,8 +57,10 @@ def build_wheel(
     header = f"# crossbuild {__version__}: building {name} for {host.tag}"
     with build_log(cache, name, header) as log, tempfile.TemporaryDirectory(prefix="crossbuild-") as tmp:
         workdir = Path(tmp)
-        tree = prepare_source(source, workdir, options.index, cache)
-        built, settings = _run_backend(tree, host, options, workdir, log)
+        fetched = not Path(name).exists()  # a requirement: its sdist comes from an index
+        with reporting(reporter if fetched else None, name, "downloading"):
+            tree = prepare_source(source, workdir, options.index, cache)
+        built, settings = _run_backend(tree, host, options, workdir, log, reporter)
         contents = verify_wheel(built, host.elf)
         _refuse_pure_fallback(built, contents.has_binaries, settings, options.allow_pure_fallback)
         final = retag_wheel(built, host_tags(built.name, host, contents.has_binaries), workdir / "dist")
@@ -67,13 +73,17 @@ def _run_backend(
     options: BuildOptions,
     workdir: Path,
     log: BuildLog,
+    reporter: Reporter | None,
 ) -> tuple[Path, CrossSettings]:
     pip_environ = {k: v for k, v in os.environ.items() if k not in _CROSS_VARIABLES}
-    env = get_isolated_env(options.python, build_system_requires(tree), options.cache, pip_environ, log)
+    with reporting(reporter, tree.name, "building", "build environment"):
+        env = get_isolated_env(options.python, build_system_requires(tree), options.cache, pip_environ, log)
     settings = prepare_settings(host, workdir / "cross", env.python)
-    backend = Backend(tree, env.python, _backend_environ(env, settings), log)
+    backend = Backend(tree, env.python, _backend_environ(env, settings), log, reporter)
     config_settings = cross_config_settings(build_backend_name(tree), options.config_settings, settings)
-    env.install(backend.get_requires_for_build_wheel(config_settings), pip_environ, log)
+    requires = backend.get_requires_for_build_wheel(config_settings)
+    with reporting(reporter, tree.name, "building", "build requirements"):
+        env.install(requires, pip_environ, log)
     logger.info("building %s", tree.name)
     return backend.build_wheel(workdir / "dist", config_settings), settings
 
