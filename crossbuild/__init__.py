@@ -34,6 +34,7 @@ from ._exceptions import (
     VersionMismatchError,
     WheelVerificationError,
 )
+from ._reporter import Reporter, Step
 from ._signals import Terminated
 from ._version import __version__
 from .config import Configuration, HostProfile, load_configuration
@@ -65,10 +66,12 @@ __all__ = [
     "OptionError",
     "Problem",
     "PureFallbackError",
+    "Reporter",
     "RequirementError",
     "ResolutionError",
     "RootfsError",
     "SourceError",
+    "Step",
     "Terminated",
     "Toolchain",
     "ToolchainError",

@@ -14,11 +14,14 @@ from pathlib import Path
 
 from . import __version__, _cli_defaults
 from ._exceptions import BackendError, CommandError, CrossbuildError, OptionError, PureFallbackError
+from ._progress import progress_reporter
+from ._reporter import Reporter
 from ._signals import Terminated, signals_raise
+from ._summary import summary_lines
 from .config import Configuration, HostProfile, load_configuration
 from .host import Host, inspect_host
 from .host.layout import host_python_in_root, python_of_prefix
-from .install import check_root, install
+from .install import InstallResult, check_root, install
 from .install.options import UPGRADE_STRATEGIES, InstallOptions
 from .wheel import IndexSettings, build_wheel
 from .wheel.options import BuildOptions, parse_config_settings
@@ -255,11 +258,15 @@ def _run(args: argparse.Namespace, configuration: Configuration) -> int:
             cache_dir=cache_dir,
             allow_pure_fallback=args.allow_pure_fallback,
         ).for_host(host)
-        if args.command == "install":
-            _install(args, host, options)
-            return 0
-        for source in args.sources:
-            print(build_wheel(source, host, args.wheel_dir, options))
+        quiet = bool(args.verbose or args.quiet)  # no live progress when asked for all, or for little
+        with progress_reporter(sys.stderr, sys.stdout, verbose=quiet, environ=os.environ) as reporter:
+            if args.command == "wheel":
+                for source in args.sources:
+                    print(build_wheel(source, host, args.wheel_dir, options, reporter=reporter))
+                return 0
+            result = _install(args, host, options, reporter)
+    for line in summary_lines(result):  # once the progress is gone: what remains on the screen
+        print(line)
     return 0
 
 
@@ -308,7 +315,7 @@ def _names(values: Sequence[str]) -> list[str]:
     return [name for value in values for name in value.split(",") if name]
 
 
-def _install(args: argparse.Namespace, host: Host, options: BuildOptions) -> None:
+def _install(args: argparse.Namespace, host: Host, options: BuildOptions, reporter: Reporter | None) -> InstallResult:
     result = install(
         args.requirements,
         host=host,
@@ -332,27 +339,12 @@ def _install(args: argparse.Namespace, host: Host, options: BuildOptions) -> Non
         ),
         requirement_files=args.requirement,
         constraint_files=args.constraint,
+        reporter=reporter,
     )
     if args.report:
         with open(args.report, "w", encoding="utf-8") as stream:
             json.dump(result.report(), stream, indent=2)
-    if result.dry_run:  # pip's words for it
-        changes = [f"{d.name}-{d.version}" for d in result.distributions if d.source != "already installed"]
-        print(f"Would install {' '.join(changes)}" if changes else "Would change nothing")
-        return
-    for distribution in result.distributions:
-        print(f"{distribution.name} {distribution.version} ({distribution.source})")
-
-
-class _BelowLevel(logging.Filter):
-    """Keeps the backend's output (``crossbuild.output``) off the terminal below ``level``."""
-
-    def __init__(self, level: int) -> None:
-        super().__init__()
-        self.level = level
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        return not record.name.startswith("crossbuild.output") or record.levelno >= self.level
+    return result
 
 
 class _LogFileHandler(logging.FileHandler):
@@ -364,45 +356,47 @@ class _LogFileHandler(logging.FileHandler):
 
 
 class _CliHandler(logging.StreamHandler):  # type: ignore[type-arg]
-    """The CLI's handler: messages only, on the stderr of the moment."""
+    """The CLI's handler: messages only, on the stderr of the moment.  It sits on the root
+    logger and shows crossbuild's records; the backend's output (``crossbuild.output``) and
+    the other libraries' (unearth's "Failed to collect links … 404", httpx's, httpcore's…)
+    only with ``-v``, their debugging only with ``-vv``."""
 
-    def __init__(self) -> None:
+    def __init__(self, verbose: int) -> None:
         super().__init__()
         self.setFormatter(logging.Formatter("%(message)s"))
+        self.verbose = verbose
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.name == "crossbuild.output" or record.name.startswith("crossbuild.output."):
+            shown = bool(self.verbose) or record.levelno >= logging.WARNING
+        elif record.name == "crossbuild" or record.name.startswith("crossbuild."):
+            shown = True
+        else:
+            shown = self.verbose >= (1 if record.levelno >= logging.INFO else 2)
+        return shown and bool(super().filter(record))
 
     def emit(self, record: logging.LogRecord) -> None:
-        self.stream = sys.stderr  # follow redirections between calls of main()
+        self.stream = sys.stderr  # follow redirections between calls of main(), and rich's
         super().emit(record)
 
 
 def _setup_logging(verbose: int, quiet: int = 0, log_file: str | None = None) -> None:
-    """-q: warnings and errors; default: what happens; -v: commands and the backend's
-    output; -vv: the index's too.  ``--log FILE`` gets everything, whatever the level."""
-    root = logging.getLogger("crossbuild")
-    output = logging.getLogger("crossbuild.output")
-    finder_log = logging.getLogger("unearth")
-    for logger in (root, finder_log):
-        for handler in [h for h in logger.handlers if isinstance(h, (_CliHandler, _LogFileHandler))]:
-            logger.removeHandler(handler)
-            handler.close()
-        logger.handlers[:] = [h for h in logger.handlers if not isinstance(h, logging.NullHandler)]
-    terminal = _CliHandler()
+    """-q: warnings and errors; default: what happens; -v: commands, the backend's output
+    and other libraries' messages; -vv: their debugging too.  ``--log FILE`` gets
+    everything, whatever the level.  The handlers sit on the root logger: with one there,
+    logging's last resort never prints another library's warnings behind our back."""
+    root = logging.getLogger()
+    for handler in [h for h in root.handlers if isinstance(h, (_CliHandler, _LogFileHandler))]:
+        root.removeHandler(handler)
+        handler.close()
+    terminal = _CliHandler(verbose)
     terminal.setLevel(logging.WARNING if quiet else logging.DEBUG if verbose else logging.INFO)
     root.addHandler(terminal)
-    # unearth reports unreachable index pages as warnings; they matter only with -vv
-    finder_log.propagate = False
-    finder_log.setLevel(logging.DEBUG)
-    finder_log.addHandler(_CliHandler() if verbose >= 2 else logging.NullHandler())
-    # The backend's own output is shown only with -v; on failure its tail is printed anyway.
-    output.setLevel(logging.INFO)
-    output_filter = _BelowLevel(logging.WARNING) if not verbose else None
-    if output_filter is not None:
-        terminal.addFilter(output_filter)
-    root.setLevel(logging.DEBUG)
+    root.setLevel(logging.DEBUG if verbose >= 2 or log_file else logging.INFO)
+    logging.getLogger("crossbuild").setLevel(logging.DEBUG)
+    logging.getLogger("crossbuild.output").setLevel(logging.INFO)  # shown with -v (see _CliHandler)
     if log_file:
-        to_file = _LogFileHandler(log_file)
-        root.addHandler(to_file)
-        finder_log.addHandler(to_file)
+        root.addHandler(_LogFileHandler(log_file))
 
 
 #: The library's parameter names whose flag has another name (``dest``) on the command line.
@@ -451,6 +445,8 @@ def main(argv: Sequence[str] | None = None, prog: str = "crossbuild") -> int:
             detail = error.compiler_output
         if detail.strip():
             sys.stderr.write("".join(f"  | {line}\n" for line in detail.rstrip().splitlines()))
+        if error.log is not None:
+            print(f"full log: {error.log}", file=sys.stderr)
         print(f"error: {error.render(flag_names(parser))}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

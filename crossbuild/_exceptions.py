@@ -41,6 +41,9 @@ class CrossbuildError(Exception):
     a parameter of the library (see :meth:`render`).
     """
 
+    log: Path | None = None
+    """The full log of the build that failed, kept in the cache (``<cache>/logs/…``)."""
+
     def __init__(self, message: str, **details: object) -> None:
         super().__init__(message)
         self.message = message
@@ -131,45 +134,53 @@ class ResolutionError(CrossbuildError):
 
 
 class CommandError(CrossbuildError):
-    """A subprocess crossbuild ran failed; keeps the tail of its output."""
+    """A subprocess crossbuild ran failed; keeps the tail of its output and its first real
+    failure (``first_failure``: a compiler's ``error:`` line, ninja's ``FAILED:`` target)."""
 
-    def __init__(self, what: str, command: Sequence[str], returncode: int, output_tail: str) -> None:
+    def __init__(
+        self, what: str, command: Sequence[str], returncode: int, output_tail: str, first_failure: str | None = None
+    ) -> None:
         super().__init__(
             "{what} failed (exit code {returncode}): {line}",
             what=what,
             returncode=returncode,
-            line=_last_line(output_tail),
+            line=first_failure or _last_line(output_tail),
         )
         self.what = what
         self.command = list(command)
         self.returncode = returncode
         self.output_tail = output_tail
+        self.first_failure = first_failure
 
 
 class BackendError(CrossbuildError):
-    """The PEP 517 backend failed; keeps the tail of its output."""
+    """The PEP 517 backend failed; keeps the tail of its output.  The message names the first
+    real failure of the whole output (``first_failure``) when one was found."""
 
-    def __init__(self, project: str, hook: str, output_tail: str) -> None:
+    def __init__(self, project: str, hook: str, output_tail: str, first_failure: str | None = None) -> None:
         super().__init__(
             "the build backend of {project} failed in {hook}: {line} (see the output above, or rerun with {verbose})",
             project=project,
             hook=hook,
-            line=_last_line(output_tail, prefer="error:"),
+            line=first_failure or _last_line(output_tail, prefer="error:"),
         )
         self.project = project
         self.hook = hook
         self.output_tail = output_tail
+        self.first_failure = first_failure
 
 
 class PureFallbackError(CrossbuildError):
     """A compiler failed and the project quietly produced a pure-Python wheel instead."""
 
-    def __init__(self, wheel_name: str, compiler_command: Sequence[str], compiler_output: str) -> None:
+    def __init__(
+        self, wheel_name: str, compiler_command: Sequence[str], compiler_output: str, first_failure: str | None = None
+    ) -> None:
         super().__init__(
             "the C/C++ build failed and the project fell back to the pure wheel {wheel_name}: {line} "
             "(fix the compile error, or pass {allow_pure_fallback} to accept the pure wheel)",
             wheel_name=wheel_name,
-            line=_last_line(compiler_output, prefer="error:"),
+            line=first_failure or _last_line(compiler_output, prefer="error:"),
         )
         self.wheel_name = wheel_name
         self.compiler_command = list(compiler_command)
@@ -219,5 +230,9 @@ def _last_line(text: str, prefer: str | None = None) -> str:
     """The most telling line of some output: the first one mentioning ``prefer``, else the last one."""
     lines = [line.strip() for line in text.splitlines() if line.strip()]
     preferred = [line for line in lines if prefer and prefer in line.lower()]
-    line = preferred[0] if preferred else lines[-1] if lines else "no output"
+    return shorten(preferred[0] if preferred else lines[-1] if lines else "no output")
+
+
+def shorten(line: str) -> str:
+    """``line``, cut to :data:`MAX_LINE` characters for a one-line message."""
     return line if len(line) <= MAX_LINE else line[: MAX_LINE - 3] + "..."

@@ -1,8 +1,10 @@
 """The one place crossbuild runs other programs.
 
 :func:`run` is for steps that must succeed: output is read line by line, goes to the
-``crossbuild.output`` logger (shown with ``-v``) and its last lines are kept, so a failure
-can show what went wrong.  :func:`probe` is for questions whose answer may be "no".
+``crossbuild.output`` logger (shown with ``-v``) and to the build's log file if there is
+one, never into memory whole; its last lines and its first real failure (a compiler's
+``error:`` line) are kept, so a failure can show what went wrong.  :func:`probe` is for
+questions whose answer may be "no".
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import subprocess
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from ._buildlog import BuildLog, FailureScanner
 from ._exceptions import CommandError
 
 logger = logging.getLogger("crossbuild")
@@ -31,15 +34,19 @@ def run(
     what: str,
     env: Mapping[str, str] | None = None,
     cwd: str | os.PathLike[str] | None = None,
-) -> str:
-    """Run ``command``, stream its merged output to the log, return the output.
+    log: BuildLog | None = None,
+) -> None:
+    """Run ``command``, streaming its merged output to the log (and to ``log``).
 
-    Raises :class:`CommandError` (naming ``what`` and carrying the output's tail) when it
-    exits with a non-zero code.
+    Raises :class:`CommandError` (naming ``what``, carrying the output's tail and its first
+    real failure) when it exits with a non-zero code.
     """
     argv = [os.fspath(part) for part in command]
     logger.debug("running %s%s", shlex.join(argv), f" (in {cwd})" if cwd else "")
-    lines: list[str] = []
+    if log is not None:
+        log.command(argv, cwd)
+    last: collections.deque[str] = collections.deque(maxlen=TAIL_LINES)
+    scanner = FailureScanner()
     try:
         process = subprocess.Popen(
             argv,
@@ -53,21 +60,26 @@ def run(
             start_new_session=True,  # its own process group: stopped as a whole, see below
         )
     except OSError as error:
+        if log is not None:
+            log.write(f"{error}\n")
         raise CommandError(what, argv, 127, str(error)) from None
     assert process.stdout is not None
     with process:
         try:
             for line in process.stdout:
-                lines.append(line)
+                last.append(line)
+                scanner.feed(line)
                 output_logger.info(line.rstrip("\n"))
+                if log is not None:
+                    log.write(line)
         except BaseException:  # Ctrl-C, SIGTERM: the program and all it started stop now, not later
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(process.pid, signal.SIGKILL)
             raise
-    output = "".join(lines)
     if process.returncode != 0:
-        raise CommandError(what, argv, process.returncode, tail(output))
-    return output
+        if log is not None:
+            log.write(f"[exit code {process.returncode}]\n")
+        raise CommandError(what, argv, process.returncode, "".join(last), scanner.failure)
 
 
 def tail(text: str, count: int = TAIL_LINES) -> str:

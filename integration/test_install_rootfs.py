@@ -70,16 +70,26 @@ def test_requirements_file_into_a_rootfs(rootfs: Path, tmp_path: Path, project: 
     )
 
     assert result.returncode == 0, result.stderr
-    assert sorted(result.stdout.splitlines()) == [
-        "cext 1.0 (built)",
-        "crcmod 1.7 (built)",
-        "numpy 2.2.6 (wheel)",
-        "pyyaml 6.0.2 (wheel)",
-        "six 1.16.0 (wheel)",
-        "tabulate 0.9.0 (wheel)",
+    *lines, image = result.stdout.splitlines()
+    assert [(*line.split()[:3], line.split()[-1]) for line in lines] == [
+        ("installed", "cext", "1.0", "(built)"),
+        ("installed", "crcmod", "1.7", "(built)"),
+        ("installed", "numpy", "2.2.6", "(wheel)"),
+        ("installed", "pyyaml", "6.0.2", "(wheel)"),
+        ("installed", "six", "1.16.0", "(wheel)"),
+        ("installed", "tabulate", "0.9.0", "(wheel)"),
     ]
     data = json.loads(report.read_text())
     chosen = {d["metadata"]["name"]: d for d in data["install"]}
+    numpy_bytes = sum((rootfs / path.lstrip("/")).lstat().st_size for path in chosen["numpy"]["files"])
+    assert chosen["numpy"]["size"] == numpy_bytes > 20_000_000
+    assert lines[2].split()[3:5] == [f"{numpy_bytes / 1e6:.1f}", "MB"]
+    growth = data["change"]["growth"]
+    assert growth == sum(d["size"] for d in data["install"])  # nothing was there before
+    assert image == (
+        f"image grew by {growth / 1e6:.1f} MB ({growth:,} bytes; {data['change']['files_added']:,} files added, "
+        "0 removed, 0 replaced)"
+    )
     assert chosen["numpy"]["download_info"]["url"].endswith(
         "-cp311-cp311-manylinux_2_17_aarch64.manylinux2014_aarch64.whl"
     )
@@ -125,7 +135,9 @@ def test_a_failing_requirement_leaves_the_rootfs_unchanged(rootfs: Path, project
     )
 
     assert result.returncode == 1
-    assert result.stderr.strip().splitlines()[-1].startswith("error: the build backend of broken_c failed")
+    *_, log_line, error = result.stderr.strip().splitlines()
+    assert error.startswith("error: the build backend of broken_c failed in build_wheel: brokenc.c:4:14: error: ")
+    assert log_line.startswith("full log: ") and Path(log_line.removeprefix("full log: ")).is_file()
     assert snapshot(rootfs) == before
 
 
@@ -165,11 +177,15 @@ def test_another_version_replaces_the_old_one(rootfs: Path) -> None:
     assert list((site / "__pycache__").glob("tabulate.cpython-311.pyc"))
 
     again = run_crossbuild("install", "tabulate==0.8.10", "--host", host, "--root", rootfs)
-    assert again.stdout.strip() == "tabulate 0.8.10 (already installed)"
+    assert [line.split()[:3] for line in again.stdout.splitlines()] == [
+        ["kept", "tabulate", "0.8.10"],
+        ["image", "size", "unchanged"],
+    ]
 
     result = run_crossbuild("install", "tabulate==0.9.0", "--host", host, "--root", rootfs)
 
     assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("upgraded    tabulate 0.9.0 (from 0.8.10) ")
     assert not (site / "tabulate-0.8.10.dist-info").exists()
     assert not (site / "tabulate.py").exists()  # 0.8.10 was a module, 0.9.0 is a package
     assert not list((site / "__pycache__").glob("tabulate.*.pyc"))

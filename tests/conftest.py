@@ -23,10 +23,12 @@ from crossbuild.host.host import Host
 @pytest.fixture(autouse=True)
 def _reset_crossbuild_logging() -> Iterator[None]:
     """``crossbuild.__main__.main`` sets the loggers' handler and levels; keep tests independent."""
-    loggers = [logging.getLogger("crossbuild"), logging.getLogger("crossbuild.output")]
+    loggers = [logging.getLogger(), logging.getLogger("crossbuild"), logging.getLogger("crossbuild.output")]
     saved = [(logger.handlers[:], logger.level) for logger in loggers]
     yield
     for logger, (handlers, level) in zip(loggers, saved, strict=True):
+        for added in set(logger.handlers) - set(handlers):
+            added.close()  # --log FILE: its file
         logger.handlers[:] = handlers
         logger.setLevel(level)
 

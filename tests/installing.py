@@ -4,7 +4,7 @@ of the ``links`` fixture (see conftest), and how to read an install's result."""
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import pytest
@@ -74,3 +74,8 @@ def site_listing(root: Path) -> list[str]:
     """The files in the rootfs's site directory, relative to it."""
     site = root / SITE
     return sorted(p.relative_to(site).as_posix() for p in site.rglob("*") if not p.is_dir())
+
+
+def on_disk(root: Path, host_paths: Sequence[str]) -> int:
+    """The bytes of ``host_paths`` in ``root``, counted here, apart from crossbuild."""
+    return sum((root / p.lstrip("/")).lstat().st_size for p in host_paths)

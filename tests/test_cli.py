@@ -5,6 +5,7 @@ The install command is tested in test_cli_install.py."""
 from __future__ import annotations
 
 import json
+import logging
 import os
 import signal
 import sys
@@ -168,6 +169,56 @@ def test_backend_error_shows_the_output_tail(
         "  | error: command 'cc' failed",
         "error: the build backend of ./pkg failed in build_wheel: src/x.c:3:1: error: expected ';' "
         "(see the output above, or rerun with -v)",
+    ]
+
+
+def test_backend_error_names_the_kept_log(
+    layout: FakeLayout, fake_cc: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    error = BackendError("./pkg", "build_wheel", "x.c:1:1: error: no\n", "x.c:1:1: error: no")
+    error.log = Path("/cache/logs/pkg-20250101-000000.log")
+    monkeypatch.setattr(cli, "build_wheel", _FakeBuild(error))
+    for verbose in ([], ["-v"]):
+        code, out, err = run_cli(["wheel", "./pkg", "--host", str(layout.python), *verbose], capsys)
+        assert (code, out) == (1, "")
+        assert err.splitlines()[-2:] == [
+            "full log: /cache/logs/pkg-20250101-000000.log",
+            "error: the build backend of ./pkg failed in build_wheel: x.c:1:1: error: no "
+            "(see the output above, or rerun with -v)",
+        ]
+
+
+#: Loggers of the libraries crossbuild uses: unearth's "Failed to collect links … 404",
+#: httpx's and httpcore's (named httpx2/httpcore2 in unearth's fork), truststore's.
+OTHER_LOGGERS = [
+    "unearth",
+    "unearth.collector",
+    "httpx",
+    "httpx2",
+    "httpcore.http11",
+    "httpcore2.connection",
+    "truststore",
+]
+
+
+@pytest.mark.parametrize("name", OTHER_LOGGERS)
+def test_other_libraries_log_only_with_verbose(
+    name: str, layout: FakeLayout, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def inspect_host(*args: object, **kwargs: object) -> None:
+        logging.getLogger(name).warning("Failed to collect links from https://pypi.invalid/simple/x/: 404")
+        logging.getLogger("crossbuild").info("crossbuild's own message")
+        raise OptionError("stop here")
+
+    monkeypatch.setattr(cli, "inspect_host", inspect_host)
+    assert run_cli(["inspect", "--host", str(layout.python)], capsys)[2].splitlines() == [
+        "crossbuild's own message",
+        "error: stop here",
+    ]
+    assert run_cli(["inspect", "--host", str(layout.python), "-v"], capsys)[2].splitlines() == [
+        "Failed to collect links from https://pypi.invalid/simple/x/: 404",
+        "crossbuild's own message",
+        "error: stop here",
     ]
 
 

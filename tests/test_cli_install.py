@@ -8,6 +8,9 @@ from pathlib import Path
 import pytest
 from commandline import run_cli
 from fakehost import FakeLayout, snapshot
+from installing import SITE, on_disk
+
+from crossbuild._summary import human_size
 
 
 @pytest.fixture
@@ -26,8 +29,13 @@ def test_cli_install(
     argv = ["install", "alpha", "tool", *options]
     code, out, err = run_cli(argv, capsys)
     assert code == 0, err
-    assert out.splitlines() == ["alpha 1.0 (wheel)", "beta 2.0 (wheel)", "tool 1.0 (wheel)"]
-    assert "installed beta 2.0 (wheel)" in err.splitlines()
+    assert [line.split()[:3] for line in out.splitlines()] == [
+        ["installed", "alpha", "1.0"],
+        ["installed", "beta", "2.0"],
+        ["installed", "tool", "1.0"],
+        ["image", "grew", "by"],
+    ]
+    assert not [line for line in err.splitlines() if line.startswith("installed")]  # said once, on stdout
     data = json.loads(report.read_text())
     assert [(e["metadata"]["name"], e["requested"]) for e in data["install"]] == [
         ("alpha", True),
@@ -40,10 +48,11 @@ def test_cli_install(
 
     code, out, _ = run_cli([*argv, "--compile"], capsys)
     assert code == 0
-    assert out.splitlines() == [
-        "alpha 1.0 (already installed)",
-        "beta 2.0 (already installed)",
-        "tool 1.0 (already installed)",
+    assert [line.split()[:3] for line in out.splitlines()] == [
+        ["kept", "alpha", "1.0"],
+        ["kept", "beta", "2.0"],
+        ["kept", "tool", "1.0"],
+        ["image", "size", "unchanged"],
     ]
 
 
@@ -69,3 +78,47 @@ def test_cli_install_needs_a_target(
     code, out, err = run_cli(["install", "alpha", "--host", str(rootfs.python)], capsys)
     assert (code, out) == (1, "")
     assert err.splitlines() == ["error: say where to install: --root ROOTFS (the host's /) or --prefix ROOTFS/usr"]
+
+
+def test_cli_prints_one_summary(
+    rootfs: FakeLayout, options: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """What the install changed, said once: on stdout, with sizes; the log says it no more."""
+    root = rootfs.root
+    code, out, err = run_cli(["install", "beta==1.0", *options], capsys)
+    assert code == 0, err
+    beta1 = on_disk(root, tuple(f"/{p.relative_to(root)}" for p in (root / SITE).rglob("*") if p.is_file()))
+    assert beta1 < 1000
+    assert out.splitlines() == [
+        f"installed   beta 1.0 {human_size(beta1):>9}  (wheel)",
+        f"image grew by {beta1} bytes (5 files added, 0 removed, 0 replaced)",
+    ]
+
+    code, out, err = run_cli(["install", "alpha", "tool", *options], capsys)
+    assert code == 0, err
+    entries = {e["metadata"]["name"]: e for e in json.loads((tmp_path / "report.json").read_text())["install"]}
+    alpha, beta, tool = (on_disk(root, entries[name]["files"]) for name in ("alpha", "beta", "tool"))
+    growth = alpha + beta + tool - beta1
+    assert out.splitlines() == [
+        f"installed   {'alpha 1.0':<19} {human_size(alpha):>9}  (wheel)",
+        f"upgraded    {'beta 2.0 (from 1.0)':<19} {human_size(beta):>9}  (wheel)",
+        f"installed   {'tool 1.0':<19} {human_size(tool):>9}  (wheel)",
+        f"image grew by {human_size(growth)} ({growth:,} bytes; 18 files added, 4 removed, 1 replaced)",
+    ]
+    assert [line for line in err.splitlines() if "installed" in line or "/tmp" in line] == []
+
+    code, out, err = run_cli(["install", "alpha", *options], capsys)
+    assert code == 0, err
+    assert out.splitlines() == [
+        f"kept        alpha 1.0 {human_size(alpha):>9}",
+        f"kept        beta 2.0  {human_size(beta):>9}",
+        "image size unchanged (0 files added, 0 removed, 0 replaced)",
+    ]
+
+    code, out, err = run_cli(["install", "beta==1.0", *options], capsys)
+    assert code == 0, err
+    assert 0 < beta - beta1 < 1000
+    assert out.splitlines() == [
+        f"downgraded  beta 1.0 (from 2.0) {human_size(beta1):>9}  (wheel)",
+        f"image shrank by {beta - beta1} bytes (4 files added, 6 removed, 1 replaced)",
+    ]

@@ -135,7 +135,9 @@ def test_command_line_wins_over_the_profile(
     import crossbuild.__main__ as cli
 
     seen = []
-    monkeypatch.setattr(cli, "build_wheel", lambda source, host, wheel_dir, options: seen.append(options) or Path("w"))
+    monkeypatch.setattr(
+        cli, "build_wheel", lambda source, host, wheel_dir, options, **_: seen.append(options) or Path("w")
+    )
     argv = ["wheel", "x", "--host", "board", "-C", "setup-args=-Dfrom-cli=1"]
     assert run_cli(argv, capsys)[0] == 0
     assert dict(seen[0].config_settings) == {"setup-args": "-Dfrom-cli=1", "keep": "profile"}
@@ -151,7 +153,9 @@ def test_environment_variables_are_option_defaults(
     import crossbuild.__main__ as cli
 
     seen = []
-    monkeypatch.setattr(cli, "build_wheel", lambda source, host, wheel_dir, options: seen.append(options) or Path("w"))
+    monkeypatch.setattr(
+        cli, "build_wheel", lambda source, host, wheel_dir, options, **_: seen.append(options) or Path("w")
+    )
     _write(places["project"], '[tool.crossbuild.options]\ncache-dir = "/from/file"\nno-index = false\n')
     monkeypatch.setenv("CROSSBUILD_HOST", "board")
     monkeypatch.setenv("CROSSBUILD_NO_INDEX", "yes")

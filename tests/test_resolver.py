@@ -75,3 +75,38 @@ def test_requires_python_is_the_hosts(install: Install, links: Path) -> None:
     make_wheel(links, name="rho", version="1.0", tags="py3-none-any", purelib=True)
     make_wheel(links, name="rho", version="2.0", tags="py3-none-any", purelib=True, requires_python=">=3.12")
     assert installed(install(["rho"])) == [("rho", "1.0", "wheel", True)]
+
+
+def test_constraint_conflict_names_the_constraints_file_and_line(install: Install, root: Path, tmp_path: Path) -> None:
+    constraints = tmp_path / "constraints.txt"
+    constraints.write_text("# pins of the image\ntool==1.0\nbeta<2\nalpha ; platform_machine == 'x86_64'\n")
+    before = snapshot(root)
+    with pytest.raises(ResolutionError) as caught:
+        install(["beta>=2", "tool"], constraint_files=[constraints])
+    assert str(caught.value) == (
+        f"no version satisfies beta>=2 (from command line) and the constraint beta<2 ({constraints}:3) on the host; "
+        "check the versions, or where they come from"
+    )
+    assert snapshot(root) == before
+    with pytest.raises(ResolutionError) as caught:  # not the constraint's fault: there is no beta 3
+        install(["beta>=3"], constraint_files=[constraints])
+    assert str(caught.value) == (
+        "no version satisfies beta>=3 (from command line) on the host; check the versions, or where they come from"
+    )
+
+
+def test_constraint_conflict_with_a_dependency(install: Install, tmp_path: Path) -> None:
+    constraints = tmp_path / "constraints.txt"
+    constraints.write_text("beta<2\n")
+    with pytest.raises(ResolutionError) as caught:
+        install(["alpha"], constraint_files=[constraints])
+    assert str(caught.value) == (
+        f"no version satisfies beta>=2 (from alpha 1.0) and the constraint beta<2 ({constraints}:1) on the host; "
+        "check the versions, or where they come from"
+    )
+
+
+def test_constraints_with_markers_of_another_machine_do_not_apply(install: Install, tmp_path: Path) -> None:
+    constraints = tmp_path / "constraints.txt"
+    constraints.write_text("beta<2 ; platform_machine == 'x86_64'\n")
+    assert installed(install(["beta"], constraint_files=[constraints])) == [("beta", "2.0", "wheel", True)]

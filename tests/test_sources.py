@@ -8,6 +8,7 @@ import pytest
 from fakehost import make_sdist
 
 from crossbuild import SourceError
+from crossbuild.wheel.backend import build_system_requires
 from crossbuild.wheel.index import IndexSettings
 from crossbuild.wheel.sources import SourceTree, prepare_source
 
@@ -111,3 +112,32 @@ def test_requirement_not_found(find_links: IndexSettings, workdir: Path, tmp_pat
     assert _error("pkg==2.0", workdir, find_links) == (
         f"no sdist of pkg==2.0 on {tmp_path / 'links'}; check the name and version, or pass a local source"
     )
+
+
+@pytest.mark.parametrize(
+    ("pyproject", "problem"),
+    [
+        (b"[build-system\n", "Failed to parse pyproject.toml: Expected ']' at the end of a table declaration"),
+        (b"[build-system]\nrequires = 1\n", "Failed to validate `build-system` in pyproject.toml: "),
+    ],
+)
+def test_errors_of_an_unpacked_sdist_name_the_sdist(
+    tmp_path: Path, workdir: Path, pyproject: bytes, problem: str
+) -> None:
+    """The unpacked tree is temporary: gone when the message is read, so never named."""
+    sdist = make_sdist(tmp_path / "pkg-1.0.tar.gz", {"pyproject.toml": pyproject, "PKG-INFO": PKG_INFO}, "pkg-1.0")
+    tree = prepare_source(sdist, workdir, None, workdir / "cache")
+    with pytest.raises(SourceError) as caught:
+        build_system_requires(tree)
+    assert str(caught.value).startswith(f"pkg-1.0.tar.gz: {problem}")
+    assert str(workdir) not in str(caught.value)
+
+
+def test_errors_of_a_directory_name_its_path(tmp_path: Path, workdir: Path) -> None:
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "pyproject.toml").write_bytes(b"[build-system\n")
+    tree = prepare_source(project, workdir, None, workdir / "cache")
+    with pytest.raises(SourceError) as caught:
+        build_system_requires(tree)
+    assert str(caught.value).startswith(f"{project}: Failed to parse {project / 'pyproject.toml'}: ")

@@ -25,6 +25,7 @@ from packaging.version import Version
 
 from .._exceptions import InstallTargetError, RequirementError
 from .._faults import fault_point
+from .._reporter import Reporter, reporting
 from .._signals import signals_raise
 from .._tempdirs import temporary_directory
 from ..host.host import Host, as_host
@@ -36,15 +37,16 @@ from ..wheel.index import IndexSettings
 from ..wheel.options import BuildOptions
 from ..wheel.pipeline import build_wheel
 from ..wheel.verify import verify_wheel
-from .artifacts import ArtifactStore, artifact_of_installed
+from .artifacts import Artifact, ArtifactStore, artifact_of_installed
 from .check import record_problems
 from .installed import Existing
 from .journal import recover
 from .lock import locked_root
 from .options import InstallOptions
 from .placement import Placement
-from .requirements import RequirementSet, parse_argument, read_requirement_files
+from .requirements import RequirementSet, UserRequirement, parse_argument, read_requirement_files
 from .resolver import Candidate, HostProvider, HostRequirement, Preferences, from_requirement, resolve
+from .sizes import RootChange, measure
 from .transaction import RootTransaction
 
 logger = logging.getLogger("crossbuild")
@@ -65,6 +67,23 @@ class InstalledDistribution:
     requested: bool
     files: tuple[str, ...] = ()
     """Host paths of the installed files."""
+    size: int = 0
+    """Bytes of its files in the root."""
+    previous: str | None = None
+    """The version it replaced, or ``None`` (it was not installed, or was kept or repaired)."""
+
+    @property
+    def action(self) -> str:
+        """What the install did with it: ``installed`` (new), ``upgraded`` or ``downgraded``
+        (from :attr:`previous`), ``reinstalled``, ``repaired``, or ``kept`` as it was."""
+        if self.source == "already installed":
+            return "kept"
+        if self.source == "repaired":
+            return "repaired"
+        if self.previous is None:
+            return "installed"
+        new, old = Version(self.version), Version(self.previous)
+        return "upgraded" if new > old else "downgraded" if new < old else "reinstalled"
 
 
 @dataclass(frozen=True)
@@ -76,6 +95,8 @@ class InstallResult:
     distributions: tuple[InstalledDistribution, ...]
     removed: tuple[str, ...] = field(default=())
     """``NAME VERSION`` of the distributions replaced."""
+    change: RootChange = field(default_factory=RootChange)
+    """How the root's files and bytes changed."""
     dry_run: bool = False
     """Nothing was changed: this is what the install would do."""
 
@@ -99,11 +120,15 @@ class InstallResult:
                     "source": d.source,
                     "download_info": {"url": d.origin},
                     "requested": d.requested,
+                    "action": d.action,
+                    "previous_version": d.previous,
+                    "size": d.size,
                     "files": list(d.files),
                 }
                 for d in self.distributions
             ],
             "removed": list(self.removed),
+            "change": self.change.as_dict(),
         }
 
 
@@ -117,6 +142,7 @@ def install(
     constraint_files: Sequence[str | os.PathLike[str]] = (),
     options: BuildOptions | None = None,
     install_options: InstallOptions | None = None,
+    reporter: Reporter | None = None,
 ) -> InstallResult:
     """Install ``requirements`` for ``host`` into ``root`` (a rootfs) or ``prefix``.
 
@@ -124,7 +150,8 @@ def install(
     python's prefix in it (``ROOT/usr/...``).  Without ``root``, ``prefix`` is the
     directory that stands for the host's prefix (``ROOTFS/usr``).  Nothing in the root
     changes unless every requirement resolved, built, verified and installed.
-    ``options`` builds what must be cross-built; ``install_options`` chooses and lays.
+    ``options`` builds what must be cross-built; ``install_options`` chooses and lays;
+    ``reporter`` hears of the long steps (resolving, downloading, building, installing).
 
     One install at a time changes a root: another one waits.  Whatever an install killed
     before left in the root is rolled back (or, if its commit was complete, finished)
@@ -139,7 +166,7 @@ def install(
             if not choices.dry_run:  # a dry run changes nothing, not even to finish another run
                 recover(root_dir)
             wanted = _collect(requirements, requirement_files, constraint_files, host.marker_environment())
-            return _install(host, root_dir, host_prefix, wanted, options, choices)
+            return _install(host, root_dir, host_prefix, wanted, options, choices, reporter)
 
 
 def _install(
@@ -149,6 +176,7 @@ def _install(
     wanted: RequirementSet,
     options: BuildOptions | None,
     choices: InstallOptions,
+    reporter: Reporter | None,
 ) -> InstallResult:
     options = (options or BuildOptions()).for_host(host)
     index = _index(options.index, wanted)
@@ -162,7 +190,7 @@ def _install(
     with temporary_directory("wheels") as tmp:
 
         def build(source: Path) -> Path:
-            return build_wheel(source, host, tmp, options)
+            return build_wheel(source, host, tmp, options, reporter=reporter)
 
         target_python = unearth.TargetPython(
             py_ver=tuple(int(p) for p in host.full_version.split(".")[:3] if p.isdigit()),
@@ -176,10 +204,10 @@ def _install(
             only_binary=list(choices.only_binary),
             prefer_binary=[":all:"] if choices.prefer_binary else [],
         )
-        store = ArtifactStore(finder, options.cache, build, target_python.supported_tags())
+        store = ArtifactStore(finder, options.cache, build, target_python.supported_tags(), reporter)
         existing = {} if choices.ignore_installed else placement.installed()
         preferences = _preferences(choices, wanted, existing, placement.root)
-        chosen, requested = _resolve(host, wanted, finder, store, preferences)
+        chosen, requested = _resolve(host, wanted, finder, store, preferences, reporter)
         if _hash_checking(choices, wanted):
             _check_every_hash(wanted, chosen)
         wheels = {
@@ -193,7 +221,7 @@ def _install(
             return _plan(placement, host_prefix, chosen, store, requested, placement.installed(), choices)
         try:
             reinstall = choices.force_reinstall or choices.ignore_installed
-            return _lay(placement, host_prefix, chosen, wheels, store, requested, reinstall)
+            return _lay(placement, host_prefix, chosen, wheels, store, requested, reinstall, reporter)
         except OSError as error:  # the transaction rolled back: the root is as it was
             raise _root_write_error(root_dir, error) from None
 
@@ -265,6 +293,7 @@ def _resolve(
     finder: unearth.PackageFinder,
     store: ArtifactStore,
     preferences: Preferences,
+    reporter: Reporter | None = None,
 ) -> tuple[dict[NormalizedName, Candidate], set[NormalizedName]]:
     """The candidate chosen for every project, and the names the user asked for."""
     fault_point("resolve")
@@ -278,11 +307,11 @@ def _resolve(
     for user, requirement in zip(wanted.requirements, top_level, strict=True):
         if user.requirement is not None:  # local files were checked when their artifact was made
             store.expect_hashes(requirement.name, user.hashes)
-    constraints = {
-        canonicalize_name(c.requirement.name): c.requirement.specifier
-        for c in wanted.constraints
-        if c.requirement is not None
-    }
+    constraints: dict[NormalizedName, list[HostRequirement]] = {}
+    for user in wanted.constraints:
+        if user.requirement is not None:
+            constraint = from_requirement(user.requirement, user.origin)
+            constraints.setdefault(constraint.name, []).append(constraint)
     provider = HostProvider(
         finder,
         store,
@@ -293,7 +322,8 @@ def _resolve(
         preferences,
     )
     logger.info("resolving %s for %s", ", ".join(map(str, top_level)), host.tag)
-    return resolve(provider, top_level), {r.name for r in top_level}
+    with reporting(reporter, ", ".join(map(str, top_level)), "resolving"):
+        return resolve(provider, top_level), {r.name for r in top_level}
 
 
 def _target(host: Host, root: str | os.PathLike[str] | None, prefix: str | os.PathLike[str] | None) -> tuple[Path, str]:
@@ -368,17 +398,23 @@ def _collect(
     constraint_files: Sequence[str | os.PathLike[str]],
     environment: dict[str, str],
 ) -> RequirementSet:
-    """The user's requirements whose markers hold on the host."""
+    """The user's requirements and constraints whose markers hold on the host."""
     wanted = read_requirement_files(files, constraint_files)
     wanted.requirements = [parse_argument(os.fspath(r)) for r in requirements] + wanted.requirements
+    wanted.constraints = [c for c in wanted.constraints if _holds(c, environment)]
     for user in list(wanted.requirements):
-        marker = user.requirement.marker if user.requirement is not None else None
-        if marker is not None and not marker.evaluate({**environment, "extra": ""}):
+        if not _holds(user, environment):
             logger.info("skipping %s (%s): its marker does not hold on the host", user, user.origin)
             wanted.requirements.remove(user)
     if not wanted.requirements:
         raise RequirementError("nothing to install: name requirements, or pass {requirement_files} requirements.txt")
     return wanted
+
+
+def _holds(user: UserRequirement, environment: dict[str, str]) -> bool:
+    """Whether the marker of ``user`` (if any) holds on the host."""
+    marker = user.requirement.marker if user.requirement is not None else None
+    return marker is None or marker.evaluate({**environment, "extra": ""})
 
 
 def _index(index: IndexSettings | None, wanted: RequirementSet) -> IndexSettings:
@@ -421,6 +457,13 @@ def _plan(
     )
 
 
+def _kept(root: Path, old: Existing, artifact: Artifact, requested: bool) -> InstalledDistribution:
+    """A distribution left as it is in the root, with the size of its files there."""
+    files = old.files or ()
+    size = sum(measure(root, files).values())
+    return InstalledDistribution(old.key, old.version, "already installed", artifact.origin, requested, files, size)
+
+
 def _lay(
     placement: Placement,
     prefix: str,
@@ -429,49 +472,57 @@ def _lay(
     store: ArtifactStore,
     requested: set[NormalizedName],
     force_reinstall: bool,
+    reporter: Reporter | None = None,
 ) -> InstallResult:
     """Replace or add every chosen distribution in the root, in one transaction."""
     existing = placement.installed()
     transaction = RootTransaction(placement.root)
     results = []
     removed = []
+    touched: set[str] = set()  # every path the transaction removes or writes
     try:
         for name, candidate in sorted(chosen.items()):
             artifact = candidate.artifact
             old = existing.get(name)
             damage = []
             if old is not None and artifact.installed is not None:  # the resolver kept it, intact
-                results.append(
-                    InstalledDistribution(
-                        name, old.version, "already installed", artifact.origin, name in requested, old.files or ()
-                    )
-                )
+                results.append(_kept(placement.root, old, artifact, name in requested))
                 continue
             if old is not None and old.version == str(candidate.version) and not force_reinstall:
                 damage = record_problems(placement.root, old)
                 if not damage:
-                    results.append(
-                        InstalledDistribution(
-                            name, old.version, "already installed", artifact.origin, name in requested, old.files or ()
-                        )
-                    )
+                    results.append(_kept(placement.root, old, artifact, name in requested))
                     continue
                 more = f" (and {len(damage) - 1} more)" if len(damage) > 1 else ""
                 logger.info("repairing %s: %s: %s%s", old.label, damage[0].path, damage[0].detail, more)
-            if old is not None:
-                placement.remove(old, transaction)
-                if not damage:
-                    removed.append(f"{name} {old.version}")
-            files = placement.stage(wheels[name], transaction)
+            with reporting(reporter, f"{name} {candidate.version}", "installing"):
+                if old is not None:
+                    placement.remove(old, transaction)
+                    touched.update(old.files or ())
+                    if not damage:
+                        removed.append(f"{name} {old.version}")
+                files = placement.stage(wheels[name], transaction)
+            touched.update(files)
             source = "repaired" if damage else store.source_of(artifact)
+            previous = old.version if old is not None and not damage else None
             results.append(
-                InstalledDistribution(name, str(candidate.version), source, artifact.origin, name in requested, files)
+                InstalledDistribution(
+                    name, str(candidate.version), source, artifact.origin, name in requested, files, previous=previous
+                )
             )
+        before = measure(placement.root, touched)
         fault_point("stage")
-        transaction.commit()
+        with reporting(reporter, str(placement.root), "installing"):
+            transaction.commit()
     except BaseException:
         transaction.discard()
         raise
-    for distribution in results:
-        logger.info("installed %s %s (%s)", distribution.name, distribution.version, distribution.source)
-    return InstallResult(placement.host, placement.root, prefix, dict(placement.scheme), tuple(results), tuple(removed))
+    after = measure(placement.root, touched)
+    distributions = tuple(
+        d if d.source == "already installed" else dataclasses.replace(d, size=sum(after.get(p, 0) for p in d.files))
+        for d in results
+    )
+    change = RootChange.between(before, after)
+    return InstallResult(
+        placement.host, placement.root, prefix, dict(placement.scheme), distributions, tuple(removed), change
+    )

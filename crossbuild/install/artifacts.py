@@ -26,6 +26,7 @@ from packaging.version import Version
 
 from .._exceptions import HashMismatchError, InvalidWheelError, RequirementError, SourceError
 from .._faults import fault_point
+from .._reporter import Reporter, reporting
 from ..wheel.downloads import download
 from .requirements import UserRequirement
 
@@ -88,6 +89,7 @@ class ArtifactStore:
     ``supported_tags`` are the host's wheel tags: a local wheel must carry one of them.
     Files of projects with expected hashes (``--hash``) must match one of those.  ``build``
     cross-builds (``build_wheel``, which keeps what it built from sdists in the cache).
+    Downloads and builds are steps told to ``reporter``.
     """
 
     def __init__(
@@ -96,7 +98,9 @@ class ArtifactStore:
         cache: Path,
         build: BuildFunction,
         supported_tags: Sequence[Tag],
+        reporter: Reporter | None = None,
     ) -> None:
+        self._reporter = reporter
         self._finder = finder
         self._cache = cache
         self._build = build
@@ -124,7 +128,8 @@ class ArtifactStore:
             return artifact.path
         assert artifact.link is not None
         directory = self._cache / ("wheels" if artifact.is_wheel else "sdists")
-        return self._download(artifact.link, directory, hashes)
+        with reporting(self._reporter, f"{artifact.name} {artifact.version}", "downloading"):
+            return self._download(artifact.link, directory, hashes)
 
     def _download(self, link: unearth.Link, directory: Path, hashes: dict[str, list[str]] | None) -> Path:
         path = download(self._finder.session, link, directory, hashes or None)
@@ -142,8 +147,9 @@ class ArtifactStore:
         return self._wheels[artifact]
 
     def _built_wheel(self, artifact: Artifact, sdist: Path) -> Path:
-        logger.debug("%s %s comes from %s: cross-building it", artifact.name, artifact.version, sdist.name)
-        return self._build(sdist)
+        """The wheel cross-built from an index sdist (``build`` reuses one built before)."""
+        with reporting(self._reporter, f"{artifact.name} {artifact.version}", "building"):
+            return self._build(sdist)
 
     def local_artifact(self, user: UserRequirement) -> Artifact:
         """The artifact of a path or URL requirement: its wheel, cross-built unless it is one."""
@@ -151,7 +157,8 @@ class ArtifactStore:
         if key in self._local:
             return self._local[key]
         if user.url is not None:
-            path = self._download(unearth.Link(user.url), self._cache / "urls", _hash_dict(user.hashes))
+            with reporting(self._reporter, user.url, "downloading"):
+                path = self._download(unearth.Link(user.url), self._cache / "urls", _hash_dict(user.hashes))
         else:
             assert user.path is not None
             path = user.path
@@ -168,7 +175,11 @@ class ArtifactStore:
                     tags=", ".join(sorted(map(str, tags))),
                     best=self._best_tag,
                 )
-        wheel = path if is_wheel else self._build(path)
+        if is_wheel:
+            wheel = path
+        else:
+            with reporting(self._reporter, path.name, "building"):
+                wheel = self._build(path)
         name, version, _, _ = parse_wheel_filename(wheel.name)
         artifact = Artifact(
             canonicalize_name(name),

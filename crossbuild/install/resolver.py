@@ -100,14 +100,18 @@ class Preferences:
 
 
 class HostProvider(resolvelib.AbstractProvider):  # type: ignore[type-arg]
-    """resolvelib's view of the indexes, filtered for the host."""
+    """resolvelib's view of the indexes, filtered for the host.
+
+    ``constraints`` (``-c`` files) narrow the candidates of their projects; they keep their
+    origin (``FILE:LINE``) so that a resolution they make impossible can name them.
+    """
 
     def __init__(
         self,
         finder: unearth.PackageFinder,
         store: ArtifactStore,
         environment: Mapping[str, str],
-        constraints: Mapping[NormalizedName, SpecifierSet],
+        constraints: Mapping[NormalizedName, Sequence[HostRequirement]],
         local: Mapping[NormalizedName, Artifact],
         python_version: Version,
         preferences: Preferences | None = None,
@@ -145,8 +149,8 @@ class HostProvider(resolvelib.AbstractProvider):  # type: ignore[type-arg]
         if name == PYTHON:  # Requires-Python: the host's python, or nothing
             return [self._python] if all(self.is_satisfied_by(r, self._python) for r in wanted) else []
         extras = frozenset().union(*(r.extras for r in wanted))
-        specifier = self._constraints.get(name, SpecifierSet())
-        for requirement in wanted:
+        specifier = SpecifierSet()
+        for requirement in [*self._constraints.get(name, ()), *wanted]:
             specifier &= requirement.specifier
         bad = {c.version for c in incompatibilities[identifier]}
         artifacts = [artifact for artifact in self._ordered(name) if artifact.version not in bad]
@@ -202,6 +206,26 @@ class HostProvider(resolvelib.AbstractProvider):  # type: ignore[type-arg]
             dependencies.append(from_requirement(requirement, origin))
         return dependencies
 
+    def constraints_against(self, requirements: Iterable[HostRequirement]) -> list[HostRequirement]:
+        """The constraints that rule out every version of a project that ``requirements``
+        would accept without them."""
+        blamed = []
+        for name in dict.fromkeys(r.name for r in requirements):
+            constraints = self._constraints.get(name, ())
+            if name == PYTHON or not constraints:
+                continue
+            specifier = SpecifierSet()
+            for requirement in requirements:
+                if requirement.name == name:
+                    specifier &= requirement.specifier
+            acceptable = [a.version for a in self._artifacts(name) if specifier.contains(a.version, prereleases=True)]
+            blamed += [
+                c
+                for c in constraints
+                if acceptable and not any(c.specifier.contains(v, prereleases=True) for v in acceptable)
+            ]
+        return blamed
+
     def _artifacts(self, name: NormalizedName) -> list[Artifact]:
         """The best artifact of each version of ``name``, best version first."""
         if name in self._local:
@@ -223,9 +247,12 @@ def resolve(provider: HostProvider, requirements: Iterable[HostRequirement]) -> 
     try:
         result = resolvelib.Resolver(provider, resolvelib.BaseReporter()).resolve(requirements, max_rounds=2000)
     except resolvelib.ResolutionImpossible as error:
-        causes = "; ".join(f"{cause.requirement} (from {cause.requirement.origin})" for cause in list(error.causes)[:4])
+        causes = [cause.requirement for cause in list(error.causes)[:4]]
+        constraints = provider.constraints_against(causes)
         raise ResolutionError(
-            f"no version satisfies {causes} on the host; check the versions, or where they come from"
+            "no version satisfies {causes}{constraints} on the host; check the versions, or where they come from",
+            causes="; ".join(f"{r} (from {r.origin})" for r in causes),
+            constraints="".join(f" and the constraint {c} ({c.origin})" for c in constraints),
         ) from None
     except resolvelib.ResolutionTooDeep:
         raise ResolutionError("resolution took too many rounds; pin some versions") from None

@@ -24,41 +24,46 @@ if sys.version_info >= (3, 11):
 else:
     import tomli as tomllib
 
+from .._buildlog import BuildLog
 from .._exceptions import BackendError, CommandError, SourceError
+from .._reporter import Reporter, reporting
 from .._subprocess import output_logger, run
 from .._warnings import warnings_to_log
 from .options import ConfigSettings
+from .sources import SourceTree
 
 LEGACY_BACKEND = "setuptools.build_meta:__legacy__"
 
 
 @dataclass(frozen=True)
 class BackendRunner:
-    """A pyproject-hooks runner that adds ``environ`` to every hook process."""
+    """A pyproject-hooks runner that adds ``environ`` to every hook process and writes its
+    output to the build's ``log``."""
 
     environ: Mapping[str, str]
+    log: BuildLog | None = None
 
     def __call__(
         self, cmd: Sequence[str], cwd: str | None = None, extra_environ: Mapping[str, str] | None = None
     ) -> None:
         env = {**os.environ, **(extra_environ or {}), **self.environ}
-        run(cmd, what="the build backend", env=env, cwd=cwd)
+        run(cmd, what="the build backend", env=env, cwd=cwd, log=self.log)
 
 
-def build_system_requires(source_dir: Path) -> set[str]:
+def build_system_requires(tree: SourceTree) -> set[str]:
     """``build-system.requires`` of the project (the legacy default without pyproject.toml)."""
-    return set(_builder(source_dir).build_system_requires)
+    return set(_builder(tree).build_system_requires)
 
 
-def build_backend_name(source_dir: Path) -> str:
+def build_backend_name(tree: SourceTree) -> str:
     """``build-system.build-backend`` of the project, e.g. ``mesonpy``."""
     try:
-        with (source_dir / "pyproject.toml").open("rb") as stream:
+        with (tree.path / "pyproject.toml").open("rb") as stream:
             backend = tomllib.load(stream).get("build-system", {}).get("build-backend")
     except FileNotFoundError:
         backend = None
     except tomllib.TOMLDecodeError as error:
-        raise SourceError("{path}: {error}", path=source_dir / "pyproject.toml", error=error) from None
+        raise SourceError("{source}: pyproject.toml: {error}", source=tree.shown, error=error) from None
     return str(backend or LEGACY_BACKEND)
 
 
@@ -76,11 +81,21 @@ def cross_config_settings(backend: str, user: ConfigSettings | None, settings: C
 
 
 class Backend:
-    """A project's backend, run by ``python`` (an isolated env's interpreter)."""
+    """The backend of ``tree``, run by ``python`` (an isolated env's interpreter); each
+    hook call is a step told to ``reporter``."""
 
-    def __init__(self, source_dir: Path, python: Path, environ: Mapping[str, str], name: str) -> None:
-        self.name = name
-        self._builder = _builder(source_dir, python, BackendRunner(environ))
+    def __init__(
+        self,
+        tree: SourceTree,
+        python: Path,
+        environ: Mapping[str, str],
+        log: BuildLog | None = None,
+        reporter: Reporter | None = None,
+    ) -> None:
+        self.name = tree.name
+        self._tree = tree
+        self._reporter = reporter
+        self._builder = _builder(tree, python, BackendRunner(environ, log))
 
     def get_requires_for_build_wheel(self, config_settings: ConfigSettings | None) -> set[str]:
         with self._errors("get_requires_for_build_wheel"):
@@ -94,23 +109,24 @@ class Backend:
     def _errors(self, hook: str) -> Iterator[None]:
         """Turn pypa/build's exceptions into crossbuild's."""
         try:
-            with warnings_to_log(output_logger):  # the backend's own warnings: part of its output
-                yield
+            with reporting(self._reporter, self.name, "building", hook), warnings_to_log(output_logger):
+                yield  # the backend's own warnings: part of its output
         except build.BuildBackendException as error:
             cause = error.exception
-            tail = cause.output_tail if isinstance(cause, CommandError) else f"{error}: {cause}"
-            raise BackendError(self.name, hook, tail) from None
+            if isinstance(cause, CommandError):
+                raise BackendError(self.name, hook, cause.output_tail, cause.first_failure) from None
+            raise BackendError(self.name, hook, self._tree.hide(f"{error}: {cause}")) from None
         except build.BuildException as error:
-            raise SourceError("{name}: {error}", name=self.name, error=error) from None
+            raise SourceError("{name}: {error}", name=self.name, error=self._tree.hide(str(error))) from None
 
 
-def _builder(source_dir: Path, python: Path | None = None, runner: BackendRunner | None = None) -> build.ProjectBuilder:
+def _builder(tree: SourceTree, python: Path | None = None, runner: BackendRunner | None = None) -> build.ProjectBuilder:
     try:
         if python is None:
-            return build.ProjectBuilder(source_dir)
-        return build.ProjectBuilder(source_dir, python_executable=str(python), runner=runner or BackendRunner({}))
+            return build.ProjectBuilder(tree.path)
+        return build.ProjectBuilder(tree.path, python_executable=str(python), runner=runner or BackendRunner({}))
     except build.BuildException as error:
-        raise SourceError("{path}: {error}", path=source_dir, error=error) from None
+        raise SourceError("{source}: {error}", source=tree.shown, error=tree.hide(str(error))) from None
 
 
 def _plain(config_settings: ConfigSettings | None) -> dict[str, str | list[str]] | None:

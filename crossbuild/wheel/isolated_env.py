@@ -29,6 +29,7 @@ from pathlib import Path
 
 import filelock
 
+from .._buildlog import BuildLog
 from .._cache import code_digest
 from .._files import FILE_MODE, atomic_file, make_dirs, normalise_modes, remove_tree
 from .._subprocess import probe, run
@@ -55,7 +56,7 @@ class IsolatedEnv:
         data = json.loads((self.path / _COMPLETE).read_text())
         return set(data["requirements"])
 
-    def install(self, requirements: Iterable[str], pip_environ: Mapping[str, str]) -> None:
+    def install(self, requirements: Iterable[str], pip_environ: Mapping[str, str], log: BuildLog | None = None) -> None:
         """Install ``requirements`` natively, skipping the ones installed before."""
         wanted = set(requirements)
         if not wanted - self.installed():
@@ -66,7 +67,7 @@ class IsolatedEnv:
                 return
             logger.info("installing build requirements: %s", ", ".join(missing))
             with _private(self.path):
-                _pip_install(self.python, missing, pip_environ)
+                _pip_install(self.python, missing, pip_environ, log)
             self._record(self.installed() | set(missing))
 
     def _record(self, requirements: set[str]) -> None:
@@ -79,7 +80,11 @@ class IsolatedEnv:
 
 
 def get_isolated_env(
-    build_python: BuildPython, requirements: Iterable[str], cache: Path, pip_environ: Mapping[str, str]
+    build_python: BuildPython,
+    requirements: Iterable[str],
+    cache: Path,
+    pip_environ: Mapping[str, str],
+    log: BuildLog | None = None,
 ) -> IsolatedEnv:
     """A cached environment of ``build_python`` with ``requirements`` installed."""
     requirements = sorted(set(requirements))
@@ -100,9 +105,9 @@ def get_isolated_env(
         try:
             with _private(path):
                 venv: list[str | os.PathLike[str]] = [build_python.executable, "-m", "venv", "--without-pip", path]
-                run(venv, what="creating the build environment")
+                run(venv, what="creating the build environment", log=log)
                 install_patch(env.site_packages)
-                _pip_install(env.python, requirements, pip_environ)
+                _pip_install(env.python, requirements, pip_environ, log)
             env._record(set(requirements))
         except BaseException:
             shutil.rmtree(path, ignore_errors=True)
@@ -155,7 +160,7 @@ def _describe(path: Path, build_python: BuildPython) -> IsolatedEnv:
     )
 
 
-def _pip_install(python: Path, requirements: list[str], pip_environ: Mapping[str, str]) -> None:
+def _pip_install(python: Path, requirements: list[str], pip_environ: Mapping[str, str], log: BuildLog | None) -> None:
     if not requirements:
         return
     run(
@@ -172,6 +177,7 @@ def _pip_install(python: Path, requirements: list[str], pip_environ: Mapping[str
         ],
         what=f"installing build requirements ({', '.join(requirements)})",
         env=pip_environ,
+        log=log,
     )
 
 

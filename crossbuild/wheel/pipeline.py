@@ -14,11 +14,14 @@ import logging
 import os
 from pathlib import Path
 
+from .._buildlog import BuildLog, build_log, first_failure
 from .._exceptions import PureFallbackError
 from .._faults import fault_point
 from .._files import make_dirs, publish_file
+from .._reporter import Reporter, reporting
 from .._signals import signals_raise
 from .._tempdirs import temporary_directory
+from .._version import __version__
 from ..host.host import Host, as_host
 from ..host.libraries import host_libraries
 from ..host.patch import PATCH_ENV_VAR
@@ -42,19 +45,26 @@ def build_wheel(
     host: Host | str | os.PathLike[str],
     wheel_dir: str | os.PathLike[str],
     options: BuildOptions | None = None,
+    *,
+    reporter: Reporter | None = None,
 ) -> Path:
     """Cross-build ``source`` for ``host`` and return the path of the wheel in ``wheel_dir``.
 
     ``source`` is a source tree, an sdist file or a requirement (``name==version``) whose
     sdist is fetched from ``options.index`` (default: pip's configuration).  ``host`` is a
-    :class:`Host` or the path of the host python.
+    :class:`Host` or the path of the host python.  ``reporter`` hears of the long steps.
+    The output of every command of the build goes to a log file in the cache, kept when
+    the build fails (the error's ``log``).
     """
     with signals_raise():
         host = as_host(host)
         options = (options or BuildOptions()).for_host(host)
         cache = options.cache
         libraries = host_libraries(host.sysroot, host.multiarch, host.elf)
-        found = locate_source(source, options.index, cache)
+        name = os.fspath(source)
+        fetched = not Path(name).exists()  # a requirement: its sdist comes from an index
+        with reporting(reporter if fetched else None, name, "downloading"):
+            found = locate_source(source, options.index, cache)
         sdist = found.sdist  # what a built wheel is cached by; source trees are not
         built_wheels = BuiltWheels(cache, built_wheel_key(host, options))
         if sdist is not None:
@@ -62,9 +72,10 @@ def build_wheel(
             if cached is not None:
                 verify_wheel(cached, host.elf, libraries)  # the root may have changed since
                 return _publish(cached, Path(wheel_dir))
-        with temporary_directory("build") as workdir:
+        header = f"# crossbuild {__version__}: building {name} for {host.tag}"
+        with build_log(cache, name, header) as log, temporary_directory("build") as workdir:
             tree = found.unpacked(workdir)
-            built, settings = _run_backend(tree, host, options, cache, workdir)
+            built, settings = _run_backend(tree, host, options, workdir, log, reporter)
             contents = verify_wheel(built, host.elf, libraries)
             _refuse_pure_fallback(built, contents.has_binaries, settings, options.allow_pure_fallback)
             final = retag_wheel(built, host_tags(built.name, host, contents.has_binaries), workdir / "dist")
@@ -78,17 +89,21 @@ def _run_backend(
     tree: SourceTree,
     host: Host,
     options: BuildOptions,
-    cache: Path,
     workdir: Path,
+    log: BuildLog,
+    reporter: Reporter | None,
 ) -> tuple[Path, CrossSettings]:
-    tmpdir = workdir / "tmp"
+    tmpdir = workdir / "tmp"  # pip's and the backend's temporary files go with the work dir
     tmpdir.mkdir()
     pip_environ = {k: v for k, v in os.environ.items() if k not in _CROSS_VARIABLES} | {"TMPDIR": str(tmpdir)}
-    env = get_isolated_env(options.python, build_system_requires(tree.path), cache, pip_environ)
+    with reporting(reporter, tree.name, "building", "build environment"):
+        env = get_isolated_env(options.python, build_system_requires(tree), options.cache, pip_environ, log)
     settings = prepare_settings(host, workdir / "cross", env.python)
-    backend = Backend(tree.path, env.python, _backend_environ(env, settings) | {"TMPDIR": str(tmpdir)}, name=tree.name)
-    config_settings = cross_config_settings(build_backend_name(tree.path), options.config_settings, settings)
-    env.install(backend.get_requires_for_build_wheel(config_settings), pip_environ)
+    backend = Backend(tree, env.python, _backend_environ(env, settings) | {"TMPDIR": str(tmpdir)}, log, reporter)
+    config_settings = cross_config_settings(build_backend_name(tree), options.config_settings, settings)
+    requires = backend.get_requires_for_build_wheel(config_settings)
+    with reporting(reporter, tree.name, "building", "build requirements"):
+        env.install(requires, pip_environ, log)
     logger.info("building %s", tree.name)
     return backend.build_wheel(workdir / "dist", config_settings), settings
 
@@ -108,7 +123,7 @@ def _refuse_pure_fallback(wheel: Path, has_binaries: bool, settings: CrossSettin
         logger.warning("%s is pure Python: the compiler failed, and the pure fallback is allowed", wheel.name)
         return
     first = failed[0]
-    raise PureFallbackError(wheel.name, first.argv, first.stderr)
+    raise PureFallbackError(wheel.name, first.argv, first.stderr, first_failure(first.stderr.splitlines()))
 
 
 def _publish(wheel: Path, wheel_dir: Path) -> Path:
@@ -116,5 +131,5 @@ def _publish(wheel: Path, wheel_dir: Path) -> Path:
     leaving a partial file there: parallel runs may publish into the same directory."""
     make_dirs(wheel_dir)
     destination = publish_file(wheel, wheel_dir / wheel.name)
-    logger.info("built %s", destination)
+    logger.info("built %s", wheel.name)
     return destination

@@ -36,6 +36,20 @@ class SourceTree:
     path: Path
     name: str
     """How messages call it: the directory, sdist or requirement as given."""
+    unpacked: bool = False
+    """Unpacked from an sdist into a temporary directory, which is gone when a message is read."""
+
+    @property
+    def shown(self) -> str:
+        """How messages name the tree: its path, or ``name`` when it is temporary."""
+        return self.name if self.unpacked else str(self.path)
+
+    def hide(self, text: str) -> str:
+        """``text`` (another tool's message) without the path of a temporary tree: its files
+        named relative to it, the tree itself by ``name``."""
+        if not self.unpacked:
+            return text
+        return text.replace(f"{self.path}{os.sep}", "").replace(str(self.path), self.name)
 
 
 @dataclass(frozen=True)
@@ -53,7 +67,7 @@ class Source:
         if self.tree is not None:
             return SourceTree(self.tree, self.name)
         assert self.sdist is not None
-        return SourceTree(_unpack(self.sdist, workdir), self.name)
+        return SourceTree(_unpack(self.sdist, workdir), self.name, unpacked=True)
 
 
 def prepare_source(
