@@ -42,7 +42,8 @@ def test_pure_fallback_with_a_platform_tag_is_refused(
 ) -> None:
     """setuptools' optional extension: the wheel keeps a platform tag but holds no binary."""
     dist = tmp_path / "dist"
-    result = run_crossbuild("wheel", project("optional_ext"), "--host", host_python, "-w", dist)
+    source = project("optional_ext")
+    result = run_crossbuild("wheel", source, "--host", host_python, "-w", dist)
 
     assert result.returncode == 1, result.stderr
     line = error_line(result.stderr)
@@ -54,9 +55,7 @@ def test_pure_fallback_with_a_platform_tag_is_refused(
     assert line.endswith("(fix the compile error, or pass --allow-pure-fallback to accept the pure wheel)")
     assert_no_wheel(dist)
 
-    accepted = run_crossbuild(
-        "wheel", project("optional_ext"), "--host", host_python, "-w", dist, "--allow-pure-fallback"
-    )
+    accepted = run_crossbuild("wheel", source, "--host", host_python, "-w", dist, "--allow-pure-fallback")
     assert accepted.returncode == 0, accepted.stderr
     assert [p.name for p in dist.iterdir()] == ["optext-1.0-cp311-cp311-linux_aarch64.whl"]
 

@@ -223,9 +223,9 @@ def test_wheels_cross_built_from_sdists_are_reused(sysroot: Path, tmp_path: Path
         )
 
     assert [run.returncode for run in runs] == [0, 0], runs[-1].stderr
-    assert "cross-building crcmod 1.7 from crcmod-1.7.tar.gz" in runs[0].stderr
+    assert "building crcmod-1.7.tar.gz" in runs[0].stderr
     assert "reusing crcmod-1.7-cp311-cp311-linux_aarch64.whl, cross-built before from crcmod-1.7.tar.gz" in (
         runs[1].stderr
     )
-    assert "cross-building" not in runs[1].stderr
+    assert "building crcmod-1.7.tar.gz" not in runs[1].stderr  # no backend ran
     assert snapshot(tmp_path / "first") == snapshot(tmp_path / "second")
