@@ -18,6 +18,7 @@ from .._exceptions import PureFallbackError
 from ..host.host import Host, as_host
 from ..host.patch import PATCH_ENV_VAR
 from ..host.settings import CrossSettings, prepare_settings
+from ..host.wrappers import BuildDirs
 from .backend import Backend, build_backend_name, build_system_requires, cross_config_settings
 from .isolated_env import IsolatedEnv, get_isolated_env
 from .options import BuildOptions
@@ -65,7 +66,8 @@ def _run_backend(
 ) -> tuple[Path, CrossSettings]:
     pip_environ = {k: v for k, v in os.environ.items() if k not in _CROSS_VARIABLES}
     env = get_isolated_env(options.python, build_system_requires(tree.path), cache, pip_environ)
-    settings = prepare_settings(host, workdir / "cross", env.python)
+    dirs = BuildDirs(source=tree.path, work=workdir, env=env.path)
+    settings = prepare_settings(host, workdir / "cross", env.python, dirs)
     backend = Backend(tree.path, env.python, _backend_environ(env, settings), name=tree.name)
     config_settings = cross_config_settings(build_backend_name(tree.path), options.config_settings, settings)
     env.install(backend.get_requires_for_build_wheel(config_settings), pip_environ)
