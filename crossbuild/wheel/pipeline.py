@@ -53,7 +53,8 @@ def build_wheel(
         built, settings = _run_backend(tree, host, options, cache, workdir)
         contents = verify_wheel(built, host.elf)
         _refuse_pure_fallback(built, contents.has_binaries, settings, options.allow_pure_fallback)
-        final = retag_wheel(built, host_tags(built.name, host, contents.has_binaries), workdir / "dist")
+        tags = host_tags(built.name, host, contents.has_binaries)
+        final = retag_wheel(built, tags, workdir / "dist", options.source_date_epoch)
         return _publish(final, Path(wheel_dir))
 
 
@@ -68,16 +69,18 @@ def _run_backend(
     env = get_isolated_env(options.python, build_system_requires(tree.path), cache, pip_environ)
     dirs = BuildDirs(source=tree.path, work=workdir, env=env.path)
     settings = prepare_settings(host, workdir / "cross", env.python, dirs)
-    backend = Backend(tree.path, env.python, _backend_environ(env, settings), name=tree.name)
+    environ = _backend_environ(env, settings, options.source_date_epoch)
+    backend = Backend(tree.path, env.python, environ, name=tree.name)
     config_settings = cross_config_settings(build_backend_name(tree.path), options.config_settings, settings)
     env.install(backend.get_requires_for_build_wheel(config_settings), pip_environ)
     logger.info("building %s", tree.name)
     return backend.build_wheel(workdir / "dist", config_settings), settings
 
 
-def _backend_environ(env: IsolatedEnv, settings: CrossSettings) -> dict[str, str]:
+def _backend_environ(env: IsolatedEnv, settings: CrossSettings, source_date_epoch: int) -> dict[str, str]:
     path = os.pathsep.join([str(settings.wrappers.directory), env.make_extra_environ()["PATH"]])
-    return {**settings.environ, "PATH": path}
+    # The backends' wheel writers and the compilers' __DATE__ take the build's time from it.
+    return {**settings.environ, "PATH": path, "SOURCE_DATE_EPOCH": str(source_date_epoch)}
 
 
 def _refuse_pure_fallback(wheel: Path, has_binaries: bool, settings: CrossSettings, allowed: bool) -> None:
