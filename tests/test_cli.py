@@ -117,6 +117,21 @@ def test_config_setting_without_equals(
     assert build.calls == []
 
 
+def test_bad_source_date_epoch(
+    layout: FakeLayout, fake_cc: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    build = _FakeBuild()
+    monkeypatch.setattr(cli, "build_wheel", build)
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "last tuesday")
+    code, out, err = run_cli(["wheel", "x", "--host", str(layout.python)], capsys)
+    assert (code, out) == (1, "")
+    assert err.splitlines() == [
+        "error: SOURCE_DATE_EPOCH='last tuesday' is not a number of seconds since 1970; "
+        "set it to an integer or unset it"
+    ]
+    assert build.calls == []
+
+
 def test_wheel_arguments_reach_build_wheel(
     layout: FakeLayout, fake_cc: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:

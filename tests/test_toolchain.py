@@ -142,3 +142,35 @@ def test_probe_passes_the_sysroot(fake_bin: Path, sysroot: Path) -> None:
 def test_sysroot_flags() -> None:
     assert sysroot_flags(Path("/")) == []
     assert sysroot_flags(Path("/srv/rootfs")) == ["--sysroot=/srv/rootfs"]
+
+
+def _old_compiler(fake_bin: Path, name: str, refused: str) -> Path:
+    """A compiler for the host that rejects the options matching ``refused`` (a shell pattern)."""
+    real = fake_bin / ("aarch64-linux-gnu-g++" if name.endswith("++") else "aarch64-linux-gnu-gcc")
+    return write_script(
+        fake_bin / name,
+        f'for arg in "$@"; do case "$arg" in {refused}) '
+        f"echo \"{name}: error: unrecognized command-line option '$arg'\" >&2; exit 1;; esac; done\n"
+        f'exec {real} "$@"\n',
+    )
+
+
+@pytest.mark.parametrize(
+    ("refused", "option"),
+    [
+        ("-fno-such-option", "-ffile-prefix-map"),  # GCC 8, clang 10 and later
+        ("-ffile-prefix-map=*", "-fdebug-prefix-map"),  # GCC 4.3 to 7: debug information only
+        ("-f*-prefix-map=*", None),  # neither: no maps rather than no build
+    ],
+)
+def test_prefix_map_option_of_the_c_compiler(fake_bin: Path, sysroot: Path, refused: str, option: str | None) -> None:
+    install_fake_toolchain(fake_bin, AARCH64)
+    old = _old_compiler(fake_bin, "vendor-gcc", refused)
+    assert find_toolchain(TARGET, sysconfig_vars(), sysroot, cc=str(old)).prefix_map_option == option
+
+
+def test_prefix_map_option_of_an_older_cxx(fake_bin: Path, sysroot: Path) -> None:
+    install_fake_toolchain(fake_bin, AARCH64)
+    old = _old_compiler(fake_bin, "vendor-g++", "-ffile-prefix-map=*")
+    toolchain = find_toolchain(TARGET, sysconfig_vars(), sysroot, cxx=str(old))
+    assert toolchain.prefix_map_option == "-fdebug-prefix-map"  # one option that both take

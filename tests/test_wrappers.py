@@ -12,7 +12,14 @@ from fakehost import write_script
 
 from crossbuild.host.host import Host
 from crossbuild.host.toolchain import Toolchain
-from crossbuild.host.wrappers import CompilerCall, CompilerWrappers, replace_program, write_wrappers
+from crossbuild.host.wrappers import (
+    BuildDirs,
+    CompilerCall,
+    CompilerWrappers,
+    prefix_maps,
+    replace_program,
+    write_wrappers,
+)
 
 #: A "compiler" that fails on bad.c, and says what it compiled on stdout.
 FAKE_CC = """\
@@ -23,8 +30,18 @@ echo "compiled $*"
 """
 
 
-def _run(wrapper: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([str(wrapper), *args], capture_output=True, text=True, timeout=30)
+def _run(wrapper: Path, *args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([str(wrapper), *args], capture_output=True, text=True, timeout=30, cwd=cwd)
+
+
+def _without_maps(argv: list[str]) -> list[str]:
+    """``argv`` without the ``-ffile-prefix-map`` flags the wrapper adds (tested below)."""
+    return [arg for arg in argv if not arg.startswith("-ffile-prefix-map=")]
+
+
+def _compiled(result: subprocess.CompletedProcess[str]) -> str:
+    """What the fake compiler said it compiled, without the prefix maps."""
+    return " ".join(_without_maps(result.stdout.split()))
 
 
 @pytest.fixture
@@ -52,13 +69,14 @@ def test_layout(wrappers: CompilerWrappers, tmp_path: Path) -> None:
 def test_success_and_failure_pass_through(wrappers: CompilerWrappers, host: Host, failing_cc: Path) -> None:
     ok = _run(wrappers.cc, "-c", "ok.c", "-o", "ok.o")
     assert (ok.returncode, ok.stderr) == (0, "")
-    assert ok.stdout == f"compiled --sysroot={host.sysroot} -c ok.c -o ok.o\n"
+    assert _compiled(ok) == f"compiled --sysroot={host.sysroot} -c ok.c -o ok.o"
 
     bad = _run(wrappers.cc, "-O2", "-c", "bad.c")
     assert bad.returncode == 1
     assert bad.stderr == "bad.c:1:1: boom: error\n"
 
-    assert wrappers.calls() == [
+    calls = [replace(call, argv=_without_maps(call.argv)) for call in wrappers.calls()]
+    assert calls == [
         CompilerCall(argv=[str(failing_cc), f"--sysroot={host.sysroot}", "-c", "ok.c", "-o", "ok.o"], returncode=0),
         CompilerCall(
             argv=[str(failing_cc), f"--sysroot={host.sysroot}", "-O2", "-c", "bad.c"],
@@ -72,7 +90,7 @@ def test_success_and_failure_pass_through(wrappers: CompilerWrappers, host: Host
 def test_called_through_the_compiler_alias(wrappers: CompilerWrappers, host: Host, failing_cc: Path) -> None:
     result = _run(wrappers.directory / "boom-gcc", "-c", "bad.c")
     assert (result.returncode, result.stderr) == (1, "bad.c:1:1: boom: error\n")
-    assert [call.argv for call in wrappers.failed_calls()] == [
+    assert [_without_maps(call.argv) for call in wrappers.failed_calls()] == [
         [str(failing_cc), f"--sysroot={host.sysroot}", "-c", "bad.c"]
     ]
 
@@ -99,9 +117,9 @@ def test_compiler_gone_at_run_time(wrappers: CompilerWrappers, failing_cc: Path)
 def test_no_sysroot_flag_for_the_root(host: Host, failing_cc: Path, tmp_path: Path) -> None:
     toolchain = Toolchain(cc=(str(failing_cc), "-mcpu=cortex-a53"), cxx=(str(failing_cc),), target="x")
     wrappers = write_wrappers(replace(host, toolchain=toolchain, sysroot=Path("/")), tmp_path / "bin")
-    assert _run(wrappers.cc, "-c", "ok.c").stdout == "compiled -mcpu=cortex-a53 -c ok.c\n"
-    assert _run(wrappers.cxx, "-c", "ok.cpp").stdout == "compiled -c ok.cpp\n"
-    assert [call.argv for call in wrappers.calls()] == [
+    assert _compiled(_run(wrappers.cc, "-c", "ok.c")) == "compiled -mcpu=cortex-a53 -c ok.c"
+    assert _compiled(_run(wrappers.cxx, "-c", "ok.cpp")) == "compiled -c ok.cpp"
+    assert [_without_maps(call.argv) for call in wrappers.calls()] == [
         [str(failing_cc), "-mcpu=cortex-a53", "-c", "ok.c"],
         [str(failing_cc), "-c", "ok.cpp"],
     ]
@@ -119,3 +137,123 @@ def test_replace_program() -> None:
         replace_program("aarch64-linux-gnu-gcc -shared -Wl,-O1", wrapper) == "'/tmp/a b/crossbuild-cc' -shared -Wl,-O1"
     )
     assert replace_program("gcc", Path("/w/cc")) == "/w/cc"
+
+
+def _remap(argv: list[str], path: str) -> str:
+    """``path`` as the compiler records it with ``argv``'s prefix maps.
+
+    GCC (and clang) apply the *last* ``-ffile-prefix-map=OLD=NEW`` whose OLD is a string
+    prefix of the path (checked with aarch64-linux-gnu-gcc 12: the integration tests build
+    real extensions with them).
+    """
+    for arg in reversed(argv):
+        if arg.startswith("-ffile-prefix-map="):
+            old, new = arg.removeprefix("-ffile-prefix-map=").split("=", 1)
+            if path.startswith(old):
+                return new + path[len(old) :]
+    return path
+
+
+@pytest.fixture
+def dirs(tmp_path: Path) -> BuildDirs:
+    """The directories of a build from a source tree, with the backend's build dir in it."""
+    return BuildDirs(
+        source=tmp_path / "checkout" / "proj",
+        work=tmp_path / "tmp" / "crossbuild-a1b2c3d4",
+        env=tmp_path / "cache" / "envs" / "0123456789abcdef0123",
+    )
+
+
+def _call_from(wrappers: CompilerWrappers, cwd: Path, *args: str) -> list[str]:
+    """Run the C wrapper in ``cwd``; the argv it ran the compiler with."""
+    cwd.mkdir(parents=True, exist_ok=True)
+    assert _run(wrappers.cc, *args, cwd=cwd).returncode == 0
+    return wrappers.calls()[-1].argv
+
+
+def test_build_directories_get_stable_names(host: Host, failing_cc: Path, dirs: BuildDirs, tmp_path: Path) -> None:
+    toolchain = Toolchain(cc=(str(failing_cc),), cxx=None, target="aarch64-linux-gnu")
+    wrappers = write_wrappers(replace(host, toolchain=toolchain), tmp_path / "bin", dirs)
+    build_dir = dirs.source / ".mesonpy-x1y2z3w4"  # meson-python's random build directory
+    argv = _call_from(wrappers, build_dir, "-c", "ok.c")
+    sysroot = host.sysroot
+    expected = {
+        f"{sysroot}/usr/include/python3.11/Python.h": "/usr/include/python3.11/Python.h",
+        f"{sysroot}/usr/lib/aarch64-linux-gnu/libc.so": "/usr/lib/aarch64-linux-gnu/libc.so",
+        str(sysroot): "/",
+        f"{dirs.source}/src/mod.c": "./src/mod.c",
+        f"{build_dir}/config.h": "./config.h",
+        str(build_dir): ".",
+        f"{dirs.work}/cross/bin/crossbuild-cc": "/crossbuild/work/cross/bin/crossbuild-cc",
+        f"{dirs.env}/lib/python3.11/site-packages/pybind11/include/pybind11/pybind11.h": (
+            "/crossbuild/env/lib/python3.11/site-packages/pybind11/include/pybind11/pybind11.h"
+        ),
+        "/usr/lib/gcc-cross/aarch64-linux-gnu/12/include/stddef.h": (
+            "/usr/lib/gcc-cross/aarch64-linux-gnu/12/include/stddef.h"
+        ),
+    }
+    assert {path: _remap(argv, path) for path in expected} == expected
+    # the maps come before the build's own arguments, so that a project's own maps win
+    assert argv[:2] == [str(failing_cc), f"--sysroot={sysroot}"]
+    assert argv[-2:] == ["-c", "ok.c"]
+    assert all(arg.startswith("-ffile-prefix-map=") for arg in argv[2:-2])
+
+
+def test_an_unpacked_sdist_and_a_temporary_build_dir(
+    host: Host, failing_cc: Path, dirs: BuildDirs, tmp_path: Path
+) -> None:
+    sdist_dirs = replace(dirs, source=dirs.work / "source")
+    toolchain = Toolchain(cc=(str(failing_cc),), cxx=None, target="aarch64-linux-gnu")
+    wrappers = write_wrappers(replace(host, toolchain=toolchain), sdist_dirs.work / "cross" / "bin", sdist_dirs)
+    build_dir = tmp_path / "tmp" / "tmpq9r8s7t6" / "build"  # scikit-build-core's, in TMPDIR
+    argv = _call_from(wrappers, build_dir, "-c", f"{sdist_dirs.source}/x.cpp")
+    assert _remap(argv, f"{sdist_dirs.source}/x.cpp") == "./x.cpp"
+    assert _remap(argv, f"{build_dir}/generated.h") == "./generated.h"
+    assert _remap(argv, f"{sdist_dirs.work}/cross/toolchain.cmake") == "/crossbuild/work/cross/toolchain.cmake"
+
+
+def test_a_project_s_own_map_wins(host: Host, failing_cc: Path, dirs: BuildDirs, tmp_path: Path) -> None:
+    toolchain = Toolchain(cc=(str(failing_cc),), cxx=None, target="aarch64-linux-gnu")
+    wrappers = write_wrappers(replace(host, toolchain=toolchain), tmp_path / "bin", dirs)
+    argv = _call_from(wrappers, dirs.source, f"-ffile-prefix-map={dirs.source}=/usr/src/proj-1.0", "-c", "x.c")
+    assert _remap(argv, f"{dirs.source}/x.c") == "/usr/src/proj-1.0/x.c"
+
+
+def test_both_spellings_of_a_symlinked_directory(host: Host, failing_cc: Path, tmp_path: Path) -> None:
+    real = tmp_path / "real" / "proj"
+    real.mkdir(parents=True)
+    link = tmp_path / "link"
+    link.symlink_to(real)
+    dirs = BuildDirs(source=link, work=tmp_path / "work", env=tmp_path / "env")
+    toolchain = Toolchain(cc=(str(failing_cc),), cxx=None, target="aarch64-linux-gnu")
+    wrappers = write_wrappers(replace(host, toolchain=toolchain), tmp_path / "bin", dirs)
+    argv = _call_from(wrappers, tmp_path / "elsewhere", "-c", "x.c")
+    assert _remap(argv, f"{link}/x.c") == _remap(argv, f"{real}/x.c") == "./x.c"
+
+
+def test_working_directories_that_are_not_mapped(host: Host, failing_cc: Path, tmp_path: Path) -> None:
+    toolchain = Toolchain(cc=(str(failing_cc),), cxx=None, target="aarch64-linux-gnu")
+    wrappers = write_wrappers(replace(host, toolchain=toolchain, sysroot=Path("/")), tmp_path / "bin")
+    # "/" as "." would turn every absolute path into a relative one
+    assert _without_maps(argv := _call_from(wrappers, Path("/"), "-c", "x.c")) == argv
+    # "-ffile-prefix-map=OLD=NEW" cannot say an OLD with "=" in it
+    assert _without_maps(argv := _call_from(wrappers, tmp_path / "a=b", "-c", "x.c")) == argv
+
+
+def test_prefix_maps() -> None:
+    assert prefix_maps(Path("/"), None) == {}
+    assert prefix_maps(Path("/srv/root"), None) == {"/srv/root": "/", "/srv/root/": "/"}
+    dirs = BuildDirs(source=Path("/home/u/p=q"), work=Path("/tmp/crossbuild-x"), env=Path("/c/envs/k"))
+    assert prefix_maps(Path("/"), dirs) == {"/tmp/crossbuild-x": "/crossbuild/work", "/c/envs/k": "/crossbuild/env"}
+
+
+@pytest.mark.parametrize("option", ["-fdebug-prefix-map", None])
+def test_an_older_compiler_s_option(
+    host: Host, failing_cc: Path, dirs: BuildDirs, tmp_path: Path, option: str | None
+) -> None:
+    toolchain = Toolchain(cc=(str(failing_cc),), cxx=None, target="x", prefix_map_option=option)
+    wrappers = write_wrappers(replace(host, toolchain=toolchain), tmp_path / "bin", dirs)
+    argv = _call_from(wrappers, dirs.source, "-c", "x.c")
+    maps = [arg.removeprefix(f"{option}=") for arg in argv if option and arg.startswith(f"{option}=")]
+    assert argv == [str(failing_cc), f"--sysroot={host.sysroot}", *(f"{option}={m}" for m in maps), "-c", "x.c"]
+    assert (f"{dirs.source}=." in maps) == (option is not None)

@@ -20,7 +20,7 @@ from typing import Any
 from .crossfiles import pkg_config_dirs, rust_environ, write_cmake_toolchain, write_meson_cross_file
 from .host import Host
 from .patch import PATCH_ENV_VAR
-from .wrappers import CompilerWrappers, replace_program, write_wrappers
+from .wrappers import BuildDirs, CompilerWrappers, replace_program, write_wrappers
 
 #: sysconfig variables that hold a compiler or linker command line, and which compiler.
 _COMMAND_VARS = {
@@ -49,10 +49,13 @@ class CrossSettings:
     """Variables to set for the backend process, on top of the isolated env's."""
 
 
-def prepare_settings(host: Host, directory: Path, python: Path) -> CrossSettings:
-    """Write the settings of a build for ``host`` whose backend runs with ``python``."""
+def prepare_settings(host: Host, directory: Path, python: Path, dirs: BuildDirs | None = None) -> CrossSettings:
+    """Write the settings of a build for ``host`` whose backend runs with ``python``.
+
+    ``dirs`` are the build's directories, which the compilers keep out of the binaries.
+    """
     directory.mkdir(parents=True, exist_ok=True)
-    wrappers = write_wrappers(host, directory / "bin")
+    wrappers = write_wrappers(host, directory / "bin", dirs)
     config_vars = host_config_vars(host, wrappers)
     host_config = directory / "host.json"
     host_config.write_text(

@@ -4,11 +4,17 @@ Backends are given the wrappers instead of the real compilers (``CC``, ``CXX``,
 ``LDSHARED``, sysconfig, the meson and CMake files).  Each call is appended to a
 log; a failed call keeps the compiler's error output.  That log is how crossbuild notices
 a project that quietly fell back to pure Python after its C build failed.
+
+Every call also gets ``-ffile-prefix-map`` flags, so that no path of this machine (the
+sysroot, the temporary build directories, the cached build environment) ends up in debug
+information or ``__FILE__``: the same source makes the same binary wherever it is built.
+The wrappers see every compiler call, which ``CFLAGS`` does not (backends override it).
 """
 
 from __future__ import annotations
 
 import ast
+import os
 import shlex
 import sys
 from dataclasses import dataclass
@@ -22,7 +28,16 @@ _WRAPPER = """#!{python} -IS
 # It runs for every compiler call of a build, so it imports only os and sys.
 import os, sys
 command = {command!r}
-argv = command + sys.argv[1:]
+option, maps = {prefix_map_option!r}, {maps!r}
+try:
+    cwd = os.getcwd()
+except OSError:  # removed under our feet
+    cwd = "/"
+if cwd != "/" and "=" not in cwd:  # a backend's own build directory: .mesonpy-XXXX, /tmp/tmpXXXX/build...
+    maps.setdefault(cwd, ".")
+# The compiler applies the last map that matches a path: the longest prefix goes last.
+flags = [option + "=" + old + "=" + maps[old] for old in sorted(maps, key=len)] if option else []
+argv = command + flags + sys.argv[1:] if command else sys.argv[1:]
 captured = []
 if not command:
     message = {missing!r}
@@ -84,22 +99,68 @@ class CompilerWrappers:
         return [call for call in self.calls() if call.returncode != 0]
 
 
-def write_wrappers(host: Host, directory: Path) -> CompilerWrappers:
+@dataclass(frozen=True)
+class BuildDirs:
+    """The directories of one build on this machine, and the stable names the binaries get.
+
+    The source tree becomes ``.``, as the compiler's working directory does (a backend's
+    random build directory: ``.mesonpy-XXXX``, scikit-build-core's ``/tmp/tmpXXXX``):
+    Debian's ``dpkg-buildflags`` does the same, relative names read well in a debugger
+    (``directory`` / ``set substitute-path``), and a tree and its unpacked sdist look the
+    same.  The others get fixed absolute names, so that a path says where it came from.
+    """
+
+    source: Path
+    work: Path
+    """The build's temporary directory: unpacked sdist, wrappers, cross files, output."""
+    env: Path
+    """The cached build environment (headers of pybind11, numpy…); named without its key."""
+
+    def stable_names(self) -> dict[Path, str]:
+        return {self.work: "/crossbuild/work", self.env: "/crossbuild/env", self.source: "."}
+
+
+def prefix_maps(sysroot: Path, dirs: BuildDirs | None) -> dict[str, str]:
+    """The ``-ffile-prefix-map`` pairs of a build: each directory of this machine → its name.
+
+    The sysroot maps to ``/``, so debug information names the host's own paths
+    (``/usr/include/python3.11``).  A directory is mapped as given and as resolved, since
+    the compiler sees whichever the backend passes.
+    """
+    named = dirs.stable_names() if dirs is not None else {}
+    if sysroot != Path("/"):
+        named[sysroot] = "/"
+    maps: dict[str, str] = {}
+    for path, name in named.items():
+        for spelling in dict.fromkeys([str(path), os.path.realpath(path)]):
+            if "=" in spelling:  # -ffile-prefix-map=OLD=NEW cannot say it
+                continue
+            maps[spelling] = name
+            if name == "/":  # SYSROOT/usr → /usr, where SYSROOT → / alone gives //usr
+                maps[spelling + "/"] = name
+    return maps
+
+
+def write_wrappers(host: Host, directory: Path, dirs: BuildDirs | None = None) -> CompilerWrappers:
     """Write ``cc`` and ``c++`` wrappers for ``host`` into ``directory``.
 
     They are also written under the real compilers' names (``aarch64-linux-gnu-gcc``…), so
     a tool that runs the compiler named in the host's sysconfig gets the wrapper too.
+    ``dirs`` are the build's directories, hidden from the binaries with the sysroot.
     """
     directory.mkdir(parents=True, exist_ok=True)
     log = directory / "compiler-calls.log"
     toolchain = host.toolchain
     flags = sysroot_flags(host.sysroot)
+    maps = prefix_maps(host.sysroot, dirs)
     hint = compiler_package_hint(host.multiarch, "c++")
     paths = {}
     for name, command in (("cc", toolchain.cc), ("c++", toolchain.cxx)):
         text = _WRAPPER.format(
             python=sys.executable,
             command=[*command, *flags] if command else [],
+            prefix_map_option=toolchain.prefix_map_option,
+            maps=maps,
             missing=f"no C++ compiler for {host.machine} was found; {hint}, or pass --cxx",
             log=str(log),
         )

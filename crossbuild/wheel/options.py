@@ -30,6 +30,25 @@ ConfigSettings = Mapping[str, str | Sequence[str]]
 #: Field metadata of the options that do not change what a build makes.
 NOT_IN_KEY = MappingProxyType({"key": False})
 
+#: The time of a build when ``SOURCE_DATE_EPOCH`` is not set: 1980-01-01 00:00 UTC, the
+#: earliest a zip file can say.  Not the clock, nor the sources' mtimes (a checkout or a
+#: copy changes them, and a zip sdist stores local time): a wheel never depends on the day.
+DEFAULT_SOURCE_DATE_EPOCH = 315532800
+
+
+def source_date_epoch_from_environ() -> int:
+    """``$SOURCE_DATE_EPOCH`` (https://reproducible-builds.org/specs/source-date-epoch/), or
+    :data:`DEFAULT_SOURCE_DATE_EPOCH`."""
+    value = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if not value:
+        return DEFAULT_SOURCE_DATE_EPOCH
+    if not value.isdigit():
+        raise OptionError(
+            "SOURCE_DATE_EPOCH={value!r} is not a number of seconds since 1970; set it to an integer or unset it",
+            value=value,
+        )
+    return int(value)
+
 
 @dataclass(frozen=True)
 class BuildOptions:
@@ -48,6 +67,10 @@ class BuildOptions:
     else the user cache directory)."""
     allow_pure_fallback: bool = False
     """Accept a pure-Python wheel although a compiler call failed."""
+    source_date_epoch: int = field(default_factory=source_date_epoch_from_environ)
+    """The time of the build, in seconds since 1970: every timestamp in the wheel and the
+    compilers' ``__DATE__``/``__TIME__`` (default: ``$SOURCE_DATE_EPOCH``, else
+    :data:`DEFAULT_SOURCE_DATE_EPOCH`)."""
 
     def __post_init__(self) -> None:
         settings = {k: v if isinstance(v, str) else tuple(v) for k, v in self.config_settings.items()}

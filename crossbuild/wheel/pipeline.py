@@ -26,6 +26,7 @@ from ..host.host import Host, as_host
 from ..host.libraries import host_libraries
 from ..host.patch import PATCH_ENV_VAR
 from ..host.settings import CrossSettings, prepare_settings
+from ..host.wrappers import BuildDirs
 from .backend import Backend, build_backend_name, build_system_requires, cross_config_settings
 from .cache import BuiltWheels, built_wheel_key
 from .isolated_env import IsolatedEnv, get_isolated_env
@@ -78,7 +79,8 @@ def build_wheel(
             built, settings = _run_backend(tree, host, options, workdir, log, reporter)
             contents = verify_wheel(built, host.elf, libraries)
             _refuse_pure_fallback(built, contents.has_binaries, settings, options.allow_pure_fallback)
-            final = retag_wheel(built, host_tags(built.name, host, contents.has_binaries), workdir / "dist")
+            tags = host_tags(built.name, host, contents.has_binaries)
+            final = retag_wheel(built, tags, workdir / "dist", options.source_date_epoch)
             if sdist is not None:
                 built_wheels.put(sdist, final)
             fault_point("build")
@@ -98,8 +100,10 @@ def _run_backend(
     pip_environ = {k: v for k, v in os.environ.items() if k not in _CROSS_VARIABLES} | {"TMPDIR": str(tmpdir)}
     with reporting(reporter, tree.name, "building", "build environment"):
         env = get_isolated_env(options.python, build_system_requires(tree), options.cache, pip_environ, log)
-    settings = prepare_settings(host, workdir / "cross", env.python)
-    backend = Backend(tree, env.python, _backend_environ(env, settings) | {"TMPDIR": str(tmpdir)}, log, reporter)
+    dirs = BuildDirs(source=tree.path, work=workdir, env=env.path)
+    settings = prepare_settings(host, workdir / "cross", env.python, dirs)
+    environ = _backend_environ(env, settings, options.source_date_epoch) | {"TMPDIR": str(tmpdir)}
+    backend = Backend(tree, env.python, environ, log, reporter)
     config_settings = cross_config_settings(build_backend_name(tree), options.config_settings, settings)
     requires = backend.get_requires_for_build_wheel(config_settings)
     with reporting(reporter, tree.name, "building", "build requirements"):
@@ -108,9 +112,10 @@ def _run_backend(
     return backend.build_wheel(workdir / "dist", config_settings), settings
 
 
-def _backend_environ(env: IsolatedEnv, settings: CrossSettings) -> dict[str, str]:
+def _backend_environ(env: IsolatedEnv, settings: CrossSettings, source_date_epoch: int) -> dict[str, str]:
     path = os.pathsep.join([str(settings.wrappers.directory), env.make_extra_environ()["PATH"]])
-    return {**settings.environ, "PATH": path}
+    # The backends' wheel writers and the compilers' __DATE__ take the build's time from it.
+    return {**settings.environ, "PATH": path, "SOURCE_DATE_EPOCH": str(source_date_epoch)}
 
 
 def _refuse_pure_fallback(wheel: Path, has_binaries: bool, settings: CrossSettings, allowed: bool) -> None:
