@@ -53,6 +53,17 @@ def _parser(prog: str) -> argparse.ArgumentParser:
     build_options.add_argument("-f", "--find-links", action="append", default=[], metavar="DIR_OR_URL")
     build_options.add_argument("--no-index", action="store_true", help="ignore package indexes")
     build_options.add_argument("--cache-dir", metavar="DIR", help="where to keep build environments and downloads")
+    build_options.add_argument(
+        "--rust-toolchain",
+        metavar="DIR",
+        help="the Rust toolchain with bin/cargo and bin/rustc that builds for the host, e.g. /usr for Debian's "
+        "(default: cargo on PATH)",
+    )
+    build_options.add_argument(
+        "--vendored-crates",
+        metavar="DIR",
+        help="take every crate from DIR, offline: cargo vendor's output, or /usr/share/cargo/registry (Debian)",
+    )
 
     wheel = commands.add_parser("wheel", parents=[host_options, build_options], help="build wheels for the host")
     wheel.add_argument("sources", nargs="+", metavar="SOURCE", help="a source tree, an sdist, or a requirement")
@@ -139,6 +150,8 @@ def _run(args: argparse.Namespace) -> int:
         index=_index_settings(args),
         cache_dir=args.cache_dir,
         allow_pure_fallback=args.allow_pure_fallback,
+        rust_toolchain=args.rust_toolchain,
+        vendored_crates=args.vendored_crates,
     ).for_host(host)
     if args.command == "install":
         _install(args, host, options)

@@ -65,7 +65,7 @@ def _run_backend(
 ) -> tuple[Path, CrossSettings]:
     pip_environ = {k: v for k, v in os.environ.items() if k not in _CROSS_VARIABLES}
     env = get_isolated_env(options.python, build_system_requires(tree.path), cache, pip_environ)
-    settings = prepare_settings(host, workdir / "cross", env.python)
+    settings = prepare_settings(host, workdir / "cross", env.python, *options.rust)
     backend = Backend(tree.path, env.python, _backend_environ(env, settings), name=tree.name)
     config_settings = cross_config_settings(build_backend_name(tree.path), options.config_settings, settings)
     env.install(backend.get_requires_for_build_wheel(config_settings), pip_environ)
