@@ -5,6 +5,7 @@ The install command is tested in test_cli_install.py."""
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -207,6 +208,8 @@ def test_rust_options_are_checked_before_any_build(
     armhf_only = make_rust_toolchain(tmp_path / "armhf-rust", ["armv7-unknown-linux-gnueabihf"])
     broken = make_rust_toolchain(tmp_path / "broken", [])
     write_script(broken / "bin" / "rustc", "echo 'rustc: error while loading shared libraries' >&2; exit 127\n")
+    not_utf8 = tmp_path / os.fsdecode(b"vendor-\xff")
+    not_utf8.mkdir()
     cases = [
         (
             ["--rust-toolchain", str(tmp_path / "nothing")],
@@ -228,6 +231,11 @@ def test_rust_options_are_checked_before_any_build(
             ["--vendored-crates", str(tmp_path / "vendor")],
             f"error: vendored crates directory {tmp_path}/vendor does not exist; pass --vendored-crates a directory "
             "of crates (cargo vendor's output, Debian's /usr/share/cargo/registry from apt-get install librust-…-dev)",
+        ),
+        (
+            ["--vendored-crates", str(not_utf8)],
+            f"error: vendored crates directory '{tmp_path}/vendor-\\udcff' is not named in UTF-8; "
+            "pass --vendored-crates a link to it with a UTF-8 name",
         ),
     ]
     for extra, message in cases:

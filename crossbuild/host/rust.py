@@ -13,8 +13,8 @@ crates (``cargo vendor``'s output, Debian's ``/usr/share/cargo/registry``):
   online: a ``config.toml`` in a ``CARGO_HOME`` of the build's own, so that the user's
   ``~/.cargo`` is neither read nor written.
 
-Both are checked once per run, and both are part of a built wheel's cache key by what they
-hold (the compiler's version, the crates' names and checksums), not by their paths.
+Both are checked before any build, and both are part of a built wheel's cache key by what
+they hold (the compiler's version, the crates' names and checksums), not by their paths.
 """
 
 from __future__ import annotations
@@ -80,7 +80,9 @@ class RustToolchain:
         """Raise :class:`ToolchainError` unless rustc has the standard library of ``host``."""
         target = rust_target(host.machine, host.multiarch)
         if target is None:
-            raise ToolchainError("crossbuild knows no Rust target for {machine}", machine=host.machine)
+            raise ToolchainError(
+                "crossbuild knows no Rust target for {machine}; build without {rust_toolchain}", machine=host.machine
+            )
         libdir = probe([self.rustc, "--print", "target-libdir", "--target", target]).stdout.strip()
         if libdir and any(Path(libdir).glob("libstd-*.rlib")):
             return
@@ -115,6 +117,14 @@ class VendoredCrates:
                 "(cargo vendor's output, Debian's /usr/share/cargo/registry from apt-get install librust-…-dev)",
                 path=path,
             )
+        try:
+            str(path).encode("utf-8")
+        except UnicodeEncodeError:  # bytes that are not UTF-8, which Cargo's config.toml cannot hold
+            raise OptionError(
+                "vendored crates directory {path!r} is not named in UTF-8; pass {vendored_crates} a link to it "
+                "with a UTF-8 name",
+                path=str(path),
+            ) from None
         digest = hashlib.sha256()
         for crate in sorted(path.iterdir()):
             checksums = crate / ".cargo-checksum.json"
