@@ -83,6 +83,17 @@ def _parser(prog: str) -> argparse.ArgumentParser:
         action="store_true",
         help="use no cache: everything is made anew in a temporary directory, removed at the end",
     )
+    build_options.add_argument(
+        "--rust-toolchain",
+        metavar="DIR",
+        help="the Rust toolchain with bin/cargo and bin/rustc that builds for the host, e.g. /usr for Debian's "
+        "(default: cargo on PATH)",
+    )
+    build_options.add_argument(
+        "--vendored-crates",
+        metavar="DIR",
+        help="take every crate from DIR, offline: cargo vendor's output, or /usr/share/cargo/registry (Debian)",
+    )
 
     wheel = commands.add_parser(
         "wheel", parents=[host_options, build_options], allow_abbrev=False, help="build wheels for the host"
@@ -257,6 +268,8 @@ def _run(args: argparse.Namespace, configuration: Configuration) -> int:
             index=_index_settings(args),
             cache_dir=cache_dir,
             allow_pure_fallback=args.allow_pure_fallback,
+            rust_toolchain=args.rust_toolchain,
+            vendored_crates=args.vendored_crates,
         ).for_host(host)
         quiet = bool(args.verbose or args.quiet)  # no live progress when asked for all, or for little
         with progress_reporter(sys.stderr, sys.stdout, verbose=quiet, environ=os.environ) as reporter:

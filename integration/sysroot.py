@@ -164,14 +164,37 @@ def ensure_toolchain(arch: Arch) -> None:
     if not missing:
         return
     log(f"installing {', '.join(arch.toolchain_packages)} (missing: {', '.join(missing)})")
+    apt_install(arch, arch.toolchain_packages, "the cross toolchain")
+
+
+def apt_install(arch: Arch, packages: list[str], what: str, *options: str) -> None:
+    """``apt-get install`` ``packages`` (``what`` they are, for the error), retried with
+    fresh package lists: a mirror in the middle of a sync fails now and then."""
     ensure_apt(arch)
     env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
     for attempt in range(1, 4):
-        if run(["apt-get", "install", "-y", "-q", *arch.toolchain_packages], check=False, env=env).returncode == 0:
+        if run(["apt-get", "install", "-y", "-q", *options, *packages], check=False, env=env).returncode == 0:
             return
         log(f"apt-get install failed (attempt {attempt}/3); refreshing package lists")
         apt_update(arch)
-    raise SystemExit("could not install the cross toolchain")
+    raise SystemExit(f"could not install {what}")
+
+
+def rust_packages(arch: Arch) -> list[str]:
+    """Debian's Rust toolchain (/usr/bin/cargo, rustc), its standard library for ``arch`` and
+    PyO3 with the crates it needs in Debian's vendored registry (/usr/share/cargo/registry)."""
+    return ["rustc", "cargo", f"libstd-rust-dev:{arch.debian}", "librust-pyo3-dev"]
+
+
+def ensure_rust(arch: Arch) -> None:
+    """Install :func:`rust_packages` when one is missing (they must come from Debian: its
+    ``libstd-rust-dev`` matches its own rustc only, not rustup's)."""
+    packages = rust_packages(arch)
+    status = run(["dpkg-query", "-W", "-f=${db:Status-Status}\n", *packages], capture=True, check=False)
+    if status.returncode == 0 and status.stdout.split() == ["installed"] * len(packages):
+        return
+    log(f"installing {', '.join(packages)}")
+    apt_install(arch, packages, "Debian's Rust toolchain", "--no-install-recommends")
 
 
 def package_closure(arch: Arch) -> list[str]:
@@ -255,10 +278,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--arch", choices=sorted(ARCHES), default="arm64")
     parser.add_argument("--dest", type=Path, help="where to put the sysroot (default: in the cache)")
     parser.add_argument("--no-toolchain", action="store_true", help="only make the sysroot")
+    parser.add_argument("--rust", action="store_true", help="also install Debian's Rust toolchain and PyO3 crates")
     args = parser.parse_args(argv)
     arch = ARCHES[args.arch]
     if not args.no_toolchain:
         ensure_toolchain(arch)
+    if args.rust:
+        ensure_rust(arch)
     print(ensure_sysroot(arch, args.dest))
     return 0
 

@@ -443,3 +443,25 @@ def snapshot(root: Path) -> dict[str, Entry]:
             else:
                 result[relative] = ("file", info.st_mode, hashlib.sha256(path.read_bytes()).hexdigest())
     return result
+
+
+_FAKE_RUSTC = """\
+# A fake rustc: says its version, and where the standard library of a target is
+case "$1" in
+    -vV) printf 'rustc {version}\\nrelease: {version}\\nLLVM version: 14.0.6\\n' ;;
+    --print) echo "{directory}/lib/rustlib/$4/lib" ;;  # --print target-libdir --target T
+    *) echo "fake rustc: cannot $*" >&2; exit 1 ;;
+esac
+"""
+
+
+def make_rust_toolchain(directory: Path, targets: Sequence[str], version: str = "1.63.0") -> Path:
+    """A fake Rust toolchain directory: ``bin/cargo``, ``bin/rustc`` and the standard library
+    (an empty ``libstd-*.rlib``) of each of ``targets``."""
+    write_script(directory / "bin" / "rustc", _FAKE_RUSTC.format(version=version, directory=directory))
+    write_script(directory / "bin" / "cargo", f"echo 'cargo {version}'\n")
+    for target in targets:
+        libdir = directory / "lib" / "rustlib" / target / "lib"
+        libdir.mkdir(parents=True)
+        (libdir / "libstd-0123456789abcdef.rlib").write_bytes(b"")
+    return directory

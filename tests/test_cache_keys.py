@@ -4,17 +4,20 @@ build setting) changes the key; where files come from and go to does not."""
 from __future__ import annotations
 
 import dataclasses
+import json
 import sys
 from pathlib import Path
 
-from fakehost import AARCH64, X86_64, install_fake_toolchain, make_layout, write_fake_compiler
+from fakehost import AARCH64, X86_64, install_fake_toolchain, make_layout, make_rust_toolchain, write_fake_compiler
 
 import crossbuild
 from crossbuild import BuildOptions, BuildPython, IndexSettings
 from crossbuild.host.host import Host
+from crossbuild.host.rust import RustToolchain, VendoredCrates
 from crossbuild.wheel.cache import built_wheel_key
 
 BUILD_VERSION = f"{sys.version_info[0]}.{sys.version_info[1]}"
+TARGET = "aarch64-unknown-linux-gnu"
 
 
 def test_only_index_and_cache_dir_are_left_out_of_the_key() -> None:
@@ -111,3 +114,33 @@ def test_built_wheel_key_changes_with_the_build_options(host: Host) -> None:
     assert _key(host, BuildOptions(config_settings={"k": "v"})) != _key(host)
     assert _key(host, BuildOptions(allow_pure_fallback=True)) != _key(host)
     assert _key(host, BuildOptions(cache_dir="/elsewhere")) == _key(host)
+
+
+def test_built_wheel_key_changes_with_the_rust_settings_by_what_they_hold(host: Host, tmp_path: Path) -> None:
+    """The Rust compiler's version and the vendored crates shape a wheel; where they are does not."""
+
+    def toolchain(name: str, version: str = "1.63.0") -> RustToolchain:
+        return RustToolchain.for_host(host, make_rust_toolchain(tmp_path / name, [TARGET], version))
+
+    def crates(name: str, **checksums: str) -> VendoredCrates:
+        for crate, package_checksum in checksums.items():
+            (tmp_path / name / crate).mkdir(parents=True)
+            checksum_file = tmp_path / name / crate / ".cargo-checksum.json"
+            checksum_file.write_text(json.dumps({"package": package_checksum, "files": {}}))
+        return VendoredCrates.find(tmp_path / name)
+
+    def options(rust: str, crate_dir: str | None = None, version: str = "1.63.0", **checksums: str) -> BuildOptions:
+        vendored = crates(crate_dir, **checksums) if crate_dir else None
+        return BuildOptions(rust_toolchain=toolchain(rust, version), vendored_crates=vendored)
+
+    base = _key(host, options("debian", "v", pyo3="a1"))
+    assert _key(host, options("copy", "w", pyo3="a1")) == base  # the same, elsewhere
+    others = [
+        BuildOptions(),
+        options("newer", "x", "1.70.0", pyo3="a1"),  # another rustc
+        options("a", "y", pyo3="a1", syn="b2"),  # one more crate
+        options("b", "z", pyo3="c3"),  # another pyo3 under the same name (cargo vendor's layout)
+        options("c"),  # crates.io
+    ]
+    keys = [base, *(_key(host, other) for other in others)]
+    assert len(set(keys)) == len(keys)

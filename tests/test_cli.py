@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 from commandline import run_cli
-from fakehost import AARCH64, X86_64, FakeLayout, make_layout, write_fake_compiler
+from fakehost import AARCH64, X86_64, FakeLayout, make_layout, make_rust_toolchain, write_fake_compiler, write_script
 
 import crossbuild.__main__ as cli
 from crossbuild import BackendError, BuildPython, OptionError, __version__
@@ -280,3 +280,65 @@ def test_main_twice_logs_once(layout: FakeLayout, fake_bin: Path, capsys: pytest
     assert [line for line in first[2].splitlines() if line.startswith("skipping ")] != []
     second = run_cli(argv, capsys)
     assert second[2] == first[2]
+
+
+def test_rust_options_are_checked_before_any_build(
+    layout: FakeLayout, fake_cc: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    wheel = ["wheel", "./x", "--host", str(layout.python)]
+    armhf_only = make_rust_toolchain(tmp_path / "armhf-rust", ["armv7-unknown-linux-gnueabihf"])
+    broken = make_rust_toolchain(tmp_path / "broken", [])
+    write_script(broken / "bin" / "rustc", "echo 'rustc: error while loading shared libraries' >&2; exit 127\n")
+    not_utf8 = tmp_path / os.fsdecode(b"vendor-\xff")
+    not_utf8.mkdir()
+    cases = [
+        (
+            ["--rust-toolchain", str(tmp_path / "nothing")],
+            f"error: {tmp_path}/nothing has no bin/cargo and bin/rustc; pass --rust-toolchain a directory with "
+            "bin/cargo and bin/rustc (Debian's: /usr, after apt-get install rustc cargo)",
+        ),
+        (
+            ["--rust-toolchain", str(armhf_only)],
+            f"error: {armhf_only}/bin/rustc has no Rust standard library for aarch64-unknown-linux-gnu; install it "
+            "(Debian: apt-get install libstd-rust-dev:arm64; rustup: rustup target add aarch64-unknown-linux-gnu) "
+            "or pass --rust-toolchain a toolchain that has it",
+        ),
+        (
+            ["--rust-toolchain", str(broken)],
+            f"error: {broken}/bin/rustc does not run (rustc: error while loading shared libraries); "
+            "pass --rust-toolchain a working Rust toolchain",
+        ),
+        (
+            ["--vendored-crates", str(tmp_path / "vendor")],
+            f"error: vendored crates directory {tmp_path}/vendor does not exist; pass --vendored-crates a directory "
+            "of crates (cargo vendor's output, Debian's /usr/share/cargo/registry from apt-get install librust-…-dev)",
+        ),
+        (
+            ["--vendored-crates", str(not_utf8)],
+            f"error: vendored crates directory '{tmp_path}/vendor-\\udcff' is not named in UTF-8; "
+            "pass --vendored-crates a link to it with a UTF-8 name",
+        ),
+    ]
+    for extra, message in cases:
+        code, out, err = run_cli([*wheel, *extra], capsys)
+        assert (code, out) == (1, "")
+        assert err.splitlines() == [message]
+
+
+def test_rust_options_reach_build_wheel(
+    layout: FakeLayout,
+    fake_cc: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    build = _FakeBuild()
+    monkeypatch.setattr(cli, "build_wheel", build)
+    make_rust_toolchain(tmp_path / "rust", ["aarch64-unknown-linux-gnu"])
+    (tmp_path / "vendor" / "pyo3").mkdir(parents=True)
+    monkeypatch.chdir(tmp_path)
+    argv = ["wheel", "a", "--host", str(layout.python), "--rust-toolchain", "rust", "--vendored-crates", "vendor"]
+    assert run_cli(argv, capsys)[0] == 0
+    options = build.calls[0][0][3]
+    assert options.rust_toolchain.rustc == tmp_path / "rust/bin/rustc"  # found once, as an absolute path
+    assert options.vendored_crates.directory == tmp_path / "vendor"

@@ -8,12 +8,27 @@ import sys
 from pathlib import Path
 
 import pytest
-from fakehost import AARCH64, ARMHF, S390X, Machine, install_fake_toolchain, make_layout, write_script
+from fakehost import (
+    AARCH64,
+    ARMHF,
+    S390X,
+    Machine,
+    install_fake_toolchain,
+    make_layout,
+    make_rust_toolchain,
+    write_script,
+)
 
 import crossbuild
 from crossbuild.host.host import Host
+from crossbuild.host.rust import RustToolchain, VendoredCrates
 from crossbuild.host.settings import CrossSettings, prepare_settings
 from crossbuild.wheel.backend import cross_config_settings
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:
+    import tomli as tomllib
 
 
 def _host(tmp_path: Path, bin_dir: Path, machine: Machine, long_double: int, qemu: bool = False) -> Host:
@@ -125,6 +140,43 @@ def test_rust_settings(tmp_path: Path, fake_bin: Path, machine: Machine, target:
     assert env["PYO3_CROSS_LIB_DIR"] == str(host.sysroot / "usr/lib/python3.11")
     assert env["PYO3_CROSS_PYTHON_VERSION"] == "3.11"
     assert f"CARGO_TARGET_{upper}_RUNNER" not in env  # no qemu installed here
+    # unless asked, cargo and rustc come from PATH and crates from the user's CARGO_HOME
+    assert not {"CARGO", "RUSTC", "CARGO_HOME", "CARGO_NET_OFFLINE"} & set(env)
+    assert not (settings.wrappers.directory / "cargo").exists()
+
+
+def test_rust_toolchain_comes_first_on_path(tmp_path: Path, fake_bin: Path) -> None:
+    host = _host(tmp_path, fake_bin, AARCH64, 16)
+    directory = make_rust_toolchain(tmp_path / "debian-rust", ["aarch64-unknown-linux-gnu"])
+    toolchain = RustToolchain.for_host(host, directory)
+    settings = prepare_settings(host, tmp_path / "cross", Path(sys.executable), rust_toolchain=toolchain)
+
+    # the wrappers' directory is first on the backend's PATH: maturin's `cargo` is this one
+    for program in ("cargo", "rustc"):
+        assert (settings.wrappers.directory / program).readlink() == directory / "bin" / program
+    assert settings.environ["CARGO"] == str(directory / "bin/cargo")  # setuptools-rust's choice
+    assert settings.environ["RUSTC"] == str(directory / "bin/rustc")  # cargo's choice
+    assert toolchain.identity == ("rustc 1.63.0\nrelease: 1.63.0\nLLVM version: 14.0.6\ncargo 1.63.0\n",)
+
+
+def test_vendored_crates_get_a_cargo_home_of_the_build(tmp_path: Path, fake_bin: Path) -> None:
+    host = _host(tmp_path, fake_bin, AARCH64, 16)
+    crates_dir = tmp_path / 'vendor "crates" \\ x\tdir'
+    (crates_dir / "pyo3-0.17.3").mkdir(parents=True)
+    settings = prepare_settings(
+        host, tmp_path / "cross", Path(sys.executable), vendored_crates=VendoredCrates.find(crates_dir)
+    )
+    cargo_home = Path(settings.environ["CARGO_HOME"])
+
+    assert cargo_home == settings.directory / "cargo-home"
+    assert tomllib.loads((cargo_home / "config.toml").read_text()) == {
+        "source": {
+            "crates-io": {"replace-with": "crossbuild-vendored"},
+            "crossbuild-vendored": {"directory": str(crates_dir)},
+        },
+        "net": {"offline": True},
+    }
+    assert settings.environ["CARGO_NET_OFFLINE"] == "true"
 
 
 def test_meson_python_gets_the_cross_file_first(tmp_path: Path, fake_bin: Path) -> None:

@@ -97,3 +97,21 @@ def rust_target(machine: str, multiarch: str) -> str | None:
         return None
     abi = multiarch.rsplit("-", 1)[-1] if multiarch.count("-") >= 2 else "gnu"
     return f"{arch}-unknown-linux-{abi}"
+
+
+#: Debian's architecture names, by GNU multiarch triplet (for ``apt-get install pkg:ARCH`` hints).
+DEBIAN_ARCH = {
+    "aarch64-linux-gnu": "arm64",
+    "arm-linux-gnueabihf": "armhf",
+    "arm-linux-gnueabi": "armel",
+    "i386-linux-gnu": "i386",
+    "x86_64-linux-gnu": "amd64",
+    "s390x-linux-gnu": "s390x",
+    "powerpc64le-linux-gnu": "ppc64el",
+    "powerpc64-linux-gnu": "ppc64",
+    "riscv64-linux-gnu": "riscv64",
+    "mips64el-linux-gnuabi64": "mips64el",
+    "mipsel-linux-gnu": "mipsel",
+    "loongarch64-linux-gnu": "loong64",
+    "sparc64-linux-gnu": "sparc64",
+}

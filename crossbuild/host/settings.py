@@ -20,6 +20,7 @@ from typing import Any
 from .crossfiles import pkg_config_dirs, rust_environ, write_cmake_toolchain, write_meson_cross_file
 from .host import Host
 from .patch import PATCH_ENV_VAR
+from .rust import RustToolchain, VendoredCrates, rust_build_environ
 from .wrappers import BuildDirs, CompilerWrappers, replace_program, write_wrappers
 
 #: sysconfig variables that hold a compiler or linker command line, and which compiler.
@@ -49,10 +50,18 @@ class CrossSettings:
     """Variables to set for the backend process, on top of the isolated env's."""
 
 
-def prepare_settings(host: Host, directory: Path, python: Path, dirs: BuildDirs | None = None) -> CrossSettings:
+def prepare_settings(
+    host: Host,
+    directory: Path,
+    python: Path,
+    dirs: BuildDirs | None = None,
+    rust_toolchain: RustToolchain | None = None,
+    vendored_crates: VendoredCrates | None = None,
+) -> CrossSettings:
     """Write the settings of a build for ``host`` whose backend runs with ``python``.
 
-    ``dirs`` are the build's directories, which the compilers keep out of the binaries.
+    ``dirs`` are the build's directories, which the compilers keep out of the binaries;
+    Rust builds run ``rust_toolchain`` (default: cargo on ``PATH``) on ``vendored_crates``.
     """
     directory.mkdir(parents=True, exist_ok=True)
     wrappers = write_wrappers(host, directory / "bin", dirs)
@@ -77,6 +86,7 @@ def prepare_settings(host: Host, directory: Path, python: Path, dirs: BuildDirs 
     environ = {
         **_environ(host, wrappers, config_vars, host_config),
         **rust_environ(host, wrappers),
+        **rust_build_environ(directory, wrappers.directory, rust_toolchain, vendored_crates),
         "CMAKE_TOOLCHAIN_FILE": str(cmake_toolchain_file),
     }
     return CrossSettings(

@@ -21,6 +21,7 @@ from typing import Any
 from .._cache import cache_dir
 from .._exceptions import OptionError
 from ..host.host import Host
+from ..host.rust import RustToolchain, VendoredCrates
 from .build_python import BuildPython
 from .index import IndexSettings
 
@@ -71,17 +72,32 @@ class BuildOptions:
     """The time of the build, in seconds since 1970: every timestamp in the wheel and the
     compilers' ``__DATE__``/``__TIME__`` (default: ``$SOURCE_DATE_EPOCH``, else
     :data:`DEFAULT_SOURCE_DATE_EPOCH`)."""
+    rust_toolchain: RustToolchain | str | os.PathLike[str] | None = None
+    """A directory with ``bin/cargo`` and ``bin/rustc`` that has the host's Rust standard
+    library (Debian's: ``/usr``) and runs every Rust build (default: cargo on ``PATH``)."""
+    vendored_crates: VendoredCrates | str | os.PathLike[str] | None = None
+    """A directory of crates (``cargo vendor``'s output, Debian's ``/usr/share/cargo/registry``)
+    that Cargo takes every crate from, offline (default: crates.io)."""
 
     def __post_init__(self) -> None:
         settings = {k: v if isinstance(v, str) else tuple(v) for k, v in self.config_settings.items()}
         object.__setattr__(self, "config_settings", MappingProxyType(settings))
 
     def for_host(self, host: Host) -> BuildOptions:
-        """These options with the build python found and checked for ``host``."""
+        """These options with the build python and the Rust settings found and checked for ``host``."""
         if isinstance(self.build_python, BuildPython):
-            self.build_python.check(host)
-            return self
-        return dataclasses.replace(self, build_python=BuildPython.for_host(host, self.build_python))
+            build_python = self.build_python.check(host)
+        else:
+            build_python = BuildPython.for_host(host, self.build_python)
+        toolchain = self.rust_toolchain
+        if isinstance(toolchain, RustToolchain):
+            toolchain.check(host)
+        elif toolchain is not None:
+            toolchain = RustToolchain.for_host(host, toolchain)
+        crates = self.vendored_crates
+        if crates is not None and not isinstance(crates, VendoredCrates):
+            crates = VendoredCrates.find(crates)
+        return dataclasses.replace(self, build_python=build_python, rust_toolchain=toolchain, vendored_crates=crates)
 
     @property
     def python(self) -> BuildPython:
@@ -89,6 +105,14 @@ class BuildOptions:
         if not isinstance(self.build_python, BuildPython):
             raise TypeError("BuildOptions.for_host(host) must find the build python first")
         return self.build_python
+
+    @property
+    def rust(self) -> tuple[RustToolchain | None, VendoredCrates | None]:
+        """The Rust toolchain and vendored crates, once :meth:`for_host` found them."""
+        toolchain, crates = self.rust_toolchain, self.vendored_crates
+        if isinstance(toolchain, (str, os.PathLike)) or isinstance(crates, (str, os.PathLike)):
+            raise TypeError("BuildOptions.for_host(host) must find the Rust settings first")
+        return toolchain, crates
 
     @property
     def cache(self) -> Path:
@@ -120,7 +144,7 @@ def parse_config_settings(pairs: Sequence[str]) -> dict[str, str | list[str]]:
 
 
 def _key_value(value: object) -> Any:
-    if isinstance(value, BuildPython):
+    if isinstance(value, (BuildPython, RustToolchain, VendoredCrates)):
         return list(value.identity)
     if isinstance(value, Mapping):
         return {str(k): _key_value(v) for k, v in value.items()}

@@ -101,7 +101,7 @@ def _run_backend(
     with reporting(reporter, tree.name, "building", "build environment"):
         env = get_isolated_env(options.python, build_system_requires(tree), options.cache, pip_environ, log)
     dirs = BuildDirs(source=tree.path, work=workdir, env=env.path)
-    settings = prepare_settings(host, workdir / "cross", env.python, dirs)
+    settings = prepare_settings(host, workdir / "cross", env.python, dirs, *options.rust)
     environ = _backend_environ(env, settings, options.source_date_epoch) | {"TMPDIR": str(tmpdir)}
     backend = Backend(tree, env.python, environ, log, reporter)
     config_settings = cross_config_settings(build_backend_name(tree), options.config_settings, settings)

@@ -1,0 +1,3 @@
+from ._native import add, arch
+
+__all__ = ["add", "arch"]
