@@ -66,7 +66,12 @@ def _parser(prog: str) -> argparse.ArgumentParser:
         metavar="KEY=VALUE",
         help="a setting for the build backend (repeatable)",
     )
-    build_options.add_argument("--build-python", metavar="PYTHON", help="the native python that runs the backend")
+    build_options.add_argument(
+        "--build-python",
+        metavar="PYTHON",
+        help="the native python that runs the backend (default: this one, or a native pythonX.Y of the host's X.Y "
+        "found on PATH, in pyenv or uv)",
+    )
     build_options.add_argument(
         "--allow-pure-fallback", action="store_true", help="accept a pure-Python wheel even when a compiler call failed"
     )

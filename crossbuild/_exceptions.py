@@ -76,17 +76,24 @@ class BuildPythonError(CrossbuildError):
 class VersionMismatchError(BuildPythonError):
     """Build python and host python differ in their X.Y version."""
 
-    def __init__(self, host_version: str, build_python: str, build_version: str) -> None:
-        super().__init__(
-            "host python is {host_version} but build python {build_path} is {build_version}; "
-            "pass {build_python} with a Python {host_version} interpreter",
-            host_version=host_version,
-            build_path=build_python,
-            build_version=build_version,
-        )
+    def __init__(self, host_version: str, build_python: str, build_version: str, *, searched: bool = False) -> None:
+        if searched:  # the running python is of another X.Y, and no native pythonX.Y was found
+            message = (
+                "host python is {host_version} but build python {build_path} is {build_version}, and no native "
+                "python{host_version} was found on PATH, in pyenv or among uv's pythons; install one "
+                "(pyenv install {host_version}, or uv python install {host_version}) or pass {build_python} "
+                "a Python {host_version} interpreter"
+            )
+        else:
+            message = (
+                "host python is {host_version} but build python {build_path} is {build_version}; "
+                "pass {build_python} with a Python {host_version} interpreter"
+            )
+        super().__init__(message, host_version=host_version, build_path=build_python, build_version=build_version)
         self.host_version = host_version
         self.build_python = build_python
         self.build_version = build_version
+        self.searched = searched
 
 
 class OptionError(CrossbuildError):

@@ -100,10 +100,11 @@ def assert_no_wheel(dist: Path) -> None:
 class QemuHost:
     """Installs wheels into a site directory and runs the host python on them under qemu."""
 
-    def __init__(self, sysroot: Path, site: Path, qemu: str = ARCH.qemu) -> None:
+    def __init__(self, sysroot: Path, site: Path, qemu: str = ARCH.qemu, python: str = "python3.11") -> None:
         self.sysroot = sysroot
         self.site = site
         self.qemu = qemu
+        self.interpreter = f"/usr/bin/{python}"
 
     def install(self, wheel: Path) -> None:
         destination = SchemeDictionaryDestination(
@@ -111,7 +112,7 @@ class QemuHost:
                 key: str(self.site / key) if key in ("scripts", "data", "headers") else str(self.site)
                 for key in ("purelib", "platlib", "scripts", "data", "headers")
             },
-            interpreter="/usr/bin/python3.11",
+            interpreter=self.interpreter,
             script_kind="posix",
         )
         with WheelFile.open(wheel) as source:
@@ -120,7 +121,7 @@ class QemuHost:
     def python(self, code: str) -> str:
         """Run ``code`` with the host python under qemu; return its stdout (it must succeed)."""
         result = subprocess.run(
-            [self.qemu, "-L", str(self.sysroot), str(self.sysroot / "usr/bin/python3.11"), "-c", code],
+            [self.qemu, "-L", str(self.sysroot), str(self.sysroot) + self.interpreter, "-c", code],
             capture_output=True,
             text=True,
             env={"PYTHONPATH": str(self.site), "PATH": os.environ["PATH"]},

@@ -3,6 +3,13 @@
 Run as root on Debian (bookworm) — it calls ``apt-get`` and ``dpkg``::
 
     python integration/sysroot.py --arch arm64            # prints the sysroot path
+    python integration/sysroot.py --arch arm64 --suite trixie
+
+Bookworm sysroots come through the build machine's own apt (with ``dpkg
+--add-architecture``).  Another suite (trixie) comes through a private apt — its own
+sources list, package lists, cache and an empty dpkg status in the cache, on the
+machine's own mirror — so the build machine's apt never sees it and its own packages
+never come from there.
 
 The path is all that reaches stdout (callers do ``SYSROOT=$(…)``): the output of apt, dpkg
 and the rest goes to stderr.  When another apt or dpkg holds its lock, it waits for it.
@@ -19,6 +26,7 @@ import argparse
 import fcntl
 import hashlib
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -27,13 +35,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 PYTHON = "python3.11"
+BUILD_SUITE = "bookworm"  # the build machine's Debian release: its own apt serves it
 
 
 @dataclass(frozen=True)
 class Arch:
     debian: str  # dpkg architecture
-    triplet: str  # GNU multiarch triplet
+    triplet: str  # GNU triplet of the cross toolchain (the multiarch one; i686 for i386)
     qemu: str  # qemu-user binary
+    suite: str = BUILD_SUITE  # the Debian release of its sysroot by default
 
     @property
     def toolchain_packages(self) -> list[str]:
@@ -45,17 +55,35 @@ ARCHES = {
     "arm64": Arch("arm64", "aarch64-linux-gnu", "qemu-aarch64"),
     "armhf": Arch("armhf", "arm-linux-gnueabihf", "qemu-arm"),
     "s390x": Arch("s390x", "s390x-linux-gnu", "qemu-s390x"),
+    "i386": Arch("i386", "i686-linux-gnu", "qemu-i386"),
+    "ppc64el": Arch("ppc64el", "powerpc64le-linux-gnu", "qemu-ppc64le"),
+    # bookworm has no riscv64 port (so no python for it); its gcc-riscv64-linux-gnu builds for trixie's
+    "riscv64": Arch("riscv64", "riscv64-linux-gnu", "qemu-riscv64", suite="trixie"),
 }
 
-# What a host sysroot needs: the host python, its headers, libc and libstdc++ headers.
-# Their dependencies are followed with apt-cache.
-ROOT_PACKAGES = [
-    f"{PYTHON}-minimal",
-    f"lib{PYTHON}-stdlib",
-    f"lib{PYTHON}-dev",
-    "libc6-dev",
-    "libstdc++-12-dev",
-]
+# The host python of each Debian release, and the rest of its root packages: the C++
+# library and, for a merged-/usr release, base-files (its lib -> usr/lib, bin -> usr/bin
+# links: libc.so names /lib/<triplet>/libc.so.6, found through them as in a real rootfs).
+SUITES = {
+    "bookworm": (PYTHON, ("libstdc++-12-dev",)),
+    "trixie": ("python3.13", ("libstdc++-14-dev", "base-files")),
+}
+
+
+def python_of(suite: str) -> str:
+    """The host python's name in a sysroot of ``suite``: ``python3.11``, ``python3.13``."""
+    return SUITES[suite][0]
+
+
+def root_packages(suite: str) -> list[str]:
+    """What a host sysroot needs: the host python, its headers, libc and libstdc++ headers.
+    Their dependencies are followed with apt-cache."""
+    python, others = SUITES[suite]
+    return [f"{python}-minimal", f"lib{python}-stdlib", f"lib{python}-dev", "libc6-dev", *others]
+
+
+ROOT_PACKAGES = root_packages(BUILD_SUITE)
+
 # Dependencies that only matter to dpkg's maintainer scripts, never inside a sysroot.
 SKIPPED = {"dpkg", "tar", "install-info", "perl", "perl-base", "debconf"}
 
@@ -67,6 +95,7 @@ CACHE = Path(os.environ.get("CROSSBUILD_TEST_CACHE", Path.home() / ".cache" / "c
 LOCK_TIMEOUT = 600
 DPKG_LOCK = Path("/var/lib/dpkg/lock-frontend")
 LISTS_LOCK = Path("/var/lib/apt/lists/lock")
+DEBIAN_KEYRING = Path("/usr/share/keyrings/debian-archive-keyring.gpg")
 
 
 def log(msg: str) -> None:
@@ -125,30 +154,94 @@ def wait_for_lock(lock: Path, timeout: float = LOCK_TIMEOUT) -> None:
         os.close(fd)
 
 
-def apt_update(arch: Arch, attempts: int = 4) -> None:
+def apt_options(arch: Arch, suite: str = BUILD_SUITE) -> list[str]:
+    """The ``apt-get``/``apt-cache`` options that reach ``suite`` for ``arch``.
+
+    None for the build machine's own suite.  For another, a private apt in the cache: a
+    sources list of ``arch`` alone on the machine's mirror, its own lists, cache and an
+    empty dpkg status, and no preferences of the machine's.
+    """
+    if suite == BUILD_SUITE:
+        return []
+    base = CACHE / "apt" / f"{suite}-{arch.debian}"
+    for folder in (base / "lists" / "partial", base / "cache" / "archives" / "partial"):
+        folder.mkdir(parents=True, exist_ok=True)
+    (base / "status").touch()
+    mirror, keyring = machine_mirror()
+    signed_by = f" signed-by={keyring}" if keyring else ""
+    sources = f"deb [arch={arch.debian}{signed_by}] {mirror} {suite} main\n"
+    if not (base / "sources.list").is_file() or (base / "sources.list").read_text() != sources:
+        (base / "sources.list").write_text(sources)
+    settings = {
+        "Dir::Etc::SourceList": base / "sources.list",
+        "Dir::Etc::SourceParts": "/dev/null",
+        "Dir::Etc::Preferences": "/dev/null",
+        "Dir::Etc::PreferencesParts": "/dev/null",
+        "Dir::State::Lists": base / "lists",
+        "Dir::State::status": base / "status",
+        "Dir::Cache": base / "cache",
+        "APT::Architectures::": arch.debian,
+        "APT::Sandbox::User": "root",  # the cache is root's own: _apt may not enter it
+    }
+    return [option for name, value in settings.items() for option in ("-o", f"{name}={value}")]
+
+
+def machine_mirror() -> tuple[str, str | None]:
+    """The URI and keyring of the Debian archive that serves the build machine its suite,
+    from its sources (one-line ``.list`` or deb822 ``.sources`` files)."""
+    etc = Path("/etc/apt")
+    for path in [etc / "sources.list", *sorted((etc / "sources.list.d").glob("*.list"))]:
+        for line in path.read_text().splitlines() if path.is_file() else []:
+            options = re.search(r"\[(.*?)\]", line.split("#", 1)[0])
+            words = re.sub(r"\[.*?\]", "", line.split("#", 1)[0]).split()
+            if len(words) >= 3 and words[0] == "deb" and words[2] == BUILD_SUITE:
+                keyrings = re.findall(r"signed-by=(\S+)", options[1] if options else "")
+                return words[1], keyrings[0] if keyrings else _default_keyring()
+    for path in sorted((etc / "sources.list.d").glob("*.sources")):
+        for paragraph in path.read_text().split("\n\n"):
+            fields = dict(re.findall(r"(?m)^([\w-]+):[ \t]*(.*)$", paragraph))
+            fields = {name.lower(): value for name, value in fields.items()}
+            if "deb" in fields.get("types", "").split() and BUILD_SUITE in fields.get("suites", "").split():
+                return fields["uris"].split()[0], fields.get("signed-by") or _default_keyring()
+    return "http://deb.debian.org/debian", _default_keyring()
+
+
+def _default_keyring() -> str | None:
+    return str(DEBIAN_KEYRING) if DEBIAN_KEYRING.is_file() else None
+
+
+def _lists_dir(arch: Arch, suite: str) -> Path:
+    return Path("/var/lib/apt/lists") if suite == BUILD_SUITE else CACHE / "apt" / f"{suite}-{arch.debian}" / "lists"
+
+
+def apt_update(arch: Arch, attempts: int = 4, suite: str = BUILD_SUITE) -> None:
     """``apt-get update``, retried: the network and the mirrors fail now and then.
 
     A mirror in the middle of a sync can fail one index (seen: bookworm-security for
     armhf, "File has unexpected size"); that is no failure when ``arch``'s lists came.
     """
     for attempt in range(1, attempts + 1):
-        wait_for_lock(LISTS_LOCK)
-        if run(["apt-get", "update", "-q"], check=False).returncode == 0:
+        if suite == BUILD_SUITE:
+            wait_for_lock(LISTS_LOCK)
+        if run(["apt-get", *apt_options(arch, suite), "update", "-q"], check=False).returncode == 0:
             return
         log(f"apt-get update failed (attempt {attempt}/{attempts})")
         time.sleep(5 * attempt)
-    if _apt_updated_for(arch):
+    if _apt_updated_for(arch, suite):
         log(f"going on with the package lists apt has for {arch.debian}")
         return
     raise SystemExit("giving up: apt-get update")
 
 
-def _apt_updated_for(arch: Arch) -> bool:
-    lists = Path("/var/lib/apt/lists")
-    return any(lists.glob(f"*_binary-{arch.debian}_Packages*"))
+def _apt_updated_for(arch: Arch, suite: str = BUILD_SUITE) -> bool:
+    return any(_lists_dir(arch, suite).glob(f"*_binary-{arch.debian}_Packages*"))
 
 
-def ensure_apt(arch: Arch) -> None:
+def ensure_apt(arch: Arch, suite: str = BUILD_SUITE) -> None:
+    if suite != BUILD_SUITE:  # a private apt: the build machine's dpkg needs no new architecture
+        if not _apt_updated_for(arch, suite):
+            apt_update(arch, suite=suite)
+        return
     foreign = run(["dpkg", "--print-foreign-architectures"], capture=True).stdout.split()
     native = run(["dpkg", "--print-architecture"], capture=True).stdout.strip()
     if arch.debian != native and arch.debian not in foreign:
@@ -170,7 +263,8 @@ def ensure_toolchain(arch: Arch) -> None:
 def apt_install(arch: Arch, packages: list[str], what: str, *options: str) -> None:
     """``apt-get install`` ``packages`` (``what`` they are, for the error), retried with
     fresh package lists: a mirror in the middle of a sync fails now and then."""
-    ensure_apt(arch)
+    if arch.suite == BUILD_SUITE:  # (riscv64 is no architecture of the build machine's suite)
+        ensure_apt(arch)
     env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
     for attempt in range(1, 4):
         if run(["apt-get", "install", "-y", "-q", *options, *packages], check=False, env=env).returncode == 0:
@@ -197,11 +291,17 @@ def ensure_rust(arch: Arch) -> None:
     apt_install(arch, packages, "Debian's Rust toolchain", "--no-install-recommends")
 
 
-def package_closure(arch: Arch) -> list[str]:
-    """The root packages of the sysroot and everything they depend on, for ``arch``."""
+def package_closure(arch: Arch, suite: str = BUILD_SUITE) -> list[str]:
+    """The root packages of the sysroot and everything they depend on, for ``arch``.
+
+    The build machine's apt names its own and ``Architecture: all`` packages alike
+    (``name``): both are left out.  A private apt knows only ``arch``'s package list, so
+    there ``name`` is an ``all`` package and comes too (trixie's ``linux-libc-dev`` is one).
+    """
     out = run(
         [
             "apt-cache",
+            *apt_options(arch, suite),
             "depends",
             "--recurse",
             "--no-recommends",
@@ -210,7 +310,7 @@ def package_closure(arch: Arch) -> list[str]:
             "--no-breaks",
             "--no-replaces",
             "--no-enhances",
-            *[f"{name}:{arch.debian}" for name in ROOT_PACKAGES],
+            *[f"{name}:{arch.debian}" for name in root_packages(suite)],
         ],
         capture=True,
     ).stdout
@@ -219,12 +319,16 @@ def package_closure(arch: Arch) -> list[str]:
         if line.startswith((" ", "<")):
             continue  # a dependency line, or a virtual package
         name, _, pkg_arch = line.strip().partition(":")
-        if pkg_arch == arch.debian and name not in SKIPPED:
+        if name in SKIPPED:
+            continue
+        if pkg_arch == arch.debian:
             names.add(f"{name}:{arch.debian}")
+        elif not pkg_arch and suite != BUILD_SUITE:
+            names.add(name)
     return sorted(names)
 
 
-def download(arch: Arch, packages: list[str], debs: Path) -> list[Path]:
+def download(arch: Arch, packages: list[str], debs: Path, suite: str = BUILD_SUITE) -> list[Path]:
     debs.mkdir(parents=True, exist_ok=True)
     wanted = {p.split(":")[0] for p in packages}
     have = {p.name.split("_")[0] for p in debs.glob("*.deb")}
@@ -232,9 +336,10 @@ def download(arch: Arch, packages: list[str], debs: Path) -> list[Path]:
     if missing:
         log(f"downloading {len(missing)} packages into {debs}")
         for _attempt in range(1, 4):
-            if run(["apt-get", "download", "-q", *missing], check=False, cwd=debs).returncode == 0:
+            command = ["apt-get", *apt_options(arch, suite), "download", "-q", *missing]
+            if run(command, check=False, cwd=debs).returncode == 0:
                 break
-            apt_update(arch)
+            apt_update(arch, suite=suite)
         else:
             raise SystemExit("apt-get download failed")
     return sorted(p for p in debs.glob("*.deb") if p.name.split("_")[0] in wanted)
@@ -251,15 +356,18 @@ def relativize_symlinks(root: Path) -> None:
                 path.symlink_to(new)
 
 
-def ensure_sysroot(arch: Arch, dest: Path | None = None) -> Path:
-    ensure_apt(arch)
-    packages = package_closure(arch)
+def ensure_sysroot(arch: Arch, dest: Path | None = None, suite: str | None = None) -> Path:
+    """The sysroot of ``arch`` from Debian ``suite`` (default: the arch's own, see ARCHES)."""
+    suite = suite or arch.suite
+    ensure_apt(arch, suite)
+    packages = package_closure(arch, suite)
     digest = hashlib.sha256("\n".join(packages).encode()).hexdigest()[:16]
-    dest = dest or CACHE / f"sysroot-bookworm-{arch.debian}"
+    dest = dest or CACHE / f"sysroot-{suite}-{arch.debian}"
     stamp = dest / ".crossbuild-sysroot"
     if stamp.is_file() and stamp.read_text() == digest:
         return dest
-    debs = download(arch, packages, CACHE / "debs" / arch.debian)
+    debs_name = arch.debian if suite == BUILD_SUITE else f"{suite}-{arch.debian}"
+    debs = download(arch, packages, CACHE / "debs" / debs_name, suite)
     staging = dest.with_name(dest.name + ".partial")
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
@@ -276,6 +384,7 @@ def ensure_sysroot(arch: Arch, dest: Path | None = None) -> Path:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--arch", choices=sorted(ARCHES), default="arm64")
+    parser.add_argument("--suite", choices=sorted(SUITES), help="the Debian release (default: the arch's own)")
     parser.add_argument("--dest", type=Path, help="where to put the sysroot (default: in the cache)")
     parser.add_argument("--no-toolchain", action="store_true", help="only make the sysroot")
     parser.add_argument("--rust", action="store_true", help="also install Debian's Rust toolchain and PyO3 crates")
@@ -285,7 +394,7 @@ def main(argv: list[str] | None = None) -> int:
         ensure_toolchain(arch)
     if args.rust:
         ensure_rust(arch)
-    print(ensure_sysroot(arch, args.dest))
+    print(ensure_sysroot(arch, args.dest, args.suite))
     return 0
 
 

@@ -33,6 +33,14 @@ def _reset_crossbuild_logging() -> Iterator[None]:
         logger.setLevel(level)
 
 
+@pytest.fixture(autouse=True)
+def _no_pyenv_or_uv_pythons(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The pythons that pyenv and uv installed on this machine are never found as build
+    pythons: only those a test makes (and those on ``PATH``, which most tests narrow)."""
+    monkeypatch.setenv("PYENV_ROOT", "/nonexistent/crossbuild-tests/pyenv")
+    monkeypatch.setenv("UV_PYTHON_INSTALL_DIR", "/nonexistent/crossbuild-tests/uv")
+
+
 @pytest.fixture
 def fake_bin(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """An empty directory that is the whole ``PATH``: put fake compilers in it."""

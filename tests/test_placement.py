@@ -164,7 +164,9 @@ def test_bytecode_for_another_host_version_needs_a_python_of_that_version(
         )
     assert str(caught.value) == (
         f"host python is 3.12 but build python {sys.executable} is "
-        f"{sys.version_info[0]}.{sys.version_info[1]}; pass build_python= with a Python 3.12 interpreter"
+        f"{sys.version_info[0]}.{sys.version_info[1]}, and no native python3.12 was found on PATH, in pyenv or "
+        "among uv's pythons; install one (pyenv install 3.12, or uv python install 3.12) or pass build_python= "
+        "a Python 3.12 interpreter"
     )
     assert snapshot(layout.root) == before
 

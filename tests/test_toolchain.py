@@ -9,6 +9,7 @@ import pytest
 from fakehost import (
     AARCH64,
     X86_64,
+    Machine,
     elf_target,
     install_fake_toolchain,
     sysconfig_vars,
@@ -22,6 +23,7 @@ from crossbuild.host.toolchain import find_toolchain, probe_target, sysroot_flag
 
 TARGET = elf_target(AARCH64)
 HINT = "Debian: apt-get install gcc-aarch64-linux-gnu"
+I386 = Machine("i686", 3, 32, "little", "i686-linux-gnu", "i686-pc-linux-gnu")  # multiarch: i386-linux-gnu
 
 
 @pytest.fixture
@@ -61,6 +63,13 @@ def test_empty_path(fake_bin: Path, sysroot: Path) -> None:
     )
     assert "apt-get install gcc-aarch64-linux-gnu" in message
     assert caught.value.render({"cc": "--cc"}).endswith(f"{HINT}, or pass --cc")
+
+
+def test_i386_hint_names_debians_i686_package(fake_bin: Path, sysroot: Path) -> None:
+    i386 = elf_target(I386)
+    with pytest.raises(ToolchainError) as caught:
+        find_toolchain(i386, sysconfig_vars(machine=I386, multiarch="i386-linux-gnu"), sysroot)
+    assert str(caught.value).endswith("; Debian: apt-get install gcc-i686-linux-gnu, or pass cc=")
 
 
 def test_falls_back_to_the_multiarch_name(fake_bin: Path, sysroot: Path) -> None:

@@ -166,12 +166,17 @@ def _prefix_map_option(cc: list[str], cxx: list[str] | None, sysroot: Path) -> s
     return None
 
 
+#: Debian's cross compiler packages are named by the GNU triplet, which is the multiarch
+#: one but for 32-bit x86: ``gcc-i686-linux-gnu`` builds for ``i386-linux-gnu``.
+_CROSS_PACKAGE_TRIPLET = {"i386-linux-gnu": "i686-linux-gnu"}
+
+
 def compiler_package_hint(multiarch: str, language: str) -> str:
     """How to get the cross compiler of ``language`` (``c``, ``c++``) for a host's multiarch."""
     package = {"c": "gcc", "c++": "g++"}[language]
     if not multiarch:
         return f"install a {language.upper()} cross compiler"
-    return f"Debian: apt-get install {package}-{multiarch}"
+    return f"Debian: apt-get install {package}-{_CROSS_PACKAGE_TRIPLET.get(multiarch, multiarch)}"
 
 
 def sysroot_flags(sysroot: Path) -> list[str]:

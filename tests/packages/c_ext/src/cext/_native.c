@@ -11,6 +11,12 @@ static PyObject *machine(PyObject *self, PyObject *unused) {
     return PyUnicode_FromString("s390x");
 #elif defined(__x86_64__)
     return PyUnicode_FromString("x86_64");
+#elif defined(__i386__)
+    return PyUnicode_FromString("i386");
+#elif defined(__powerpc64__) && defined(__LITTLE_ENDIAN__)
+    return PyUnicode_FromString("ppc64le");
+#elif defined(__riscv) && __riscv_xlen == 64
+    return PyUnicode_FromString("riscv64");
 #else
     return PyUnicode_FromString("unknown");
 #endif
