@@ -23,6 +23,7 @@ import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -174,8 +175,8 @@ def ensure_toolchain(arch: Arch) -> None:
     raise SystemExit("could not install the cross toolchain")
 
 
-def package_closure(arch: Arch) -> list[str]:
-    """The root packages of the sysroot and everything they depend on, for ``arch``."""
+def package_closure(arch: Arch, extra: Sequence[str] = ()) -> list[str]:
+    """The root packages of the sysroot (and ``extra`` ones) and everything they depend on, for ``arch``."""
     out = run(
         [
             "apt-cache",
@@ -187,7 +188,7 @@ def package_closure(arch: Arch) -> list[str]:
             "--no-breaks",
             "--no-replaces",
             "--no-enhances",
-            *[f"{name}:{arch.debian}" for name in ROOT_PACKAGES],
+            *[f"{name}:{arch.debian}" for name in [*ROOT_PACKAGES, *extra]],
         ],
         capture=True,
     ).stdout
@@ -228,11 +229,14 @@ def relativize_symlinks(root: Path) -> None:
                 path.symlink_to(new)
 
 
-def ensure_sysroot(arch: Arch, dest: Path | None = None) -> Path:
+def ensure_sysroot(arch: Arch, dest: Path | None = None, extra: Sequence[str] = ()) -> Path:
+    """The sysroot for ``arch``; with ``extra`` packages (``libffi-dev``: a test's library
+    and headers) it is another one, ``sysroot-bookworm-arm64+libffi-dev``, so that the
+    shared sysroot stays as it is."""
     ensure_apt(arch)
-    packages = package_closure(arch)
+    packages = package_closure(arch, extra)
     digest = hashlib.sha256("\n".join(packages).encode()).hexdigest()[:16]
-    dest = dest or CACHE / f"sysroot-bookworm-{arch.debian}"
+    dest = dest or CACHE / ("".join([f"sysroot-bookworm-{arch.debian}", *(f"+{name}" for name in sorted(extra))]))
     stamp = dest / ".crossbuild-sysroot"
     if stamp.is_file() and stamp.read_text() == digest:
         return dest
