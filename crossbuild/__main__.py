@@ -64,6 +64,9 @@ def _parser(prog: str) -> argparse.ArgumentParser:
     build_options.add_argument(
         "--allow-pure-fallback", action="store_true", help="accept a pure-Python wheel even when a compiler call failed"
     )
+    build_options.add_argument(
+        "--strip", action="store_true", help="strip debug information and static symbols from built wheels' ELF files"
+    )
     build_options.add_argument("-i", "--index-url", metavar="URL", help="the package index (default: pip's)")
     build_options.add_argument("--extra-index-url", action="append", default=[], metavar="URL")
     build_options.add_argument("-f", "--find-links", action="append", default=[], metavar="DIR_OR_URL")
@@ -76,6 +79,19 @@ def _parser(prog: str) -> argparse.ArgumentParser:
     wheel.add_argument("sources", nargs="+", metavar="SOURCE", help="a source tree, an sdist, or a requirement")
     wheel.add_argument(
         "-w", "--wheel-dir", default="dist", metavar="DIR", help="where to put the wheels (default: dist)"
+    )
+    wheel.add_argument(
+        "--repair",
+        nargs="?",
+        const="on",
+        choices=("on", "off"),
+        help="make manylinux wheels: graft the libraries they need from the host's root (auditwheel); default: off",
+    )
+    wheel.add_argument(
+        "--plat",
+        metavar="TAG",
+        help="the manylinux tag to repair to, e.g. manylinux_2_28_aarch64 (implies --repair; default: auto, the "
+        "most compatible tag the wheel allows)",
     )
 
     install = commands.add_parser(
@@ -236,6 +252,9 @@ def _run(args: argparse.Namespace, configuration: Configuration) -> int:
         index=_index_settings(args),
         cache_dir=args.cache_dir,
         allow_pure_fallback=args.allow_pure_fallback,
+        strip=args.strip,
+        repair=_repair_wanted(args),
+        plat=args.plat if _repair_wanted(args) else None,
     ).for_host(host)
     if args.command == "install":
         _install(args, host, options)
@@ -243,6 +262,15 @@ def _run(args: argparse.Namespace, configuration: Configuration) -> int:
     for source in args.sources:
         print(build_wheel(source, host, args.wheel_dir, options))
     return 0
+
+
+def _repair_wanted(args: argparse.Namespace) -> bool:
+    """``--repair``, or ``--plat TAG`` alone, repairs; ``--repair=off`` does not, whatever ``--plat`` says."""
+    if args.command != "wheel":
+        return False
+    if args.repair not in (None, "on", "off"):  # from a file or a variable
+        raise OptionError("{repair} takes on or off, not {value!r}", value=args.repair)
+    return args.repair == "on" or (args.repair is None and args.plat is not None)
 
 
 def _check(args: argparse.Namespace) -> int:

@@ -22,8 +22,10 @@ from ..host.settings import CrossSettings, prepare_settings
 from .backend import Backend, build_backend_name, build_system_requires, cross_config_settings
 from .isolated_env import IsolatedEnv, get_isolated_env
 from .options import BuildOptions
+from .repair import repair_for_host
 from .retag import host_tags, retag_wheel
 from .sources import SourceTree, prepare_source
+from .strip import strip_for_host
 from .verify import verify_wheel
 
 logger = logging.getLogger("crossbuild")
@@ -54,6 +56,7 @@ def build_wheel(
         contents = verify_wheel(built, host.elf, host_libraries(host.sysroot, host.multiarch, host.elf))
         _refuse_pure_fallback(built, contents.has_binaries, settings, options.allow_pure_fallback)
         final = retag_wheel(built, host_tags(built.name, host, contents.has_binaries), workdir / "dist")
+        final = _strip_and_repair(final, host, options, contents.elf_files, workdir)
         return _publish(final, Path(wheel_dir))
 
 
@@ -90,6 +93,21 @@ def _refuse_pure_fallback(wheel: Path, has_binaries: bool, settings: CrossSettin
         return
     first = failed[0]
     raise PureFallbackError(wheel.name, first.argv, first.stderr)
+
+
+def _strip_and_repair(
+    wheel: Path, host: Host, options: BuildOptions, elf_files: tuple[str, ...], workdir: Path
+) -> Path:
+    """``strip``, then ``repair`` (strip after patchelf may break an ELF file), then the ELF
+    checks again: the grafted libraries too must be for the host and load there."""
+    if not elf_files or not (options.strip or options.repair):
+        return wheel
+    if options.strip:
+        wheel = strip_for_host(wheel, host, elf_files, workdir / "stripped")
+    if options.repair:
+        wheel = repair_for_host(wheel, host, options.plat, workdir / "repaired")
+    verify_wheel(wheel, host.elf, host_libraries(host.sysroot, host.multiarch, host.elf))
+    return wheel
 
 
 def _publish(wheel: Path, wheel_dir: Path) -> Path:
