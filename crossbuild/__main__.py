@@ -75,6 +75,9 @@ def _parser(prog: str) -> argparse.ArgumentParser:
     build_options.add_argument(
         "--allow-pure-fallback", action="store_true", help="accept a pure-Python wheel even when a compiler call failed"
     )
+    build_options.add_argument(
+        "--strip", action="store_true", help="strip debug information and static symbols from built wheels' ELF files"
+    )
     build_options.add_argument("-i", "--index-url", metavar="URL", help="the package index (default: pip's)")
     build_options.add_argument("--extra-index-url", action="append", default=[], metavar="URL")
     build_options.add_argument("-f", "--find-links", action="append", default=[], metavar="DIR_OR_URL")
@@ -106,6 +109,19 @@ def _parser(prog: str) -> argparse.ArgumentParser:
     wheel.add_argument("sources", nargs="+", metavar="SOURCE", help="a source tree, an sdist, or a requirement")
     wheel.add_argument(
         "-w", "--wheel-dir", default="dist", metavar="DIR", help="where to put the wheels (default: dist)"
+    )
+    wheel.add_argument(
+        "--repair",
+        nargs="?",
+        const="on",
+        choices=("on", "off"),
+        help="make manylinux wheels: graft the libraries they need from the host's root (auditwheel); default: off",
+    )
+    wheel.add_argument(
+        "--plat",
+        metavar="TAG",
+        help="the manylinux tag to repair to, e.g. manylinux_2_28_aarch64 (implies --repair; default: auto, the "
+        "most compatible tag the wheel allows)",
     )
 
     install = commands.add_parser(
@@ -275,6 +291,9 @@ def _run(args: argparse.Namespace, configuration: Configuration) -> int:
             allow_pure_fallback=args.allow_pure_fallback,
             rust_toolchain=args.rust_toolchain,
             vendored_crates=args.vendored_crates,
+            strip=args.strip,
+            repair=_repair_wanted(args),
+            plat=args.plat if _repair_wanted(args) else None,
         ).for_host(host)
         quiet = bool(args.verbose or args.quiet)  # no live progress when asked for all, or for little
         with progress_reporter(sys.stderr, sys.stdout, verbose=quiet, environ=os.environ) as reporter:
@@ -286,6 +305,15 @@ def _run(args: argparse.Namespace, configuration: Configuration) -> int:
     for line in summary_lines(result):  # once the progress is gone: what remains on the screen
         print(line)
     return 0
+
+
+def _repair_wanted(args: argparse.Namespace) -> bool:
+    """``--repair``, or ``--plat TAG`` alone, repairs; ``--repair=off`` does not, whatever ``--plat`` says."""
+    if args.command != "wheel":
+        return False
+    if args.repair not in (None, "on", "off"):  # from a file or a variable
+        raise OptionError("{repair} takes on or off, not {value!r}", value=args.repair)
+    return args.repair == "on" or (args.repair is None and args.plat is not None)
 
 
 def _check(args: argparse.Namespace) -> int:

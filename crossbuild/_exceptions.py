@@ -212,6 +212,11 @@ class UnloadableWheelError(CrossbuildError):
     host's root, or needs a symbol version (``GLIBC_2.38``) the root's library lacks."""
 
 
+class RepairError(CrossbuildError):
+    """A wheel that cannot be made a manylinux wheel for the host (``repair``): a symbol
+    version too new for the platform tag asked for, a library that cannot be grafted."""
+
+
 class WheelVerificationError(CrossbuildError):
     """The built wheel contains a binary that is not for the host."""
 

@@ -46,6 +46,13 @@ def sysroot() -> Path:
 
 
 @pytest.fixture(scope="session")
+def sysroot_with() -> Callable[..., Path]:
+    """Another arm64 sysroot, with extra Debian packages (``sysroot_with("libffi-dev")``)."""
+    sysroot_script.ensure_toolchain(ARCH)
+    return lambda *packages: Path(sysroot_script.ensure_sysroot(ARCH, extra=packages))
+
+
+@pytest.fixture(scope="session")
 def host_python(sysroot: Path) -> Path:
     return sysroot / "usr" / "bin" / "python3.11"
 
@@ -98,13 +105,24 @@ def assert_no_wheel(dist: Path) -> None:
 
 
 class QemuHost:
-    """Installs wheels into a site directory and runs the host python on them under qemu."""
+    """Installs wheels into a site directory and runs the host python on them under qemu.
 
-    def __init__(self, sysroot: Path, site: Path, qemu: str = ARCH.qemu, python: str = "python3.11") -> None:
+    qemu-user's ``-L ROOT`` falls back to the build machine's files for a path ROOT lacks:
+    a library missing from the root is then loaded from the build machine's
+    ``/usr/lib/aarch64-linux-gnu`` if some ``:arm64`` package put it there.  ``isolated``
+    (the default: an import under qemu must prove the root is enough) hides those
+    directories (a private mount namespace with empty ones over them), so the host python
+    sees only what the root holds.
+    """
+
+    def __init__(
+        self, sysroot: Path, site: Path, qemu: str = ARCH.qemu, python: str = "python3.11", *, isolated: bool = True
+    ) -> None:
         self.sysroot = sysroot
         self.site = site
         self.qemu = qemu
         self.interpreter = f"/usr/bin/{python}"
+        self.isolated = isolated
 
     def install(self, wheel: Path) -> None:
         destination = SchemeDictionaryDestination(
@@ -120,15 +138,24 @@ class QemuHost:
 
     def python(self, code: str) -> str:
         """Run ``code`` with the host python under qemu; return its stdout (it must succeed)."""
-        result = subprocess.run(
-            [self.qemu, "-L", str(self.sysroot), str(self.sysroot) + self.interpreter, "-c", code],
+        result = self.run(code)
+        assert result.returncode == 0, result.stderr
+        return result.stdout.strip()
+
+    def run(self, code: str) -> subprocess.CompletedProcess[str]:
+        """Run ``code`` with the host python under qemu, whatever its outcome."""
+        argv = [self.qemu, "-L", str(self.sysroot), str(self.sysroot) + self.interpreter, "-c", code]
+        if self.isolated:
+            hidden = sorted({Path(d).resolve() for d in (f"/lib/{ARCH.triplet}", f"/usr/lib/{ARCH.triplet}")})
+            mounts = "".join(f"mount -t tmpfs none {d} && " for d in hidden if d.is_dir())
+            argv = ["unshare", "--mount", "--propagation", "private", "sh", "-c", mounts + 'exec "$@"', "sh", *argv]
+        return subprocess.run(
+            argv,
             capture_output=True,
             text=True,
             env={"PYTHONPATH": str(self.site), "PATH": os.environ["PATH"]},
             timeout=300,
         )
-        assert result.returncode == 0, result.stderr
-        return result.stdout.strip()
 
 
 @pytest.fixture

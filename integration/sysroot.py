@@ -31,6 +31,7 @@ import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -291,8 +292,8 @@ def ensure_rust(arch: Arch) -> None:
     apt_install(arch, packages, "Debian's Rust toolchain", "--no-install-recommends")
 
 
-def package_closure(arch: Arch, suite: str = BUILD_SUITE) -> list[str]:
-    """The root packages of the sysroot and everything they depend on, for ``arch``.
+def package_closure(arch: Arch, suite: str = BUILD_SUITE, extra: Sequence[str] = ()) -> list[str]:
+    """The root packages of the sysroot (and ``extra`` ones) and everything they depend on, for ``arch``.
 
     The build machine's apt names its own and ``Architecture: all`` packages alike
     (``name``): both are left out.  A private apt knows only ``arch``'s package list, so
@@ -310,7 +311,7 @@ def package_closure(arch: Arch, suite: str = BUILD_SUITE) -> list[str]:
             "--no-breaks",
             "--no-replaces",
             "--no-enhances",
-            *[f"{name}:{arch.debian}" for name in root_packages(suite)],
+            *[f"{name}:{arch.debian}" for name in [*root_packages(suite), *extra]],
         ],
         capture=True,
     ).stdout
@@ -356,13 +357,17 @@ def relativize_symlinks(root: Path) -> None:
                 path.symlink_to(new)
 
 
-def ensure_sysroot(arch: Arch, dest: Path | None = None, suite: str | None = None) -> Path:
-    """The sysroot of ``arch`` from Debian ``suite`` (default: the arch's own, see ARCHES)."""
+def ensure_sysroot(arch: Arch, dest: Path | None = None, suite: str | None = None, extra: Sequence[str] = ()) -> Path:
+    """The sysroot of ``arch`` from Debian ``suite`` (default: the arch's own, see ARCHES).
+
+    With ``extra`` packages (``libffi-dev``: a test's library and headers) it is another one,
+    ``sysroot-bookworm-arm64+libffi-dev``, so that the shared sysroot stays as it is.
+    """
     suite = suite or arch.suite
     ensure_apt(arch, suite)
-    packages = package_closure(arch, suite)
+    packages = package_closure(arch, suite, extra)
     digest = hashlib.sha256("\n".join(packages).encode()).hexdigest()[:16]
-    dest = dest or CACHE / f"sysroot-{suite}-{arch.debian}"
+    dest = dest or CACHE / "".join([f"sysroot-{suite}-{arch.debian}", *(f"+{name}" for name in sorted(extra))])
     stamp = dest / ".crossbuild-sysroot"
     if stamp.is_file() and stamp.read_text() == digest:
         return dest

@@ -43,6 +43,9 @@ def test_build_settings_change_the_key(tmp_path: Path) -> None:
         BuildOptions(build_python=BuildPython(Path(sys.executable), BUILD_VERSION)),
         BuildOptions(build_python=other_python),
         BuildOptions(allow_pure_fallback=True),
+        BuildOptions(strip=True),
+        BuildOptions(repair=True),
+        BuildOptions(repair=True, plat="manylinux_2_28"),
     ]
     keys = [options.key for options in [base, *changed]]
     assert len(set(keys)) == len(keys)

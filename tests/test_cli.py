@@ -343,3 +343,60 @@ def test_rust_options_reach_build_wheel(
     options = build.calls[0][0][3]
     assert options.rust_toolchain.rustc == tmp_path / "rust/bin/rustc"  # found once, as an absolute path
     assert options.vendored_crates.directory == tmp_path / "vendor"
+
+
+@pytest.mark.parametrize(
+    ("flags", "environ", "expected"),
+    [
+        ([], {}, (False, False, None)),
+        (["--strip"], {}, (True, False, None)),
+        (["--repair"], {}, (False, True, None)),
+        (["--repair=on", "--plat", "auto"], {}, (False, True, None)),
+        (["--plat", "manylinux_2_28_aarch64"], {}, (False, True, "manylinux_2_28_aarch64")),  # --plat repairs
+        (["--repair=off", "--plat", "manylinux_2_28"], {}, (False, False, None)),  # off wins
+        ([], {"CROSSBUILD_REPAIR": "on", "CROSSBUILD_STRIP": "1"}, (True, True, None)),
+        (["--repair=off"], {"CROSSBUILD_PLAT": "manylinux_2_28"}, (False, False, None)),
+    ],
+)
+def test_strip_and_repair_reach_build_wheel(
+    flags: list[str],
+    environ: dict[str, str],
+    expected: tuple[bool, bool, str | None],
+    layout: FakeLayout,
+    fake_cc: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    build = _FakeBuild()
+    monkeypatch.setattr(cli, "build_wheel", build)
+    for name, value in environ.items():
+        monkeypatch.setenv(name, value)
+    assert run_cli(["wheel", "a", "--host", str(layout.python), *flags], capsys)[0] == 0
+    options = build.calls[0][0][3]
+    assert (options.strip, options.repair, options.plat) == expected
+
+
+def test_repair_takes_on_or_off(
+    layout: FakeLayout, fake_cc: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    build = _FakeBuild()
+    monkeypatch.setattr(cli, "build_wheel", build)
+    monkeypatch.setenv("CROSSBUILD_REPAIR", "maybe")
+    code, out, err = run_cli(["wheel", "a", "--host", str(layout.python)], capsys)
+    assert (code, out, err.splitlines()) == (1, "", ["error: --repair takes on or off, not 'maybe'"])
+    assert build.calls == []
+
+
+def test_install_strip_reaches_the_builds(
+    layout: FakeLayout, fake_cc: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls: list[dict[str, Any]] = []
+
+    def install(*args: Any, **kwargs: Any) -> Any:
+        calls.append(kwargs)
+        raise OptionError("stop here")
+
+    monkeypatch.setattr(cli, "install", install)
+    assert run_cli(["install", "a", "--host", str(layout.python), "--strip"], capsys)[0] == 1
+    assert calls[0]["options"].strip is True
+    assert calls[0]["options"].repair is False  # repair is for wheels that leave: `crossbuild wheel`

@@ -8,51 +8,24 @@ needs it.  The "host" is this machine's kind (x86_64) in a root made in ``tmp_pa
 from __future__ import annotations
 
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-from fakehost import make_wheel
+from nativebuild import MULTIARCH, compile_shared, libdemo, needs_gcc, root_with, wheel_of
 
 from crossbuild import UnloadableWheelError
-from crossbuild.host.elf import read_elf_target, read_linkage
+from crossbuild.host.elf import read_linkage
 from crossbuild.host.libraries import HostLibraries
 from crossbuild.wheel.verify import verify_wheel
 
-pytestmark = pytest.mark.skipif(
-    shutil.which("gcc") is None or sys.platform != "linux", reason="needs this machine's gcc"
-)
-
-MULTIARCH = "x86_64-linux-gnu"
-
-
-def _compile(directory: Path, name: str, source: str, *flags: str) -> Path:
-    directory.mkdir(parents=True, exist_ok=True)
-    (directory / f"{name}.c").write_text(source)
-    output = directory / name
-    subprocess.run(["gcc", "-shared", "-fPIC", "-o", output, directory / f"{name}.c", *flags], check=True)
-    return output
-
-
-def _libdemo(directory: Path, versions: list[str]) -> Path:
-    """``libdemo.so.1`` defining ``demo_<N>`` in version node ``DEMO_<N>`` for each version."""
-    script = directory / "demo.map"
-    directory.mkdir(parents=True, exist_ok=True)
-    nodes, previous = [], ""
-    for version in versions:
-        nodes.append(f"DEMO_{version} {{ global: demo_{version.replace('.', '_')}; }} {previous};")
-        previous = f"DEMO_{version}"
-    script.write_text("\n".join(nodes) + "\n")
-    source = "".join(f"int demo_{v.replace('.', '_')}(void) {{ return 1; }}\n" for v in versions)
-    return _compile(directory, "libdemo.so.1", source, f"-Wl,--version-script={script}", "-Wl,-soname,libdemo.so.1")
+pytestmark = needs_gcc
 
 
 @pytest.fixture
 def built(tmp_path: Path) -> dict[str, Path]:
-    new = _libdemo(tmp_path / "new", ["1.0", "2.0"])
-    old = _libdemo(tmp_path / "old", ["1.0"])
-    ext = _compile(
+    new = libdemo(tmp_path / "new", ["1.0", "2.0"])
+    old = libdemo(tmp_path / "old", ["1.0"])
+    ext = compile_shared(
         tmp_path / "ext",
         "_ext.so",
         "int demo_1_0(void); int demo_2_0(void);\nint use(void) { return demo_1_0() + demo_2_0(); }\n",
@@ -60,29 +33,6 @@ def built(tmp_path: Path) -> dict[str, Path]:
         "-l:libdemo.so.1",
     )
     return {"new": new, "old": old, "ext": ext}
-
-
-def _root(tmp_path: Path, libdemo: Path | None) -> HostLibraries:
-    """A root with this machine's libc, and ``libdemo`` (if given) in /usr/lib/MULTIARCH."""
-    root = tmp_path / "root"
-    libdir = root / "usr/lib" / MULTIARCH
-    libdir.mkdir(parents=True, exist_ok=True)
-    libc = Path("/lib") / MULTIARCH / "libc.so.6"
-    shutil.copy(libc, libdir / "libc.so.6")
-    if libdemo is not None:
-        shutil.copy(libdemo, libdir / "libdemo.so.1")
-    target = read_elf_target(libc)
-    assert target is not None
-    return HostLibraries(root, MULTIARCH, target)
-
-
-def _wheel(tmp_path: Path, files: dict[str, Path]) -> Path:
-    return make_wheel(
-        tmp_path / "dist",
-        name="pkg",
-        tags="cp311-cp311-linux_x86_64",
-        files={member: path.read_bytes() for member, path in files.items()},
-    )
 
 
 def test_linkage_is_read(built: dict[str, Path]) -> None:
@@ -95,14 +45,14 @@ def test_linkage_is_read(built: dict[str, Path]) -> None:
 
 
 def test_the_hosts_library_has_every_version(tmp_path: Path, built: dict[str, Path]) -> None:
-    libraries = _root(tmp_path, built["new"])
-    wheel = _wheel(tmp_path, {"pkg/_ext.so": built["ext"]})
+    libraries = root_with(tmp_path, built["new"])
+    wheel = wheel_of(tmp_path, {"pkg/_ext.so": built["ext"]})
     assert verify_wheel(wheel, libraries.target, libraries).elf_files == ("pkg/_ext.so",)
 
 
 def test_a_symbol_version_the_host_lacks_is_refused(tmp_path: Path, built: dict[str, Path]) -> None:
-    libraries = _root(tmp_path, built["old"])
-    wheel = _wheel(tmp_path, {"pkg/_ext.so": built["ext"]})
+    libraries = root_with(tmp_path, built["old"])
+    wheel = wheel_of(tmp_path, {"pkg/_ext.so": built["ext"]})
     with pytest.raises(UnloadableWheelError) as caught:
         verify_wheel(wheel, libraries.target, libraries)
     assert str(caught.value) == (
@@ -113,8 +63,8 @@ def test_a_symbol_version_the_host_lacks_is_refused(tmp_path: Path, built: dict[
 
 
 def test_a_library_the_host_lacks_is_refused(tmp_path: Path, built: dict[str, Path]) -> None:
-    libraries = _root(tmp_path, None)
-    wheel = _wheel(tmp_path, {"pkg/_ext.so": built["ext"]})
+    libraries = root_with(tmp_path, None)
+    wheel = wheel_of(tmp_path, {"pkg/_ext.so": built["ext"]})
     with pytest.raises(UnloadableWheelError) as caught:
         verify_wheel(wheel, libraries.target, libraries)
     assert str(caught.value) == (
@@ -125,13 +75,13 @@ def test_a_library_the_host_lacks_is_refused(tmp_path: Path, built: dict[str, Pa
 
 def test_a_library_the_wheel_carries_is_enough(tmp_path: Path, built: dict[str, Path]) -> None:
     """auditwheel-style: the library grafted into ``pkg.libs``."""
-    libraries = _root(tmp_path, None)
-    wheel = _wheel(tmp_path, {"pkg/_ext.so": built["ext"], "pkg.libs/libdemo.so.1": built["new"]})
+    libraries = root_with(tmp_path, None)
+    wheel = wheel_of(tmp_path, {"pkg/_ext.so": built["ext"], "pkg.libs/libdemo.so.1": built["new"]})
     assert verify_wheel(wheel, libraries.target, libraries).elf_files == ("pkg/_ext.so", "pkg.libs/libdemo.so.1")
 
 
 def test_ld_so_conf_directories_are_searched(tmp_path: Path, built: dict[str, Path]) -> None:
-    libraries = _root(tmp_path, None)
+    libraries = root_with(tmp_path, None)
     (libraries.root / "opt/vendor/lib").mkdir(parents=True)
     shutil.copy(built["new"], libraries.root / "opt/vendor/lib/libdemo.so.1")
     (libraries.root / "etc/ld.so.conf.d").mkdir(parents=True)
@@ -139,5 +89,5 @@ def test_ld_so_conf_directories_are_searched(tmp_path: Path, built: dict[str, Pa
     (libraries.root / "etc/ld.so.conf.d/vendor.conf").write_text("# the vendor's libraries\n/opt/vendor/lib\n")
     configured = HostLibraries(libraries.root, MULTIARCH, libraries.target)
     assert configured.find("libdemo.so.1") == libraries.root / "opt/vendor/lib/libdemo.so.1"
-    wheel = _wheel(tmp_path, {"pkg/_ext.so": built["ext"]})
+    wheel = wheel_of(tmp_path, {"pkg/_ext.so": built["ext"]})
     verify_wheel(wheel, configured.target, configured)

@@ -65,6 +65,17 @@ def read_elf_target(source: Path | bytes | BinaryIO) -> ElfTarget | None:
     )
 
 
+def read_elf_type(source: bytes) -> str | None:
+    """``ET_DYN`` (a shared object, most executables), ``ET_EXEC``, ``ET_REL`` (an object
+    file)…; ``None`` if ``source`` is not an ELF file."""
+    if not is_elf(source[:4]):
+        return None
+    try:
+        return str(ELFFile(io.BytesIO(source))["e_type"])
+    except ELFError:
+        return None
+
+
 def uname_machine(target: ElfTarget) -> str:
     """Map an ELF target to the machine name ``platform.machine()`` reports there."""
     big = target.byteorder == "big"

@@ -78,10 +78,23 @@ class BuildOptions:
     vendored_crates: VendoredCrates | str | os.PathLike[str] | None = None
     """A directory of crates (``cargo vendor``'s output, Debian's ``/usr/share/cargo/registry``)
     that Cargo takes every crate from, offline (default: crates.io)."""
+    strip: bool = False
+    """Strip the debug sections and static symbols of the wheel's ELF files (``strip.py``)."""
+    repair: bool = False
+    """Make the wheel a manylinux wheel: graft the libraries it needs from the host's root
+    into it and tag it for the glibc it needs (``repair.py``, with auditwheel)."""
+    plat: str | None = None
+    """With ``repair``: the platform tag asked for (``manylinux_2_28_aarch64``, or
+    ``manylinux_2_28`` for the host's machine); ``None`` or ``auto``: the most compatible
+    tag the wheel allows."""
 
     def __post_init__(self) -> None:
         settings = {k: v if isinstance(v, str) else tuple(v) for k, v in self.config_settings.items()}
         object.__setattr__(self, "config_settings", MappingProxyType(settings))
+        if self.plat == "auto":
+            object.__setattr__(self, "plat", None)
+        if self.plat is not None and not self.repair:
+            raise OptionError("a platform tag ({tag}) is given without {repair}; pass both", tag=self.plat)
 
     def for_host(self, host: Host) -> BuildOptions:
         """These options with the build python and the Rust settings found and checked for ``host``."""

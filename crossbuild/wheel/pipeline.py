@@ -14,6 +14,8 @@ import logging
 import os
 from pathlib import Path
 
+from packaging.utils import parse_wheel_filename
+
 from .._buildlog import BuildLog, build_log, first_failure
 from .._exceptions import PureFallbackError
 from .._faults import fault_point
@@ -31,8 +33,10 @@ from .backend import Backend, build_backend_name, build_system_requires, cross_c
 from .cache import BuiltWheels, built_wheel_key
 from .isolated_env import IsolatedEnv, get_isolated_env
 from .options import BuildOptions
+from .repair import repair_for_host
 from .retag import host_tags, retag_wheel
 from .sources import SourceTree, locate_source
+from .strip import strip_for_host
 from .verify import verify_wheel
 
 logger = logging.getLogger("crossbuild")
@@ -81,6 +85,7 @@ def build_wheel(
             _refuse_pure_fallback(built, contents.has_binaries, settings, options.allow_pure_fallback)
             tags = host_tags(built.name, host, contents.has_binaries)
             final = retag_wheel(built, tags, workdir / "dist", options.source_date_epoch)
+            final = _strip_and_repair(final, host, options, contents.elf_files, workdir)
             if sdist is not None:
                 built_wheels.put(sdist, final)
             fault_point("build")
@@ -129,6 +134,23 @@ def _refuse_pure_fallback(wheel: Path, has_binaries: bool, settings: CrossSettin
         return
     first = failed[0]
     raise PureFallbackError(wheel.name, first.argv, first.stderr, first_failure(first.stderr.splitlines()))
+
+
+def _strip_and_repair(
+    wheel: Path, host: Host, options: BuildOptions, elf_files: tuple[str, ...], workdir: Path
+) -> Path:
+    """``strip``, then ``repair`` (strip after patchelf may break an ELF file), then the ELF
+    checks again: the grafted libraries too must be for the host and load there."""
+    if not elf_files or not (options.strip or options.repair):
+        return wheel
+    if options.strip:
+        wheel = strip_for_host(wheel, host, elf_files, workdir / "stripped")
+    if options.repair:
+        wheel = repair_for_host(wheel, host, options.plat, workdir / "repaired")
+    verify_wheel(wheel, host.elf, host_libraries(host.sysroot, host.multiarch, host.elf))
+    # normalised again (order, times, modes): the same input still gives the same bytes
+    tags = frozenset(parse_wheel_filename(wheel.name)[3])
+    return retag_wheel(wheel, tags, wheel.parent, options.source_date_epoch)
 
 
 def _publish(wheel: Path, wheel_dir: Path) -> Path:
