@@ -228,4 +228,5 @@ def test_wheels_cross_built_from_sdists_are_reused(sysroot: Path, tmp_path: Path
         runs[1].stderr
     )
     assert "building crcmod-1.7.tar.gz" not in runs[1].stderr  # no backend ran
+    assert "(built)" in runs[0].stdout and "(reused)" in runs[1].stdout  # the summary says which
     assert snapshot(tmp_path / "first") == snapshot(tmp_path / "second")

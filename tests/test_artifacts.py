@@ -105,3 +105,21 @@ def test_hash_of_a_source_tree_is_refused(tmp_path: Path) -> None:
     assert str(caught.value) == (
         f"{tree} is a directory and cannot be checked against --hash; pass an sdist or a wheel, or drop the hash"
     )
+
+
+def test_a_wheel_cross_built_before_is_said_to_be_reused(tmp_path: Path) -> None:
+    sdist = make_sdist(tmp_path / "local/delta-1.0.tar.gz", {"PKG-INFO": b"Metadata-Version: 2.1\nName: delta\n"})
+    built = make_wheel(tmp_path / "built", name="delta", tags="py3-none-any", purelib=True)
+    asked: list[Path] = []
+
+    def built_before(source: Path) -> bool:
+        asked.append(source)
+        return True
+
+    fresh = _store(tmp_path, build=lambda source: built)
+    assert fresh.source_of(fresh.local_artifact(parse_argument(str(sdist)))) == "built"
+    store = ArtifactStore(
+        IndexSettings(no_index=True).finder(), tmp_path / "cache", lambda s: built, TAGS, None, built_before
+    )
+    assert store.source_of(store.local_artifact(parse_argument(str(sdist)))) == "reused"
+    assert asked == [sdist]

@@ -33,6 +33,7 @@ from ..host.layout import identify_root
 from ..host.libraries import host_libraries
 from ..host.rootfs import root_of
 from ..host.schemes import install_paths
+from ..wheel.cache import BuiltWheels, built_wheel_key
 from ..wheel.index import IndexSettings
 from ..wheel.options import BuildOptions
 from ..wheel.pipeline import build_wheel
@@ -204,7 +205,15 @@ def _install(
             only_binary=list(choices.only_binary),
             prefer_binary=[":all:"] if choices.prefer_binary else [],
         )
-        store = ArtifactStore(finder, options.cache, build, target_python.supported_tags(), reporter)
+        built_wheels = BuiltWheels(options.cache, built_wheel_key(host, options))
+        store = ArtifactStore(
+            finder,
+            options.cache,
+            build,
+            target_python.supported_tags(),
+            reporter,
+            built_before=lambda sdist: built_wheels.entry(sdist).is_dir(),
+        )
         existing = {} if choices.ignore_installed else placement.installed()
         preferences = _preferences(choices, wanted, existing, placement.root)
         chosen, requested = _resolve(host, wanted, finder, store, preferences, reporter)

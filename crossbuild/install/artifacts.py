@@ -87,6 +87,8 @@ class ArtifactStore:
     """Downloads, builds and reads artifacts, each at most once.
 
     ``supported_tags`` are the host's wheel tags: a local wheel must carry one of them.
+    ``built_before`` tells whether ``build`` will take a source's wheel from the cache, so
+    that results can say a wheel was reused rather than built.
     Files of projects with expected hashes (``--hash``) must match one of those.  ``build``
     cross-builds (``build_wheel``, which keeps what it built from sdists in the cache).
     Downloads and builds are steps told to ``reporter``.
@@ -99,8 +101,11 @@ class ArtifactStore:
         build: BuildFunction,
         supported_tags: Sequence[Tag],
         reporter: Reporter | None = None,
+        built_before: Callable[[Path], bool] = lambda source: False,
     ) -> None:
         self._reporter = reporter
+        self._built_before = built_before
+        self._reused: set[Artifact] = set()
         self._finder = finder
         self._cache = cache
         self._build = build
@@ -148,6 +153,8 @@ class ArtifactStore:
 
     def _built_wheel(self, artifact: Artifact, sdist: Path) -> Path:
         """The wheel cross-built from an index sdist (``build`` reuses one built before)."""
+        if self._built_before(sdist):
+            self._reused.add(artifact)
         with reporting(self._reporter, f"{artifact.name} {artifact.version}", "building"):
             return self._build(sdist)
 
@@ -189,15 +196,17 @@ class ArtifactStore:
             link=unearth.Link(user.url) if user.url is not None and is_wheel else None,
         )
         self._local[key] = artifact
+        if not is_wheel and path.is_file() and self._built_before(path):
+            self._reused.add(artifact)
         return artifact
 
     def source_of(self, artifact: Artifact) -> str:
-        """How the artifact's wheel was obtained: ``wheel``, ``local wheel``, ``built`` or
-        ``already installed``."""
+        """How the artifact's wheel was obtained: ``wheel``, ``local wheel``, ``built``,
+        ``reused`` (cross-built by an earlier run, from the cache) or ``already installed``."""
         if artifact.installed is not None:
             return "already installed"
         if artifact.source_path is not None or not artifact.is_wheel:
-            return "built"
+            return "reused" if artifact in self._reused else "built"
         return "wheel" if artifact.link is not None else "local wheel"
 
     def metadata(self, artifact: Artifact) -> Message:
