@@ -7,9 +7,10 @@ imports from here.
 
 from __future__ import annotations
 
-from ._core import InstalledDistribution, InstallResult, install
+from ._core import install
 from .check import CheckReport, Problem, check_root
 from .options import InstallOptions
+from .result import InstalledDistribution, InstallResult
 
 __all__ = [
     "CheckReport",
