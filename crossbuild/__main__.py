@@ -5,22 +5,22 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
-import logging
 import os
 import sys
 import tempfile
 from collections.abc import Sequence
-from pathlib import Path
 
-from . import __version__, _cli_defaults
+from . import __version__
+from ._cli_defaults import PREFIX, apply_defaults, flag_names
+from ._cli_host import host_of
+from ._cli_logging import setup_logging
 from ._exceptions import BackendError, CommandError, CrossbuildError, OptionError, PureFallbackError
 from ._progress import progress_reporter
 from ._reporter import Reporter
 from ._signals import Terminated, signals_raise
 from ._summary import summary_lines
-from .config import Configuration, HostProfile, load_configuration
-from .host import Host, inspect_host
-from .host.layout import host_python_in_root, python_of_prefix
+from .config import Configuration, load_configuration
+from .host import Host
 from .install import InstallResult, check_root, install
 from .install.options import UPGRADE_STRATEGIES, InstallOptions
 from .wheel import IndexSettings, build_wheel
@@ -215,58 +215,12 @@ def _parser(prog: str) -> argparse.ArgumentParser:
     return parser
 
 
-def _subparser(parser: argparse.ArgumentParser, command: str) -> argparse.ArgumentParser:
-    [commands] = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
-    chosen: argparse.ArgumentParser = commands.choices[command]
-    return chosen
-
-
-def _apply_defaults(
-    parser: argparse.ArgumentParser, args: argparse.Namespace, argv: Sequence[str], configuration: Configuration
-) -> list[_cli_defaults.Default]:
-    """Fill the options the command line left out from CROSSBUILD_* variables and files."""
-    actions = _cli_defaults.configurable(_subparser(parser, args.command))
-    options = {
-        s.key.removeprefix("options."): (s.value, s.origin)
-        for s in configuration.settings
-        if s.key.startswith("options.")
-    }
-    found = _cli_defaults.defaults(actions, options, os.environ)
-    _cli_defaults.apply(args, found, argv, actions)
-    return found
-
-
-def _host(args: argparse.Namespace, configuration: Configuration) -> tuple[Host, HostProfile | None]:
-    """The host: a profile's, the python given, or the only python of the root installed into."""
-    if args.host is None:
-        python = _python_of_target(args)
-    elif args.host in configuration.hosts and not os.path.lexists(args.host):
-        profile = configuration.hosts[args.host]
-        return profile.inspect(sysroot=args.sysroot, cc=args.cc, cxx=args.cxx), profile
-    else:
-        python = Path(args.host)
-    return inspect_host(python, sysroot=args.sysroot, cc=args.cc, cxx=args.cxx), None
-
-
-def _python_of_target(args: argparse.Namespace) -> Path:
-    """``install --root R`` or ``--prefix R/usr`` without ``--host``: the root's only python3.X."""
-    root = getattr(args, "root", None)
-    prefix = getattr(args, "prefix", None)
-    if root is not None:
-        return host_python_in_root(Path(root))
-    if prefix is not None:
-        return python_of_prefix(Path(prefix))
-    raise OptionError(
-        "no host given: pass {host} the host's python (ROOTFS/usr/bin/python3.X) or a host profile's name"
-    )
-
-
 def _run(args: argparse.Namespace, configuration: Configuration) -> int:
     if args.command == "check":
         return _check(args)
     if args.command == "config":
         return _config(configuration, args.verbose)
-    host, profile = _host(args, configuration)
+    host, profile = host_of(args, configuration)
     if args.command == "inspect":
         summary = host.summary()
         if args.json:
@@ -336,7 +290,7 @@ def _config(configuration: Configuration, verbose: bool) -> int:
     for setting in configuration.settings:
         print(f"{setting.key} = {setting.value!r}  # {setting.origin}")
     for name, value in sorted(os.environ.items()):
-        if name.startswith(_cli_defaults.PREFIX) and name not in _NOT_OPTIONS:
+        if name.startswith(PREFIX) and name not in _NOT_OPTIONS:
             print(f"{name} = {value!r}  # environment")
     return 0
 
@@ -393,93 +347,17 @@ def _install(args: argparse.Namespace, host: Host, options: BuildOptions, report
     return result
 
 
-class _LogFileHandler(logging.FileHandler):
-    """``--log FILE``: everything, with times, appended."""
-
-    def __init__(self, path: str) -> None:
-        super().__init__(path, mode="a", encoding="utf-8")
-        self.setFormatter(logging.Formatter("%(asctime)s %(name)s %(levelname)s %(message)s"))
-
-
-class _CliHandler(logging.StreamHandler):  # type: ignore[type-arg]
-    """The CLI's handler: messages only, on the stderr of the moment.  It sits on the root
-    logger and shows crossbuild's records; the backend's output (``crossbuild.output``) and
-    the other libraries' (unearth's "Failed to collect links … 404", httpx's, httpcore's…)
-    only with ``-v``, their debugging only with ``-vv``."""
-
-    def __init__(self, verbose: int) -> None:
-        super().__init__()
-        self.setFormatter(logging.Formatter("%(message)s"))
-        self.verbose = verbose
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if record.name == "crossbuild.output" or record.name.startswith("crossbuild.output."):
-            shown = bool(self.verbose) or record.levelno >= logging.WARNING
-        elif record.name == "crossbuild" or record.name.startswith("crossbuild."):
-            shown = True
-        else:
-            shown = self.verbose >= (1 if record.levelno >= logging.INFO else 2)
-        return shown and bool(super().filter(record))
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.stream = sys.stderr  # follow redirections between calls of main(), and rich's
-        super().emit(record)
-
-
-def _setup_logging(verbose: int, quiet: int = 0, log_file: str | None = None) -> None:
-    """-q: warnings and errors; default: what happens; -v: commands, the backend's output
-    and other libraries' messages; -vv: their debugging too.  ``--log FILE`` gets
-    everything, whatever the level.  The handlers sit on the root logger: with one there,
-    logging's last resort never prints another library's warnings behind our back."""
-    root = logging.getLogger()
-    for handler in [h for h in root.handlers if isinstance(h, (_CliHandler, _LogFileHandler))]:
-        root.removeHandler(handler)
-        handler.close()
-    terminal = _CliHandler(verbose)
-    terminal.setLevel(logging.WARNING if quiet else logging.DEBUG if verbose else logging.INFO)
-    root.addHandler(terminal)
-    root.setLevel(logging.DEBUG if verbose >= 2 or log_file else logging.INFO)
-    logging.getLogger("crossbuild").setLevel(logging.DEBUG)
-    logging.getLogger("crossbuild.output").setLevel(logging.INFO)  # shown with -v (see _CliHandler)
-    if log_file:
-        root.addHandler(_LogFileHandler(log_file))
-
-
-#: The library's parameter names whose flag has another name (``dest``) on the command line.
-_PARAMETER_DESTS = {
-    "config_settings": "config_setting",
-    "requirement_files": "requirement",
-    "constraint_files": "constraint",
-    "compile_bytecode": "compile",
-}
-
-
-def flag_names(parser: argparse.ArgumentParser) -> dict[str, str]:
-    """How the CLI calls each parameter of the library: ``build_python`` → ``--build-python``."""
-    flags: dict[str, str] = {}
-    parsers = [parser]
-    while parsers:
-        current = parsers.pop()
-        for action in current._actions:
-            if isinstance(action, argparse._SubParsersAction):
-                parsers.extend(action.choices.values())
-            elif action.option_strings:
-                flags[action.dest] = action.option_strings[0]
-    flags.update({parameter: flags[dest] for parameter, dest in _PARAMETER_DESTS.items() if dest in flags})
-    return flags
-
-
 def main(argv: Sequence[str] | None = None, prog: str = "crossbuild") -> int:
     parser = _parser(prog)
     argv = list(sys.argv[1:] if argv is None else argv)
     args = parser.parse_args(argv)
     try:
         configuration = load_configuration()
-        _apply_defaults(parser, args, argv, configuration)
+        apply_defaults(parser, args, argv, configuration)
     except CrossbuildError as error:
         print(f"error: {error.render(flag_names(parser))}", file=sys.stderr)
         return 1
-    _setup_logging(args.verbose, args.quiet, args.log)
+    setup_logging(args.verbose, args.quiet, args.log)
     try:
         with signals_raise():  # SIGTERM too unwinds, cleaning up; once an install is complete, signals wait
             status = _run(args, configuration)

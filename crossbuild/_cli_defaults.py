@@ -5,10 +5,15 @@ then what the command line itself says."""
 from __future__ import annotations
 
 import argparse
+import os
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from ._exceptions import ConfigurationError
+
+if TYPE_CHECKING:
+    from .config import Configuration
 
 PREFIX = "CROSSBUILD_"
 _TRUE = {"1", "true", "yes", "on"}
@@ -116,3 +121,48 @@ def _from_file(action: argparse.Action, value: object, name: str, origin: str) -
     raise ConfigurationError(
         "options.{name} = {value!r} in {origin} is not a value for that option", name=name, value=value, origin=origin
     )
+
+
+def _subparser(parser: argparse.ArgumentParser, command: str) -> argparse.ArgumentParser:
+    [commands] = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+    chosen: argparse.ArgumentParser = commands.choices[command]
+    return chosen
+
+
+def apply_defaults(
+    parser: argparse.ArgumentParser, args: argparse.Namespace, argv: Sequence[str], configuration: Configuration
+) -> list[Default]:
+    """Fill the options the command line left out from CROSSBUILD_* variables and files."""
+    actions = configurable(_subparser(parser, args.command))
+    options = {
+        s.key.removeprefix("options."): (s.value, s.origin)
+        for s in configuration.settings
+        if s.key.startswith("options.")
+    }
+    found = defaults(actions, options, os.environ)
+    apply(args, found, argv, actions)
+    return found
+
+
+#: The library's parameter names whose flag has another name (``dest``) on the command line.
+_PARAMETER_DESTS = {
+    "config_settings": "config_setting",
+    "requirement_files": "requirement",
+    "constraint_files": "constraint",
+    "compile_bytecode": "compile",
+}
+
+
+def flag_names(parser: argparse.ArgumentParser) -> dict[str, str]:
+    """How the CLI calls each parameter of the library: ``build_python`` → ``--build-python``."""
+    flags: dict[str, str] = {}
+    parsers = [parser]
+    while parsers:
+        current = parsers.pop()
+        for action in current._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                parsers.extend(action.choices.values())
+            elif action.option_strings:
+                flags[action.dest] = action.option_strings[0]
+    flags.update({parameter: flags[dest] for parameter, dest in _PARAMETER_DESTS.items() if dest in flags})
+    return flags

@@ -17,6 +17,7 @@ from commandline import run_cli
 from fakehost import AARCH64, X86_64, FakeLayout, make_layout, make_rust_toolchain, write_fake_compiler, write_script
 
 import crossbuild.__main__ as cli
+import crossbuild._cli_host as cli_host
 from crossbuild import BackendError, BuildPython, OptionError, __version__
 from crossbuild.wheel.index import IndexSettings
 from crossbuild.wheel.options import parse_config_settings
@@ -226,7 +227,7 @@ def test_other_libraries_log_only_with_verbose(
         logging.getLogger("crossbuild").info("crossbuild's own message")
         raise OptionError("stop here")
 
-    monkeypatch.setattr(cli, "inspect_host", inspect_host)
+    monkeypatch.setattr(cli_host, "inspect_host", inspect_host)
     assert run_cli(["inspect", "--host", str(layout.python)], capsys)[2].splitlines() == [
         "crossbuild's own message",
         "error: stop here",
@@ -242,7 +243,7 @@ def test_interrupt(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.Monke
     def interrupted(*args: object, **kwargs: object) -> None:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(cli, "inspect_host", interrupted)
+    monkeypatch.setattr(cli_host, "inspect_host", interrupted)
     assert run_cli(["inspect", "--host", "x"], capsys) == (130, "", "error: interrupted\n")
 
 
@@ -251,7 +252,7 @@ def test_sigterm_anywhere_exits_143(capsys: pytest.CaptureFixture[str], monkeypa
         os.kill(os.getpid(), signal.SIGTERM)  # as `docker stop` sends it, while the host is inspected
 
     previous = signal.getsignal(signal.SIGTERM)
-    monkeypatch.setattr(cli, "inspect_host", terminated)
+    monkeypatch.setattr(cli_host, "inspect_host", terminated)
     assert run_cli(["inspect", "--host", "x"], capsys) == (143, "", "error: terminated\n")
     assert signal.getsignal(signal.SIGTERM) == previous
 
