@@ -34,6 +34,7 @@ def _parser(prog: str) -> argparse.ArgumentParser:
 
     inspect = commands.add_parser("inspect", parents=[host_options], help="show what crossbuild sees of the host")
     inspect.add_argument("--json", action="store_true", help="print JSON")
+    inspect.add_argument("--cache-dir", metavar="DIR", help="where a view of the root goes, if it needs one")
 
     build_options = argparse.ArgumentParser(add_help=False)
     build_options.add_argument(
@@ -117,7 +118,7 @@ def _parser(prog: str) -> argparse.ArgumentParser:
 
 
 def _inspect(args: argparse.Namespace) -> Host:
-    return inspect_host(args.host, sysroot=args.sysroot, cc=args.cc, cxx=args.cxx)
+    return inspect_host(args.host, sysroot=args.sysroot, cc=args.cc, cxx=args.cxx, cache_dir=args.cache_dir)
 
 
 def _run(args: argparse.Namespace) -> int:

@@ -31,6 +31,12 @@ def _reset_crossbuild_logging() -> Iterator[None]:
         logger.setLevel(level)
 
 
+@pytest.fixture(autouse=True)
+def _private_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The default cache (views of fake roots, build environments) is the test's own."""
+    monkeypatch.setenv("CROSSBUILD_CACHE_DIR", str(tmp_path / "default-cache"))
+
+
 @pytest.fixture
 def fake_bin(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """An empty directory that is the whole ``PATH``: put fake compilers in it."""

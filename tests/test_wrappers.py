@@ -98,7 +98,7 @@ def test_compiler_gone_at_run_time(wrappers: CompilerWrappers, failing_cc: Path)
 
 def test_no_sysroot_flag_for_the_root(host: Host, failing_cc: Path, tmp_path: Path) -> None:
     toolchain = Toolchain(cc=(str(failing_cc), "-mcpu=cortex-a53"), cxx=(str(failing_cc),), target="x")
-    wrappers = write_wrappers(replace(host, toolchain=toolchain, sysroot=Path("/")), tmp_path / "bin")
+    wrappers = write_wrappers(replace(host, toolchain=toolchain, build_sysroot=Path("/")), tmp_path / "bin")
     assert _run(wrappers.cc, "-c", "ok.c").stdout == "compiled -mcpu=cortex-a53 -c ok.c\n"
     assert _run(wrappers.cxx, "-c", "ok.cpp").stdout == "compiled -c ok.cpp\n"
     assert [call.argv for call in wrappers.calls()] == [

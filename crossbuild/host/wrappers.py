@@ -93,7 +93,7 @@ def write_wrappers(host: Host, directory: Path) -> CompilerWrappers:
     directory.mkdir(parents=True, exist_ok=True)
     log = directory / "compiler-calls.log"
     toolchain = host.toolchain
-    flags = sysroot_flags(host.sysroot)
+    flags = sysroot_flags(host.build_sysroot)
     hint = compiler_package_hint(host.multiarch, "c++")
     paths = {}
     for name, command in (("cc", toolchain.cc), ("c++", toolchain.cxx)):

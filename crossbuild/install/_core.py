@@ -120,12 +120,13 @@ def install(
     changes unless every requirement resolved, built, verified and installed.
     ``options`` builds what must be cross-built; ``install_options`` chooses and lays.
     """
-    host = as_host(host)
+    options = options or BuildOptions()
+    host = as_host(host, options.cache_dir)
     choices = install_options or InstallOptions()
     root_dir, host_prefix = _target(host, root, prefix)
     _check_root_is_the_hosts(host, root_dir)
     wanted = _collect(requirements, requirement_files, constraint_files, host.marker_environment())
-    options = (options or BuildOptions()).for_host(host)
+    options = options.for_host(host)
     index = _index(options.index, wanted)
     options = dataclasses.replace(options, index=index)
     placement = Placement(

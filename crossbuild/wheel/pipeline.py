@@ -43,8 +43,9 @@ def build_wheel(
     sdist is fetched from ``options.index`` (default: pip's configuration).  ``host`` is a
     :class:`Host` or the path of the host python.
     """
-    host = as_host(host)
-    options = (options or BuildOptions()).for_host(host)
+    options = options or BuildOptions()
+    host = as_host(host, options.cache_dir)
+    options = options.for_host(host)
     cache = options.cache
     with tempfile.TemporaryDirectory(prefix="crossbuild-") as tmp:
         workdir = Path(tmp)
