@@ -45,6 +45,7 @@ ARCHES = {
     "arm64": Arch("arm64", "aarch64-linux-gnu", "qemu-aarch64"),
     "armhf": Arch("armhf", "arm-linux-gnueabihf", "qemu-arm"),
     "s390x": Arch("s390x", "s390x-linux-gnu", "qemu-s390x"),
+    "ppc64el": Arch("ppc64el", "powerpc64le-linux-gnu", "qemu-ppc64le"),
 }
 
 # What a host sysroot needs: the host python, its headers, libc and libstdc++ headers.
@@ -228,11 +229,13 @@ def relativize_symlinks(root: Path) -> None:
                 path.symlink_to(new)
 
 
-def ensure_sysroot(arch: Arch, dest: Path | None = None) -> Path:
+def ensure_sysroot(arch: Arch, dest: Path | None = None, *, as_is: bool = False) -> Path:
+    """The sysroot of ``arch``: its packages unpacked, absolute symlinks re-rooted unless
+    ``as_is`` (then it is the tree as ``dpkg -x`` leaves it, as users' rootfs trees come)."""
     ensure_apt(arch)
     packages = package_closure(arch)
     digest = hashlib.sha256("\n".join(packages).encode()).hexdigest()[:16]
-    dest = dest or CACHE / f"sysroot-bookworm-{arch.debian}"
+    dest = dest or CACHE / f"sysroot-bookworm-{arch.debian}{'-as-is' if as_is else ''}"
     stamp = dest / ".crossbuild-sysroot"
     if stamp.is_file() and stamp.read_text() == digest:
         return dest
@@ -243,7 +246,8 @@ def ensure_sysroot(arch: Arch, dest: Path | None = None) -> Path:
     log(f"unpacking {len(debs)} packages into {dest}")
     for deb in debs:
         run(["dpkg-deb", "-x", str(deb), str(staging)])
-    relativize_symlinks(staging)
+    if not as_is:
+        relativize_symlinks(staging)
     (staging / ".crossbuild-sysroot").write_text(digest)
     shutil.rmtree(dest, ignore_errors=True)
     staging.rename(dest)
@@ -255,11 +259,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--arch", choices=sorted(ARCHES), default="arm64")
     parser.add_argument("--dest", type=Path, help="where to put the sysroot (default: in the cache)")
     parser.add_argument("--no-toolchain", action="store_true", help="only make the sysroot")
+    parser.add_argument("--as-is", action="store_true", help="keep the absolute symlinks (a separate tree)")
     args = parser.parse_args(argv)
     arch = ARCHES[args.arch]
     if not args.no_toolchain:
         ensure_toolchain(arch)
-    print(ensure_sysroot(arch, args.dest))
+    print(ensure_sysroot(arch, args.dest, as_is=args.as_is))
     return 0
 
 
