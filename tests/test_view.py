@@ -156,6 +156,27 @@ def test_symlinks_where_hard_links_fail(
     assert (view / "lib64/ld64.so.2").read_bytes() == b"\x7fELF ld.so"
     assert (view / f"usr/lib/{TRIPLET}/libz.so").read_bytes() == b"\x7fELF zlib"
     assert "symlinks, not hard links, in the view of" in caplog.text
+    script = view / f"usr/lib/{TRIPLET}/libc.so"  # ld must find its real path inside the view
+    assert not script.is_symlink()
+    assert script.read_text() == f"GROUP ( /lib/{TRIPLET}/libc.so.6 )\n"
+
+
+def test_a_file_that_cannot_be_hard_linked_is_symlinked_alone(
+    root: Path, cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """protected_hardlinks: a file of another user cannot be hard-linked; the others still are."""
+    real_link = os.link
+
+    def link(src: Path, dst: Path, **kwargs: bool) -> None:
+        if Path(src).name == "libc.so.6":
+            raise OSError(errno.EPERM, "Operation not permitted")
+        real_link(src, dst, **kwargs)
+
+    monkeypatch.setattr(os, "link", link)
+    view = view_of(root, cache)
+    assert (view / f"usr/lib/{TRIPLET}/libc.so.6").readlink() == root / f"usr/lib/{TRIPLET}/libc.so.6"
+    zlib = f"usr/lib/{TRIPLET}/libz.so.1.2.13"  # after libc.so.6 in the walk
+    assert (view / zlib).lstat().st_ino == (root / zlib).lstat().st_ino
 
 
 def test_nothing_in_the_root_changes(root: Path, cache: Path) -> None:
