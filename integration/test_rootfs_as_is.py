@@ -185,11 +185,13 @@ def test_a_view_of_symlinks_where_hard_links_cannot_be_made(
     project: Callable[[str], Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The cache on another file system than the root: the view's files are symlinks into the
-    root, and ld still takes ``libc.so`` (``GROUP ( /lib/…/libc.so.6 … /lib64/ld64.so.2 )``)
-    for a script inside the sysroot, since its directory is the view's."""
+    root, but for ``libc.so`` (``GROUP ( /lib/…/libc.so.6 … /lib64/ld64.so.2 )``: ld takes it
+    for a script inside the sysroot only when its real path is) and executables (python
+    finds its prefix from its real path), which are copies."""
     arch = sysroot_script.ARCHES["ppc64el"]
     sysroot_script.ensure_toolchain(arch)
     root = sysroot_script.ensure_sysroot(arch, as_is=True)
+    before, mtimes = snapshot(root), times(root)
 
     def cross_device(*args: object, **kwargs: object) -> None:
         raise OSError(errno.EXDEV, os.strerror(errno.EXDEV))
@@ -197,8 +199,9 @@ def test_a_view_of_symlinks_where_hard_links_cannot_be_made(
     with monkeypatch.context() as patch:
         patch.setattr(os, "link", cross_device)
         host = crossbuild.inspect_host(root / "usr/bin/python3.11", cache_dir=tmp_path / "cache")
-    libc = host.build_sysroot / f"lib/{arch.triplet}/libc.so.6"
-    assert libc.readlink() == root / f"lib/{arch.triplet}/libc.so.6"
+    zlib_library = f"lib/{arch.triplet}/libz.so.1.2.13"
+    assert (host.build_sysroot / zlib_library).readlink() == root / zlib_library
+    assert not (host.build_sysroot / "usr/bin/python3.11").is_symlink()  # an executable: copied
 
     qemu = QemuHost(host.build_sysroot, tmp_path / "site", arch.qemu)
     for name in ("c_ext", "meson_ext", "cmake_ext", "zlib_ext"):
@@ -207,9 +210,11 @@ def test_a_view_of_symlinks_where_hard_links_cannot_be_made(
         qemu.install(wheel)
     assert (
         qemu.python(
-            "import cext, _mesonext, cmakeext, zlibext, platform\n"
+            "import cext, _mesonext, cmakeext, zlibext, platform, sys\n"
             "print(platform.machine(), cext.add(2, 3), _mesonext.long_double_size(), cmakeext.system_processor(),\n"
-            "      zlibext.crc(b'crossbuild'))"
+            "      zlibext.crc(b'crossbuild'), sys.prefix)"
         )
-        == f"ppc64le 5 16 ppc64le {zlib.crc32(b'crossbuild')}"
+        == f"ppc64le 5 16 ppc64le {zlib.crc32(b'crossbuild')} {host.build_sysroot / 'usr'}"  # the view's stdlib
     )
+    assert snapshot(root) == before  # not even a __pycache__
+    assert times(root) == mtimes

@@ -46,6 +46,7 @@ def root(tmp_path: Path) -> Path:
     (lib / "ld64.so.2").write_bytes(b"\x7fELF ld.so")
     (root / "usr/bin").mkdir()
     (root / "usr/bin/python3.11").write_bytes(b"\x7fELF python")
+    (root / "usr/bin/python3.11").chmod(0o755)
     (root / "usr/include").mkdir()
     (root / "usr/include/zlib.h").write_text('#define ZLIB_VERSION "1.2.13"\n')
     (root / "usr/lib64").mkdir()
@@ -159,6 +160,9 @@ def test_symlinks_where_hard_links_fail(
     script = view / f"usr/lib/{TRIPLET}/libc.so"  # ld must find its real path inside the view
     assert not script.is_symlink()
     assert script.read_text() == f"GROUP ( /lib/{TRIPLET}/libc.so.6 )\n"
+    python = view / "usr/bin/python3.11"  # finds its prefix from its real path
+    assert not python.is_symlink()
+    assert python.read_bytes() == b"\x7fELF python"
 
 
 def test_a_file_that_cannot_be_hard_linked_is_symlinked_alone(
