@@ -86,7 +86,8 @@ def build_sysroot(root: Path, cache: Callable[[], Path]) -> Path:
     tree = scan(real_root)
     if not _needs_view(real_root, tree):
         return root
-    key = hashlib.sha256("\0".join([LAYOUT_VERSION, str(real_root), tree.digest]).encode()).hexdigest()
+    identity = "\0".join([LAYOUT_VERSION, str(real_root), tree.digest])
+    key = hashlib.sha256(identity.encode(errors="surrogateescape")).hexdigest()
     try:
         views = cache() / VIEWS
         view = views / f"{_root_key(real_root)}-{key[:16]}"
