@@ -56,6 +56,7 @@ def _parser(prog: str) -> argparse.ArgumentParser:
         "inspect", parents=[host_options], allow_abbrev=False, help="show what crossbuild sees of the host"
     )
     inspect.add_argument("--json", action="store_true", help="print JSON")
+    inspect.add_argument("--cache-dir", metavar="DIR", help="where a view of the root goes, if it needs one")
 
     build_options = argparse.ArgumentParser(add_help=False, allow_abbrev=False)
     build_options.add_argument(

@@ -15,14 +15,15 @@ from .host.layout import host_python_in_root, python_of_prefix
 
 def host_of(args: argparse.Namespace, configuration: Configuration) -> tuple[Host, HostProfile | None]:
     """The host: a profile's, the python given, or the only python of the root installed into."""
+    cache_dir = getattr(args, "cache_dir", None)  # where a view of an as-is root is kept
     if args.host is None:
         python = _python_of_target(args)
     elif args.host in configuration.hosts and not os.path.lexists(args.host):
         profile = configuration.hosts[args.host]
-        return profile.inspect(sysroot=args.sysroot, cc=args.cc, cxx=args.cxx), profile
+        return profile.inspect(sysroot=args.sysroot, cc=args.cc, cxx=args.cxx, cache_dir=cache_dir), profile
     else:
         python = Path(args.host)
-    return inspect_host(python, sysroot=args.sysroot, cc=args.cc, cxx=args.cxx), None
+    return inspect_host(python, sysroot=args.sysroot, cc=args.cc, cxx=args.cxx, cache_dir=cache_dir), None
 
 
 def _python_of_target(args: argparse.Namespace) -> Path:

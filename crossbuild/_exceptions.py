@@ -133,7 +133,8 @@ class InstallTargetError(CrossbuildError):
 
 
 class RootfsError(CrossbuildError):
-    """A path inside a root directory cannot be resolved (a symlink loop)."""
+    """A path inside a root directory cannot be resolved (a symlink loop), or the view of
+    a root that its build tools need cannot be made."""
 
 
 class ResolutionError(CrossbuildError):

@@ -78,10 +78,17 @@ class HostProfile:
     config_settings: ConfigSettings = field(default_factory=dict)
 
     def inspect(
-        self, *, sysroot: str | os.PathLike[str] | None = None, cc: str | None = None, cxx: str | None = None
+        self,
+        *,
+        sysroot: str | os.PathLike[str] | None = None,
+        cc: str | None = None,
+        cxx: str | None = None,
+        cache_dir: str | os.PathLike[str] | None = None,
     ) -> Host:
         """The host, inspected; arguments given here win over the profile's."""
-        return inspect_host(self.python, sysroot=sysroot or self.sysroot, cc=cc or self.cc, cxx=cxx or self.cxx)
+        return inspect_host(
+            self.python, sysroot=sysroot or self.sysroot, cc=cc or self.cc, cxx=cxx or self.cxx, cache_dir=cache_dir
+        )
 
 
 @dataclass(frozen=True)

@@ -357,8 +357,12 @@ def relativize_symlinks(root: Path) -> None:
                 path.symlink_to(new)
 
 
-def ensure_sysroot(arch: Arch, dest: Path | None = None, suite: str | None = None, extra: Sequence[str] = ()) -> Path:
-    """The sysroot of ``arch`` from Debian ``suite`` (default: the arch's own, see ARCHES).
+def ensure_sysroot(
+    arch: Arch, dest: Path | None = None, suite: str | None = None, extra: Sequence[str] = (), *, as_is: bool = False
+) -> Path:
+    """The sysroot of ``arch`` from Debian ``suite`` (default: the arch's own, see ARCHES):
+    its packages unpacked, absolute symlinks re-rooted unless ``as_is`` (then it is the tree
+    as ``dpkg -x`` leaves it, as users' rootfs trees come).
 
     With ``extra`` packages (``libffi-dev``: a test's library and headers) it is another one,
     ``sysroot-bookworm-arm64+libffi-dev``, so that the shared sysroot stays as it is.
@@ -367,7 +371,8 @@ def ensure_sysroot(arch: Arch, dest: Path | None = None, suite: str | None = Non
     ensure_apt(arch, suite)
     packages = package_closure(arch, suite, extra)
     digest = hashlib.sha256("\n".join(packages).encode()).hexdigest()[:16]
-    dest = dest or CACHE / "".join([f"sysroot-{suite}-{arch.debian}", *(f"+{name}" for name in sorted(extra))])
+    name = "".join([f"sysroot-{suite}-{arch.debian}", *(f"+{p}" for p in sorted(extra)), "-as-is" if as_is else ""])
+    dest = dest or CACHE / name
     stamp = dest / ".crossbuild-sysroot"
     if stamp.is_file() and stamp.read_text() == digest:
         return dest
@@ -379,7 +384,8 @@ def ensure_sysroot(arch: Arch, dest: Path | None = None, suite: str | None = Non
     log(f"unpacking {len(debs)} packages into {dest}")
     for deb in debs:
         run(["dpkg-deb", "-x", str(deb), str(staging)])
-    relativize_symlinks(staging)
+    if not as_is:
+        relativize_symlinks(staging)
     (staging / ".crossbuild-sysroot").write_text(digest)
     shutil.rmtree(dest, ignore_errors=True)
     staging.rename(dest)
@@ -393,13 +399,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--dest", type=Path, help="where to put the sysroot (default: in the cache)")
     parser.add_argument("--no-toolchain", action="store_true", help="only make the sysroot")
     parser.add_argument("--rust", action="store_true", help="also install Debian's Rust toolchain and PyO3 crates")
+    parser.add_argument("--as-is", action="store_true", help="keep the absolute symlinks (a separate tree)")
     args = parser.parse_args(argv)
     arch = ARCHES[args.arch]
     if not args.no_toolchain:
         ensure_toolchain(arch)
     if args.rust:
         ensure_rust(arch)
-    print(ensure_sysroot(arch, args.dest, args.suite))
+    print(ensure_sysroot(arch, args.dest, args.suite, as_is=args.as_is))
     return 0
 
 

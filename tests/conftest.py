@@ -41,6 +41,12 @@ def _no_pyenv_or_uv_pythons(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("UV_PYTHON_INSTALL_DIR", "/nonexistent/crossbuild-tests/uv")
 
 
+@pytest.fixture(autouse=True)
+def _private_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The default cache (views of fake roots, build environments) is the test's own."""
+    monkeypatch.setenv("CROSSBUILD_CACHE_DIR", str(tmp_path / "default-cache"))
+
+
 @pytest.fixture
 def fake_bin(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """An empty directory that is the whole ``PATH``: put fake compilers in it."""

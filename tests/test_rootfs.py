@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from crossbuild import CrossbuildError
-from crossbuild.host.rootfs import MAX_SYMLINKS, resolve_in_root
+from crossbuild.host.rootfs import MAX_SYMLINKS, leaves_root, resolve_in_root
 
 
 @pytest.fixture
@@ -108,3 +108,16 @@ def test_results_are_always_under_the_root(root: Path) -> None:
         resolved = resolve_in_root(root, path)
         assert resolved.is_relative_to(root), path
         assert ".." not in resolved.relative_to(root).parts, path
+
+
+def test_leaves_root_when_a_link_is_absolute_or_climbs_above_it(root: Path) -> None:
+    (root / "etc/ok").symlink_to("../usr/lib")
+    (root / "etc/up").symlink_to("../../usr/lib")  # on the host: /usr/lib; here: ROOT/../usr/lib
+    (root / "etc/lib").symlink_to("../lib")
+    assert not leaves_root(root, "/usr/lib/python3")
+    assert not leaves_root(root, "/lib/python3")  # lib -> usr/lib
+    assert not leaves_root(root, "/etc/ok/python3")
+    assert not leaves_root(root, "/etc/lib/../etc")  # lib -> usr/lib: .. is usr, not the root
+    assert leaves_root(root, "/usr/local/lib")  # usr/local -> /opt/local
+    assert leaves_root(root, "/etc/up")
+    assert leaves_root(root, "/etc/lib/../../..")

@@ -116,7 +116,9 @@ def test_compiler_gone_at_run_time(wrappers: CompilerWrappers, failing_cc: Path)
 
 def test_no_sysroot_flag_for_the_root(host: Host, failing_cc: Path, tmp_path: Path) -> None:
     toolchain = Toolchain(cc=(str(failing_cc), "-mcpu=cortex-a53"), cxx=(str(failing_cc),), target="x")
-    wrappers = write_wrappers(replace(host, toolchain=toolchain, sysroot=Path("/")), tmp_path / "bin")
+    wrappers = write_wrappers(
+        replace(host, toolchain=toolchain, sysroot=Path("/"), build_sysroot=Path("/")), tmp_path / "bin"
+    )
     assert _compiled(_run(wrappers.cc, "-c", "ok.c")) == "compiled -mcpu=cortex-a53 -c ok.c"
     assert _compiled(_run(wrappers.cxx, "-c", "ok.cpp")) == "compiled -c ok.cpp"
     assert [_without_maps(call.argv) for call in wrappers.calls()] == [
@@ -233,7 +235,8 @@ def test_both_spellings_of_a_symlinked_directory(host: Host, failing_cc: Path, t
 
 def test_working_directories_that_are_not_mapped(host: Host, failing_cc: Path, tmp_path: Path) -> None:
     toolchain = Toolchain(cc=(str(failing_cc),), cxx=None, target="aarch64-linux-gnu")
-    wrappers = write_wrappers(replace(host, toolchain=toolchain, sysroot=Path("/")), tmp_path / "bin")
+    at_root = replace(host, toolchain=toolchain, sysroot=Path("/"), build_sysroot=Path("/"))
+    wrappers = write_wrappers(at_root, tmp_path / "bin")
     # "/" as "." would turn every absolute path into a relative one
     assert _without_maps(argv := _call_from(wrappers, Path("/"), "-c", "x.c")) == argv
     # "-ffile-prefix-map=OLD=NEW" cannot say an OLD with "=" in it

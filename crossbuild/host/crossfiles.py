@@ -22,7 +22,8 @@ from .wrappers import CompilerWrappers
 def pkg_config_dirs(host: Host) -> list[Path]:
     """Where the host's ``.pc`` files are, on the build machine."""
     return [
-        host.sysroot / d for d in (f"usr/lib/{host.multiarch}/pkgconfig", "usr/lib/pkgconfig", "usr/share/pkgconfig")
+        host.build_sysroot / d
+        for d in (f"usr/lib/{host.multiarch}/pkgconfig", "usr/lib/pkgconfig", "usr/share/pkgconfig")
     ]
 
 
@@ -41,7 +42,7 @@ def write_meson_cross_file(host: Host, wrappers: CompilerWrappers, python: Path,
         binaries["exe_wrapper"] = list(host.emulator)
 
     properties: dict[str, str | list[str] | bool] = {
-        "sys_root": str(host.sysroot),
+        "sys_root": str(host.build_sysroot),
         "pkg_config_libdir": [str(d) for d in pkg_config_dirs(host)],
         "needs_exe_wrapper": True,
     }
@@ -81,14 +82,14 @@ def write_cmake_toolchain(host: Host, wrappers: CompilerWrappers, path: Path) ->
     settings: list[tuple[str, str, str]] = [
         ("CMAKE_SYSTEM_NAME", "Linux", ""),
         ("CMAKE_SYSTEM_PROCESSOR", host.machine, ""),
-        ("CMAKE_SYSROOT", str(host.sysroot), ""),
+        ("CMAKE_SYSROOT", str(host.build_sysroot), ""),
         ("CMAKE_C_COMPILER", str(wrappers.cc), ""),
         ("CMAKE_CXX_COMPILER", str(wrappers.cxx), ""),
     ]
     for name, tool in host.toolchain.binutils.items():
         settings.append((f"CMAKE_{name.upper()}", tool, 'CACHE FILEPATH ""'))
     settings += [
-        ("CMAKE_FIND_ROOT_PATH", str(host.sysroot), ""),
+        ("CMAKE_FIND_ROOT_PATH", str(host.build_sysroot), ""),
         # Programs run here; libraries and headers come from the sysroot; CMake packages may
         # come from the build env too (pybind11, nanobind are found in its site-packages).
         ("CMAKE_FIND_ROOT_PATH_MODE_PROGRAM", "NEVER", ""),

@@ -18,12 +18,14 @@ from typing import Any
 
 from packaging.tags import Tag
 
+from .. import _cache
 from .._exceptions import HostPythonError
 from . import layout
 from .elf import ElfTarget, read_elf_target
 from .machines import QEMU
 from .rootfs import root_of
 from .toolchain import Toolchain, find_toolchain
+from .view import build_sysroot
 
 
 @dataclass(frozen=True)
@@ -33,7 +35,12 @@ class Host:
     python: Path
     """The host python's binary, as a path on the build machine."""
     sysroot: Path
-    """The host's root directory on the build machine (``/`` when it has none)."""
+    """The host's root directory on the build machine (``/`` when it has none): what
+    crossbuild reads host files from and installs into."""
+    build_sysroot: Path
+    """The root the compilers, pkg-config, meson, CMake and qemu are given: ``sysroot``
+    itself, or a view of it in the cache where its symlinks point inside it (see
+    :mod:`crossbuild.host.view`); never written to."""
     version: str
     """``X.Y``."""
     full_version: str
@@ -134,6 +141,10 @@ class Host:
         """A path on the host, as a path on the build machine."""
         return self.sysroot / PurePosixPath(host_path).relative_to("/")
 
+    def in_build_sysroot(self, host_path: str) -> Path:
+        """A path on the host, as the compilers and build tools are given it."""
+        return self.build_sysroot / PurePosixPath(host_path).relative_to("/")
+
     @property
     def fingerprint(self) -> str:
         """What a built wheel depends on: the host's build data and the compilers — each
@@ -160,6 +171,7 @@ class Host:
             "python": str(self.python),
             "python_on_host": self.python_on_host,
             "sysroot": str(self.sysroot),
+            "build_sysroot": str(self.build_sysroot),
             "version": self.full_version,
             "implementation": "cpython",
             "soabi": self.soabi,
@@ -191,11 +203,14 @@ def inspect_host(
     sysroot: str | os.PathLike[str] | None = None,
     cc: str | None = None,
     cxx: str | None = None,
+    cache_dir: str | os.PathLike[str] | None = None,
 ) -> Host:
     """Inspect the host python at ``python`` (a path on this machine) without running it.
 
     ``sysroot`` defaults to the directory that holds the python's prefix (``ROOT`` for
-    ``ROOT/usr/bin/python3``); ``cc``/``cxx`` override the compilers found.
+    ``ROOT/usr/bin/python3``); ``cc``/``cxx`` override the compilers found.  A root with
+    symlinks that lead out of it on this machine gets a view in ``cache_dir`` (default:
+    ``$CROSSBUILD_CACHE_DIR``, else the user cache directory).
     """
     given_root = Path(sysroot).absolute() if sysroot is not None else None
     files = layout.locate(Path(python), given_root)
@@ -215,9 +230,11 @@ def inspect_host(
     multiarch = str(config_vars.get("MULTIARCH") or "")
     platform = str(details.get("platform") or f"{config_vars.get('MACHDEP') or 'linux'}-{elf.machine}")
     include_dir = root / str(config_vars.get("INCLUDEPY") or f"/usr/include/python{version}").lstrip("/")
+    build_root = build_sysroot(root, lambda: _cache.cache_dir(cache_dir))
     return Host(
         python=files.executable,
         sysroot=root,
+        build_sysroot=build_root,
         version=version,
         full_version=layout.read_patchlevel(include_dir) or version,
         soabi=soabi,
@@ -229,14 +246,14 @@ def inspect_host(
         glibc=layout.read_glibc_version(root, multiarch),
         sysconfigdata=files.sysconfigdata,
         config_vars=MappingProxyType(config_vars),
-        toolchain=find_toolchain(elf, config_vars, root, cc=cc, cxx=cxx),
-        emulator=find_emulator(elf.machine, root),
+        toolchain=find_toolchain(elf, config_vars, build_root, cc=cc, cxx=cxx),
+        emulator=find_emulator(elf.machine, build_root),
     )
 
 
-def as_host(host: Host | str | os.PathLike[str]) -> Host:
+def as_host(host: Host | str | os.PathLike[str], cache_dir: str | os.PathLike[str] | None = None) -> Host:
     """``host`` itself, or the host python at that path inspected with the defaults."""
-    return host if isinstance(host, Host) else inspect_host(host)
+    return host if isinstance(host, Host) else inspect_host(host, cache_dir=cache_dir)
 
 
 def find_emulator(machine: str, sysroot: Path) -> tuple[str, ...] | None:

@@ -26,9 +26,25 @@ def resolve_in_root(root: Path, host_path: str | PurePosixPath, *, follow_last: 
     path = PurePosixPath("/", host_path)
     if not follow_last and path.name not in ("", ".", ".."):
         return resolve_in_root(root, path.parent) / path.name
+    return root.joinpath(*_follow(root, path)[0])
+
+
+def leaves_root(root: Path, host_path: str | PurePosixPath) -> bool:
+    """Whether ``ROOT/host_path``, followed on the build machine, would leave ``root``.
+
+    It does when a symlink on the way is absolute or climbs with ``..`` above ``root``:
+    the kernel follows such a link out of the root, where chroot (the host) stays inside.
+    """
+    return _follow(root, PurePosixPath("/", host_path))[1]
+
+
+def _follow(root: Path, path: PurePosixPath) -> tuple[list[str], bool]:
+    """The components of ``path`` (absolute, on the host) resolved inside ``root``, and
+    whether a symlink on the way would have led out of it on the build machine."""
     pending = list(path.parts[1:])
     resolved: list[str] = []
     followed = 0
+    leaves = False
     while pending:
         part = pending.pop(0)
         if part in ("", "."):
@@ -36,6 +52,8 @@ def resolve_in_root(root: Path, host_path: str | PurePosixPath, *, follow_last: 
         if part == "..":
             if resolved:
                 resolved.pop()
+            else:
+                leaves = True
             continue
         candidate = root.joinpath(*resolved, part)
         if candidate.is_symlink():
@@ -45,10 +63,11 @@ def resolve_in_root(root: Path, host_path: str | PurePosixPath, *, follow_last: 
             target = PurePosixPath(candidate.readlink())
             if target.is_absolute():
                 resolved = []
+                leaves = True
             pending[:0] = [p for p in target.parts if p != "/"]
             continue
         resolved.append(part)
-    return root.joinpath(*resolved)
+    return resolved, leaves
 
 
 def root_of(directory: Path, host_path: str) -> Path | None:

@@ -102,8 +102,8 @@ def prepare_settings(
 def host_config_vars(host: Host, wrappers: CompilerWrappers) -> dict[str, Any]:
     """The host's sysconfig variables as the backend must see them on this machine.
 
-    Paths under the host's prefix move into the sysroot (``/usr/include/python3.11`` →
-    ``SYSROOT/usr/include/python3.11``) and compiler commands become the wrappers.
+    Paths under the host's prefix move into the build sysroot (``/usr/include/python3.11``
+    → ``SYSROOT/usr/include/python3.11``) and compiler commands become the wrappers.
     """
     prefixes = {str(host.config_vars.get(k)) for k in ("prefix", "exec_prefix") if host.config_vars.get(k)}
     programs = {"cc": wrappers.cc, "c++": wrappers.cxx}
@@ -112,7 +112,7 @@ def host_config_vars(host: Host, wrappers: CompilerWrappers) -> dict[str, Any]:
         if isinstance(value, str) and name in _COMMAND_VARS and value.strip():
             value = replace_program(value, programs[_COMMAND_VARS[name]])
         elif isinstance(value, str) and _is_path_under(value, prefixes):
-            value = str(host.in_sysroot(value))
+            value = str(host.in_build_sysroot(value))
         result[name] = value
     if host.toolchain.ar:
         result["AR"] = host.toolchain.ar
@@ -138,7 +138,7 @@ def _environ(
         "CPP": shlex.join([str(wrappers.cc), "-E"]),
         "LDSHARED": str(config_vars.get("LDSHARED") or shlex.join([str(wrappers.cc), "-shared"])),
         "LDCXXSHARED": str(config_vars.get("LDCXXSHARED") or shlex.join([str(wrappers.cxx), "-shared"])),
-        "PKG_CONFIG_SYSROOT_DIR": str(host.sysroot),
+        "PKG_CONFIG_SYSROOT_DIR": str(host.build_sysroot),
         "PKG_CONFIG_LIBDIR": os.pathsep.join(map(str, pkg_config_dirs(host))),
     }
     environ.update({name.upper(): tool for name, tool in host.toolchain.binutils.items()})

@@ -151,8 +151,9 @@ def write_wrappers(host: Host, directory: Path, dirs: BuildDirs | None = None) -
     directory.mkdir(parents=True, exist_ok=True)
     log = directory / "compiler-calls.log"
     toolchain = host.toolchain
-    flags = sysroot_flags(host.sysroot)
-    maps = prefix_maps(host.sysroot, dirs)
+    flags = sysroot_flags(host.build_sysroot)
+    # the user's root and the view the toolchain gets of it (see host/view.py) both read as /
+    maps = {**prefix_maps(host.sysroot, dirs), **prefix_maps(host.build_sysroot, None)}
     hint = compiler_package_hint(host.multiarch, "c++")
     paths = {}
     for name, command in (("cc", toolchain.cc), ("c++", toolchain.cxx)):

@@ -74,7 +74,7 @@ def install(
     first.  SIGTERM and SIGHUP stop an install as Ctrl-C does, leaving nothing behind.
     """
     with signals_raise():
-        host = as_host(host)
+        host = as_host(host, options.cache_dir if options else None)
         choices = install_options or InstallOptions()
         root_dir, host_prefix = resolve_target(host, root, prefix)
         check_root_is_the_hosts(host, root_dir)

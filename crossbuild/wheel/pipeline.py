@@ -62,8 +62,9 @@ def build_wheel(
     the build fails (the error's ``log``).
     """
     with signals_raise():
-        host = as_host(host)
-        options = (options or BuildOptions()).for_host(host)
+        options = options or BuildOptions()
+        host = as_host(host, options.cache_dir)
+        options = options.for_host(host)
         cache = options.cache
         libraries = host_libraries(host.sysroot, host.multiarch, host.elf)
         name = os.fspath(source)
