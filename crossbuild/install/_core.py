@@ -12,40 +12,36 @@ from __future__ import annotations
 
 import dataclasses
 import errno
-import functools
 import logging
 import os
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-import unearth
-from packaging.utils import NormalizedName, canonicalize_name
+from packaging.utils import NormalizedName
 from packaging.version import Version
 
-from .._exceptions import InstallTargetError, RequirementError
+from .._exceptions import InstallTargetError
 from .._faults import fault_point
 from .._reporter import Reporter, reporting
 from .._signals import signals_raise
 from .._tempdirs import temporary_directory
 from ..host.host import Host, as_host
 from ..host.layout import identify_root
-from ..host.libraries import host_libraries
 from ..host.rootfs import root_of
 from ..host.schemes import install_paths
-from ..wheel.index import IndexSettings
 from ..wheel.options import BuildOptions
 from ..wheel.pipeline import build_wheel
-from ..wheel.verify import verify_wheel
-from .artifacts import Artifact, ArtifactStore, artifact_of_installed
+from .artifacts import Artifact, ArtifactStore
 from .check import record_problems
 from .installed import Existing
 from .journal import recover
 from .lock import locked_root
 from .options import InstallOptions
 from .placement import Placement
-from .requirements import RequirementSet, UserRequirement, parse_argument, read_requirement_files
-from .resolver import Candidate, HostProvider, HostRequirement, Preferences, from_requirement, resolve
+from .requirements import RequirementSet
+from .resolution import collect, resolve_wheels, with_index_options
+from .resolver import Candidate
 from .sizes import RootChange, measure
 from .transaction import RootTransaction
 
@@ -165,7 +161,7 @@ def install(
         with locked_root(root_dir):
             if not choices.dry_run:  # a dry run changes nothing, not even to finish another run
                 recover(root_dir)
-            wanted = _collect(requirements, requirement_files, constraint_files, host.marker_environment())
+            wanted = collect(requirements, requirement_files, constraint_files, host.marker_environment())
             return _install(host, root_dir, host_prefix, wanted, options, choices, reporter)
 
 
@@ -179,7 +175,7 @@ def _install(
     reporter: Reporter | None,
 ) -> InstallResult:
     options = (options or BuildOptions()).for_host(host)
-    index = _index(options.index, wanted)
+    index = with_index_options(options.index, wanted)
     options = dataclasses.replace(options, index=index)
     placement = Placement(
         host,
@@ -192,31 +188,9 @@ def _install(
         def build(source: Path) -> Path:
             return build_wheel(source, host, tmp, options, reporter=reporter)
 
-        target_python = unearth.TargetPython(
-            py_ver=tuple(int(p) for p in host.full_version.split(".")[:3] if p.isdigit()),
-            abis=[host.abi_tag, "abi3", "none"],
-            impl="cp",
-            platforms=host.platform_tags,
-        )
-        finder = index.finder(
-            target_python=target_python,
-            no_binary=list(choices.no_binary),
-            only_binary=list(choices.only_binary),
-            prefer_binary=[":all:"] if choices.prefer_binary else [],
-        )
-        store = ArtifactStore(finder, options.cache, build, target_python.supported_tags(), reporter)
         existing = {} if choices.ignore_installed else placement.installed()
-        preferences = _preferences(choices, wanted, existing, placement.root)
-        chosen, requested = _resolve(host, wanted, finder, store, preferences, reporter)
-        if _hash_checking(choices, wanted):
-            _check_every_hash(wanted, chosen)
-        wheels = {
-            name: store.wheel(candidate.artifact)
-            for name, candidate in chosen.items()
-            if candidate.artifact.installed is None
-        }
-        for wheel in wheels.values():
-            verify_wheel(wheel, host.elf, host_libraries(host.sysroot, host.multiarch, host.elf))
+        resolved = resolve_wheels(host, wanted, options, choices, build, reporter, existing, placement.root)
+        chosen, requested, wheels, store = resolved.chosen, resolved.requested, resolved.wheels, resolved.store
         if choices.dry_run:
             return _plan(placement, host_prefix, chosen, store, requested, placement.installed(), choices)
         try:
@@ -224,106 +198,6 @@ def _install(
             return _lay(placement, host_prefix, chosen, wheels, store, requested, reinstall, reporter)
         except OSError as error:  # the transaction rolled back: the root is as it was
             raise _root_write_error(root_dir, error) from None
-
-
-def _preferences(
-    choices: InstallOptions, wanted: RequirementSet, existing: Mapping[NormalizedName, Existing], root: Path
-) -> Preferences:
-    """What the resolver prefers among fitting versions, from pip's options."""
-    named = frozenset(canonicalize_name(u.requirement.name) for u in wanted.requirements if u.requirement is not None)
-    upgrade: frozenset[NormalizedName] | None = frozenset()
-    if choices.upgrade:
-        upgrade = None if choices.upgrade_strategy == "eager" else named
-    installed = {
-        name: artifact_of_installed(name, old.version, old.dist_info)
-        for name, old in existing.items()
-        if old.files is not None  # without RECORD it could not be replaced anyway
-    }
-
-    @functools.cache
-    def intact(name: NormalizedName) -> bool:
-        # --force-reinstall: nothing installed counts as intact, so it comes again from the index
-        return not choices.force_reinstall and not record_problems(root, existing[name])
-
-    return Preferences(
-        installed=installed, upgrade=upgrade, prereleases=choices.pre, no_deps=choices.no_deps, intact=intact
-    )
-
-
-def _hash_checking(choices: InstallOptions, wanted: RequirementSet) -> bool:
-    """pip's hash-checking mode: asked for, or on because some requirement has a hash."""
-    return choices.require_hashes or any(user.hashes for user in wanted.requirements)
-
-
-def _check_every_hash(wanted: RequirementSet, chosen: Mapping[NormalizedName, Candidate]) -> None:
-    """In hash-checking mode every requirement is pinned and hashed, and so is every
-    distribution the resolution brings in."""
-    hashed: dict[NormalizedName, str] = {}
-    for user in wanted.requirements:
-        if not user.hashes:
-            raise RequirementError(
-                "{requirement} ({origin}) has no --hash; with hash checking ({require_hashes}, or any --hash in "
-                "the requirements) every requirement needs one",
-                requirement=user,
-                origin=user.origin,
-            )
-        if user.requirement is not None:
-            pins = [s for s in user.requirement.specifier if s.operator in ("==", "===") and "*" not in s.version]
-            if not pins:
-                raise RequirementError(
-                    "{requirement} ({origin}) is not pinned with ==; hash checking needs exact versions",
-                    requirement=user,
-                    origin=user.origin,
-                )
-            hashed[canonicalize_name(user.requirement.name)] = user.origin
-    for name, candidate in sorted(chosen.items()):
-        local = candidate.artifact.path is not None and candidate.artifact.link is None
-        if name not in hashed and not local and candidate.artifact.installed is None:
-            raise RequirementError(
-                "{name} {version} is needed but not in the requirements; with hash checking every dependency "
-                "must be listed, pinned with == and with --hash",
-                name=name,
-                version=candidate.version,
-            )
-
-
-def _resolve(
-    host: Host,
-    wanted: RequirementSet,
-    finder: unearth.PackageFinder,
-    store: ArtifactStore,
-    preferences: Preferences,
-    reporter: Reporter | None = None,
-) -> tuple[dict[NormalizedName, Candidate], set[NormalizedName]]:
-    """The candidate chosen for every project, and the names the user asked for."""
-    fault_point("resolve")
-    local = {id(u): store.local_artifact(u) for u in wanted.requirements if u.requirement is None}
-    top_level = [
-        from_requirement(u.requirement, u.origin)
-        if u.requirement is not None
-        else HostRequirement(local[id(u)].name, origin=u.origin)
-        for u in wanted.requirements
-    ]
-    for user, requirement in zip(wanted.requirements, top_level, strict=True):
-        if user.requirement is not None:  # local files were checked when their artifact was made
-            store.expect_hashes(requirement.name, user.hashes)
-    constraints: dict[NormalizedName, list[HostRequirement]] = {}
-    for user in wanted.constraints:
-        if user.requirement is not None:
-            constraint = from_requirement(user.requirement, user.origin)
-            constraints.setdefault(constraint.name, []).append(constraint)
-    provider = HostProvider(
-        finder,
-        store,
-        host.marker_environment(),
-        constraints,
-        {artifact.name: artifact for artifact in local.values()},
-        Version(host.full_version),
-        preferences,
-    )
-    logger.info("resolving %s for %s", ", ".join(map(str, top_level)), host.tag)
-    with reporting(reporter, ", ".join(map(str, top_level)), "resolving"):
-        return resolve(provider, top_level), {r.name for r in top_level}
 
 
 def _target(host: Host, root: str | os.PathLike[str] | None, prefix: str | os.PathLike[str] | None) -> tuple[Path, str]:
@@ -389,41 +263,6 @@ def _check_root_is_the_hosts(host: Host, root: Path) -> None:
         python=host.python,
         expected=f"{host.elf}, python {host.version}",
         suggestion=identity.evidence if identity.python_version else root / "usr/bin/python3",
-    )
-
-
-def _collect(
-    requirements: Iterable[str | os.PathLike[str]],
-    files: Sequence[str | os.PathLike[str]],
-    constraint_files: Sequence[str | os.PathLike[str]],
-    environment: dict[str, str],
-) -> RequirementSet:
-    """The user's requirements and constraints whose markers hold on the host."""
-    wanted = read_requirement_files(files, constraint_files)
-    wanted.requirements = [parse_argument(os.fspath(r)) for r in requirements] + wanted.requirements
-    wanted.constraints = [c for c in wanted.constraints if _holds(c, environment)]
-    for user in list(wanted.requirements):
-        if not _holds(user, environment):
-            logger.info("skipping %s (%s): its marker does not hold on the host", user, user.origin)
-            wanted.requirements.remove(user)
-    if not wanted.requirements:
-        raise RequirementError("nothing to install: name requirements, or pass {requirement_files} requirements.txt")
-    return wanted
-
-
-def _holds(user: UserRequirement, environment: dict[str, str]) -> bool:
-    """Whether the marker of ``user`` (if any) holds on the host."""
-    marker = user.requirement.marker if user.requirement is not None else None
-    return marker is None or marker.evaluate({**environment, "extra": ""})
-
-
-def _index(index: IndexSettings | None, wanted: RequirementSet) -> IndexSettings:
-    base = index or IndexSettings.from_pip_config()
-    return base.with_options(
-        index_url=wanted.index_url,
-        extra_index_urls=tuple(wanted.extra_index_urls),
-        find_links=tuple(wanted.find_links),
-        no_index=wanted.no_index,
     )
 
 
