@@ -31,7 +31,7 @@ def build_tested(host_python: Path, source: Path, dist: Path, test_file: str, *o
 
 
 def test_a_passing_test_command_publishes_the_wheel(
-    host_python: Path, project: Callable[[str], Path], tmp_path: Path
+    sysroot: Path, host_python: Path, project: Callable[[str], Path], tmp_path: Path
 ) -> None:
     source = project("host_tested")
     dist = tmp_path / "dist"
@@ -41,6 +41,8 @@ def test_a_passing_test_command_publishes_the_wheel(
     assert result.returncode == 0, result.stderr
     assert [p.name for p in dist.iterdir()] == ["hosttested-1.0-py3-none-any.whl"]
     assert "1 passed" in result.stderr  # -v: pytest's output streamed, from the aarch64 python
+    local = sysroot / "usr/local/lib/python3.11"
+    assert not local.exists() or not any(local.rglob("*")), "the sysroot was written"  # the test had its own dir
 
 
 def test_a_test_failing_on_the_host_keeps_the_wheel_out(

@@ -13,7 +13,7 @@ from fakehost import FakeLayout
 import crossbuild.__main__ as cli
 from crossbuild import Host, OptionError, ToolchainError, WheelTests
 from crossbuild.install.imports import top_level_modules
-from crossbuild.install.testing import host_command, run_wheel_tests
+from crossbuild.install.testing import build_tested_wheel, host_command, run_wheel_tests
 
 
 def test_placeholders_become_paths_and_other_braces_stay() -> None:
@@ -132,3 +132,15 @@ def test_wheel_options_that_do_not_go_together(
     code, out, err = run_cli(["wheel", *argv, "--host", str(layout.python)], capsys)
     assert (code, out) == (1, "")
     assert err.splitlines()[-1].startswith(message)
+
+
+def test_project_placeholder_needs_a_source_tree(host: Host, tmp_path: Path) -> None:
+    sdist = tmp_path / "a-1.0.tar.gz"
+    sdist.write_bytes(b"")
+    with pytest.raises(OptionError) as raised:
+        build_tested_wheel(sdist, with_qemu(host), tmp_path / "dist", WheelTests("pytest {project}/tests"))
+    assert str(raised.value) == (
+        f"test_command= uses {{project}}, the source tree, but {sdist} is not a directory; build from the "
+        "project's source tree, or name the tests' path in the command"
+    )
+    assert not (tmp_path / "dist").exists()

@@ -146,12 +146,18 @@ def build_tested_wheel(
 ) -> Path:
     """:func:`~crossbuild.build_wheel`, then :func:`run_wheel_tests`: the wheel reaches
     ``wheel_dir`` only if its tests pass on the host's machine.  ``{project}`` is
-    ``source`` (a source tree, or an sdist's path)."""
+    ``source``, which must then be a source tree."""
     with signals_raise():
         host = as_host(host)
         options = (options or BuildOptions()).for_host(host)
         emulator_for(host, host.sysroot)  # before the build, not after it
-        project = source if Path(source).exists() else ""
+        project = source if Path(source).is_dir() else ""
+        if not project and "{project}" in tests.command:
+            raise OptionError(
+                "{test_command} uses {{project}}, the source tree, but {source} is not a directory; build from the "
+                "project's source tree, or name the tests' path in the command",
+                source=source,
+            )
         with temporary_directory("tested") as tmp:
             wheel = build_wheel(source, host, tmp / "dist", options, reporter=reporter)
             run_wheel_tests(wheel, host, tests, project=project, options=options, reporter=reporter)
