@@ -11,7 +11,9 @@ from commandline import run_cli
 from fakehost import FakeLayout
 
 import crossbuild.__main__ as cli
-from crossbuild import Host, OptionError, ToolchainError, WheelTests
+from crossbuild import Host, InstalledDistribution, InstallResult, OptionError, ToolchainError, WheelTests
+from crossbuild._subprocess import ProbeResult
+from crossbuild.install import imports
 from crossbuild.install.imports import top_level_modules
 from crossbuild.install.testing import build_tested_wheel, host_command, run_wheel_tests
 
@@ -144,3 +146,43 @@ def test_project_placeholder_needs_a_source_tree(host: Host, tmp_path: Path) -> 
         "project's source tree, or name the tests' path in the command"
     )
     assert not (tmp_path / "dist").exists()
+
+
+def imports_result(host: Host, root: Path) -> InstallResult:
+    site = "/usr/local/lib/python3.11/dist-packages"
+    scheme = {"purelib": site, "platlib": site, "scripts": "/usr/local/bin"}
+    files = (f"{site}/good.py", f"{site}/bad/__init__.py", f"{site}/crashing.abi3.so", f"{site}/late.py")
+    return InstallResult(
+        with_qemu(host), root, "/usr", scheme, (InstalledDistribution("d", "1", "wheel", "x", True, files),)
+    )
+
+
+def test_import_failures_and_a_crash_are_blamed_on_their_modules(
+    host: Host, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = tmp_path / "root"
+    mark = "@@crossbuild-import@@ "
+    lines = [
+        '["start", "bad", ""]',
+        f'["fail", "bad", "ModuleNotFoundError: No module named \'x\' ({root}/usr/lib/python3.11/x)"]',
+        '["start", "crashing", ""]',
+    ]
+    stdout = "printed by a module\x1e while importing\n" + "".join(mark + line + "\n" for line in lines)
+    calls = []
+
+    def fake_probe(argv: list[str], **kwargs: Any) -> ProbeResult:
+        calls.append((argv, kwargs))
+        return ProbeResult(-11, stdout, "qemu: uncaught target signal 11 (Segmentation fault) - core dumped\n")
+
+    monkeypatch.setattr(imports, "probe", fake_probe)
+    report = imports.check_imports(imports_result(host, root))
+
+    assert report.modules == ("bad", "crashing", "good", "late")
+    assert [str(failure) for failure in report.failures] == [
+        "bad (d 1): ModuleNotFoundError: No module named 'x' (/usr/lib/python3.11/x)",
+        "crashing (d 1): the process ended: qemu: uncaught target signal 11 (Segmentation fault) - core dumped",
+    ]
+    [(argv, kwargs)] = calls
+    assert argv[:5] == ["/usr/bin/qemu-aarch64", "-L", str(root), f"{root}/usr/bin/python3.11", "-I"]
+    assert argv[5] == "-B"  # no bytecode written into the root
+    assert "PYTHONPATH" not in kwargs["env"]
