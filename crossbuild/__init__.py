@@ -41,6 +41,9 @@ from ._version import __version__
 from .config import Configuration, HostProfile, load_configuration
 from .host import ElfTarget, Host, Toolchain, inspect_host
 from .install import CheckReport, InstalledDistribution, InstallOptions, InstallResult, Problem, check_root, install
+from .install.imports import ImportFailure, ImportReport, check_imports
+from .install.testing import WheelTests, build_tested_wheel, run_wheel_tests
+from .install.wheelhouse import build_wheelhouse
 from .wheel import BuildOptions, BuildPython, IndexSettings, build_wheel
 
 __all__ = [
@@ -58,6 +61,8 @@ __all__ = [
     "Host",
     "HostProfile",
     "HostPythonError",
+    "ImportFailure",
+    "ImportReport",
     "IndexSettings",
     "InstallOptions",
     "InstallResult",
@@ -79,11 +84,16 @@ __all__ = [
     "ToolchainError",
     "UnloadableWheelError",
     "VersionMismatchError",
+    "WheelTests",
     "WheelVerificationError",
     "__version__",
+    "build_tested_wheel",
     "build_wheel",
+    "build_wheelhouse",
+    "check_imports",
     "check_root",
     "inspect_host",
     "install",
     "load_configuration",
+    "run_wheel_tests",
 ]

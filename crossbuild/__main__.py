@@ -9,6 +9,7 @@ import os
 import sys
 import tempfile
 from collections.abc import Sequence
+from pathlib import Path
 
 from . import __version__
 from ._cli_defaults import PREFIX, apply_defaults, flag_names
@@ -22,7 +23,10 @@ from ._summary import summary_lines
 from .config import Configuration, load_configuration
 from .host import Host
 from .install import InstallResult, check_root, install
+from .install.imports import check_imports
 from .install.options import UPGRADE_STRATEGIES, InstallOptions
+from .install.testing import WheelTests, build_tested_wheel
+from .install.wheelhouse import build_wheelhouse
 from .wheel import IndexSettings, build_wheel
 from .wheel.options import BuildOptions, parse_config_settings
 
@@ -107,7 +111,42 @@ def _parser(prog: str) -> argparse.ArgumentParser:
     wheel = commands.add_parser(
         "wheel", parents=[host_options, build_options], allow_abbrev=False, help="build wheels for the host"
     )
-    wheel.add_argument("sources", nargs="+", metavar="SOURCE", help="a source tree, an sdist, or a requirement")
+    wheel.add_argument(
+        "sources",
+        nargs="*",
+        metavar="SOURCE",
+        help="a source tree, an sdist, or a requirement (with -r: more requirements of the wheelhouse)",
+    )
+    wheel.add_argument(
+        "-r",
+        "--requirement",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="make a wheelhouse, like pip wheel: a wheel for the host of every requirement of FILE and every "
+        "dependency, copied from the index or cross-built (repeatable)",
+    )
+    wheel.add_argument(
+        "-c", "--constraint", action="append", default=[], metavar="FILE", help="with -r: constrain versions"
+    )
+    wheel.add_argument(
+        "--no-deps", action="store_true", help="with -r: only the named requirements, not their dependencies"
+    )
+    wheel.add_argument(
+        "--test-command",
+        metavar="COMMAND",
+        help="run COMMAND with the host python under qemu-user before publishing each wheel, e.g. "
+        "'pytest {project}/tests' ({project}: the source, {wheel}: the wheel); its first word is python, a script "
+        "of the test requirements, or else a module run as python -m WORD",
+    )
+    wheel.add_argument(
+        "--test-requires",
+        action="extend",
+        nargs="+",
+        default=[],
+        metavar="REQUIREMENT",
+        help="requirements installed for the host with the wheel to run --test-command (e.g. pytest)",
+    )
     wheel.add_argument(
         "-w", "--wheel-dir", default="dist", metavar="DIR", help="where to put the wheels (default: dist)"
     )
@@ -195,6 +234,11 @@ def _parser(prog: str) -> argparse.ArgumentParser:
         "--dry-run", action="store_true", help="resolve and build, print what would change, change nothing"
     )
     install.add_argument("--report", metavar="FILE", help="write what was installed and why as JSON")
+    install.add_argument(
+        "--check-imports",
+        action="store_true",
+        help="after installing, import every installed top-level module with the root's python under qemu-user",
+    )
 
     check = commands.add_parser(
         "check",
@@ -253,13 +297,63 @@ def _run(args: argparse.Namespace, configuration: Configuration) -> int:
         quiet = bool(args.verbose or args.quiet)  # no live progress when asked for all, or for little
         with progress_reporter(sys.stderr, sys.stdout, verbose=quiet, environ=os.environ) as reporter:
             if args.command == "wheel":
-                for source in args.sources:
-                    print(build_wheel(source, host, args.wheel_dir, options, reporter=reporter))
+                for wheel in _wheels(args, host, options, reporter):
+                    print(wheel)
                 return 0
             result = _install(args, host, options, reporter)
     for line in summary_lines(result):  # once the progress is gone: what remains on the screen
         print(line)
+    if args.check_imports and not result.dry_run:
+        return _check_imports(result)
     return 0
+
+
+def _wheels(args: argparse.Namespace, host: Host, options: BuildOptions, reporter: Reporter | None) -> list[Path]:
+    """``wheel``: each source built (and tested), or with ``-r`` a wheelhouse."""
+    tests = WheelTests(args.test_command, tuple(_words(args.test_requires))) if args.test_command else None
+    if args.requirement:
+        if tests is not None:
+            raise OptionError("{test_command} tests the wheels of sources, not a wheelhouse made with {requirement}")
+        return build_wheelhouse(
+            args.sources,
+            host=host,
+            wheel_dir=args.wheel_dir,
+            requirement_files=args.requirement,
+            constraint_files=args.constraint,
+            options=options,
+            install_options=InstallOptions(no_deps=args.no_deps),
+            reporter=reporter,
+        )
+    if not args.sources:
+        raise OptionError("nothing to build: name sources, or pass {requirement} requirements.txt for a wheelhouse")
+    if args.no_deps or args.constraint:
+        raise OptionError("{no_deps} and {constraint} go with {requirement} (a wheelhouse)")
+    if tests is None:
+        return [build_wheel(source, host, args.wheel_dir, options, reporter=reporter) for source in args.sources]
+    return [
+        build_tested_wheel(source, host, args.wheel_dir, tests, options, reporter=reporter) for source in args.sources
+    ]
+
+
+def _words(values: Sequence[str]) -> list[str]:
+    """``--test-requires pytest hypothesis`` or ``--test-requires "pytest hypothesis"`` (cibuildwheel's)."""
+    return [word for value in values for word in value.split()]
+
+
+def _check_imports(result: InstallResult) -> int:
+    """``--check-imports``: one line per module that does not import; exit 1 if any."""
+    report = check_imports(result)
+    for failure in report.failures:
+        print(f"import failed: {failure}", file=sys.stderr)
+    if report.ok:
+        print(f"imported {len(report.modules)} modules under qemu")
+        return 0
+    print(
+        f"error: {len(report.failures)} of {len(report.modules)} installed modules do not import on the host "
+        "(the install is committed)",
+        file=sys.stderr,
+    )
+    return 1
 
 
 def _repair_wanted(args: argparse.Namespace) -> bool:

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Literal
 
-Phase = Literal["resolving", "downloading", "building", "installing"]
+Phase = Literal["resolving", "downloading", "building", "installing", "testing"]
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,9 @@ import crossbuild
 from crossbuild import BuildOptions, IndexSettings, InstallOptions, InstallResult
 from crossbuild.host.host import Host
 
+#: The tiny projects' own tests run on the host under qemu (wheel --test-command), not here.
+collect_ignore = ["packages"]
+
 
 @pytest.fixture(autouse=True)
 def _reset_crossbuild_logging() -> Iterator[None]:
