@@ -25,6 +25,7 @@ from packaging.version import Version
 
 from .._exceptions import InstallTargetError, RequirementError
 from .._faults import fault_point
+from .._pool import default_jobs, in_parallel
 from .._reporter import Reporter, reporting
 from .._signals import signals_raise
 from .._tempdirs import temporary_directory
@@ -207,14 +208,11 @@ def _install(
         store = ArtifactStore(finder, options.cache, build, target_python.supported_tags(), reporter)
         existing = {} if choices.ignore_installed else placement.installed()
         preferences = _preferences(choices, wanted, existing, placement.root)
-        chosen, requested = _resolve(host, wanted, finder, store, preferences, reporter)
+        jobs = options.jobs or default_jobs()
+        chosen, requested = _resolve(host, wanted, finder, store, preferences, reporter, jobs)
         if _hash_checking(choices, wanted):
             _check_every_hash(wanted, chosen)
-        wheels = {
-            name: store.wheel(candidate.artifact)
-            for name, candidate in chosen.items()
-            if candidate.artifact.installed is None
-        }
+        wheels = _wheels(store, chosen, jobs)
         for wheel in wheels.values():
             verify_wheel(wheel, host.elf, host_libraries(host.sysroot, host.multiarch, host.elf))
         if choices.dry_run:
@@ -224,6 +222,16 @@ def _install(
             return _lay(placement, host_prefix, chosen, wheels, store, requested, reinstall, reporter)
         except OSError as error:  # the transaction rolled back: the root is as it was
             raise _root_write_error(root_dir, error) from None
+
+
+def _wheels(store: ArtifactStore, chosen: Mapping[NormalizedName, Candidate], jobs: int) -> dict[NormalizedName, Path]:
+    """The wheel of every chosen distribution not kept as installed: downloaded, or
+    cross-built ``jobs`` at a time.  Once resolution is done the builds are independent (a
+    build needs its own build requirements, never the other distributions), so their order
+    does not matter; the resolver built already whatever it needed the metadata of."""
+    names = sorted(name for name, candidate in chosen.items() if candidate.artifact.installed is None)
+    made = in_parallel([functools.partial(store.wheel, chosen[name].artifact) for name in names], jobs)
+    return dict(zip(names, made, strict=True))
 
 
 def _preferences(
@@ -294,10 +302,16 @@ def _resolve(
     store: ArtifactStore,
     preferences: Preferences,
     reporter: Reporter | None = None,
+    jobs: int = 1,
 ) -> tuple[dict[NormalizedName, Candidate], set[NormalizedName]]:
-    """The candidate chosen for every project, and the names the user asked for."""
+    """The candidate chosen for every project, and the names the user asked for.
+
+    Local sources (paths, URLs) are cross-built first, ``jobs`` at a time: their names
+    and versions come from their wheels."""
     fault_point("resolve")
-    local = {id(u): store.local_artifact(u) for u in wanted.requirements if u.requirement is None}
+    paths = [u for u in wanted.requirements if u.requirement is None]
+    made = in_parallel([functools.partial(store.local_artifact, u) for u in paths], jobs)
+    local = {id(u): artifact for u, artifact in zip(paths, made, strict=True)}
     top_level = [
         from_requirement(u.requirement, u.origin)
         if u.requirement is not None
