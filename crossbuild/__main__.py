@@ -81,6 +81,14 @@ def _parser(prog: str) -> argparse.ArgumentParser:
         "--allow-pure-fallback", action="store_true", help="accept a pure-Python wheel even when a compiler call failed"
     )
     build_options.add_argument(
+        "-j",
+        "--jobs",
+        type=int,
+        metavar="N",
+        help="how much runs at once: sdists cross-built in parallel by install, extensions compiled in parallel "
+        "by setuptools (default: the number of cores; 1: one at a time)",
+    )
+    build_options.add_argument(
         "--strip", action="store_true", help="strip debug information and static symbols from built wheels' ELF files"
     )
     build_options.add_argument("-i", "--index-url", metavar="URL", help="the package index (default: pip's)")
@@ -291,6 +299,7 @@ def _run(args: argparse.Namespace, configuration: Configuration) -> int:
             rust_toolchain=args.rust_toolchain,
             vendored_crates=args.vendored_crates,
             strip=args.strip,
+            jobs=args.jobs,
             repair=_repair_wanted(args),
             plat=args.plat if _repair_wanted(args) else None,
         ).for_host(host)

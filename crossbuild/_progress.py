@@ -9,6 +9,7 @@ shows the full output instead) and outside CI (whose logs are files, not termina
 from __future__ import annotations
 
 import contextlib
+import threading
 from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, TextIO
 
@@ -35,15 +36,18 @@ class RichReporter(Reporter):
             redirect_stderr=True,  # log lines go above the steps, not through them
         )
         self._tasks: list[tuple[Step, TaskID]] = []
+        self._lock = threading.Lock()  # steps of parallel builds start and end in their threads
 
     def started(self, step: Step) -> None:
-        self._tasks.append((step, self._progress.add_task(str(step), total=None)))
+        with self._lock:
+            self._tasks.append((step, self._progress.add_task(str(step), total=None)))
 
     def finished(self, step: Step) -> None:
-        for index in range(len(self._tasks) - 1, -1, -1):
-            if self._tasks[index][0] == step:
-                self._progress.remove_task(self._tasks.pop(index)[1])
-                return
+        with self._lock:
+            for index in range(len(self._tasks) - 1, -1, -1):
+                if self._tasks[index][0] == step:
+                    self._progress.remove_task(self._tasks.pop(index)[1])
+                    return
 
     def __enter__(self) -> RichReporter:
         self._progress.start()

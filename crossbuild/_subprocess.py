@@ -5,6 +5,11 @@
 one, never into memory whole; its last lines and its first real failure (a compiler's
 ``error:`` line) are kept, so a failure can show what went wrong.  :func:`probe` is for
 questions whose answer may be "no".
+
+Builds run in worker threads (``install -j``) while signals arrive in the main thread:
+:func:`stop_all` kills every program :func:`run` has under way, in whatever thread, and
+makes later calls fail at once, so that a Ctrl-C stops every build, not only the
+main thread's.
 """
 
 from __future__ import annotations
@@ -16,7 +21,8 @@ import os
 import shlex
 import signal
 import subprocess
-from collections.abc import Mapping, Sequence
+import threading
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 from ._buildlog import BuildLog, FailureScanner
@@ -26,6 +32,10 @@ logger = logging.getLogger("crossbuild")
 output_logger = logging.getLogger("crossbuild.output")
 
 TAIL_LINES = 40
+
+_running: set[subprocess.Popen[str]] = set()
+_running_lock = threading.Lock()
+_stopped = threading.Event()
 
 
 def run(
@@ -47,6 +57,8 @@ def run(
         log.command(argv, cwd)
     last: collections.deque[str] = collections.deque(maxlen=TAIL_LINES)
     scanner = FailureScanner()
+    if _stopped.is_set():
+        raise CommandError(what, argv, -signal.SIGKILL, "not started: the run is stopping")
     try:
         process = subprocess.Popen(
             argv,
@@ -64,6 +76,10 @@ def run(
             log.write(f"{error}\n")
         raise CommandError(what, argv, 127, str(error)) from None
     assert process.stdout is not None
+    with _running_lock:
+        _running.add(process)
+        if _stopped.is_set():  # stop_all ran between the test above and now
+            _kill(process)
     with process:
         try:
             for line in process.stdout:
@@ -73,13 +89,40 @@ def run(
                 if log is not None:
                     log.write(line)
         except BaseException:  # Ctrl-C, SIGTERM: the program and all it started stop now, not later
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(process.pid, signal.SIGKILL)
+            _kill(process)
             raise
+        finally:
+            with _running_lock:
+                _running.discard(process)
     if process.returncode != 0:
         if log is not None:
             log.write(f"[exit code {process.returncode}]\n")
         raise CommandError(what, argv, process.returncode, "".join(last), scanner.failure)
+
+
+def _kill(process: subprocess.Popen[str]) -> None:
+    """Kill ``process`` and everything it started (its process group)."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)
+
+
+@contextlib.contextmanager
+def stoppable() -> Iterator[None]:
+    """A stretch whose programs :func:`stop_all` may kill; once it is over, programs may
+    run again (a later stretch of the same process starts afresh)."""
+    try:
+        yield
+    finally:
+        _stopped.clear()
+
+
+def stop_all() -> None:
+    """Kill every program :func:`run` has under way, in any thread, with all it started; until
+    the end of the :func:`stoppable` stretch, :func:`run` raises :class:`CommandError` at once."""
+    with _running_lock:
+        _stopped.set()
+        for process in _running:
+            _kill(process)
 
 
 def tail(text: str, count: int = TAIL_LINES) -> str:

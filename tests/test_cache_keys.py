@@ -20,9 +20,9 @@ BUILD_VERSION = f"{sys.version_info[0]}.{sys.version_info[1]}"
 TARGET = "aarch64-unknown-linux-gnu"
 
 
-def test_only_index_and_cache_dir_are_left_out_of_the_key() -> None:
+def test_only_index_cache_dir_and_jobs_are_left_out_of_the_key() -> None:
     left_out = {f.name for f in dataclasses.fields(BuildOptions) if not f.metadata.get("key", True)}
-    assert left_out == {"index", "cache_dir"}
+    assert left_out == {"index", "cache_dir", "jobs"}
 
 
 def test_a_new_option_is_in_the_key_by_default() -> None:
@@ -65,9 +65,11 @@ def test_equal_settings_give_equal_keys(tmp_path: Path) -> None:
     )
 
 
-def test_index_and_cache_dir_leave_the_key_alone(tmp_path: Path) -> None:
+def test_index_cache_dir_and_jobs_leave_the_key_alone(tmp_path: Path) -> None:
     base = BuildOptions(config_settings={"k": "v"})
     for other in [
+        dataclasses.replace(base, jobs=1),
+        dataclasses.replace(base, jobs=16),
         dataclasses.replace(base, cache_dir=tmp_path / "elsewhere"),
         dataclasses.replace(base, index=IndexSettings(index_url="https://mirror.invalid/simple")),
         dataclasses.replace(base, index=IndexSettings(no_index=True, find_links=(str(tmp_path),))),

@@ -401,3 +401,28 @@ def test_install_strip_reaches_the_builds(
     assert run_cli(["install", "a", "--host", str(layout.python), "--strip"], capsys)[0] == 1
     assert calls[0]["options"].strip is True
     assert calls[0]["options"].repair is False  # repair is for wheels that leave: `crossbuild wheel`
+
+
+@pytest.mark.parametrize(("flags", "expected"), [([], None), (["-j", "3"], 3), (["--jobs=1"], 1)])
+def test_jobs_reach_the_install(
+    flags: list[str],
+    expected: int | None,
+    layout: FakeLayout,
+    fake_cc: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    calls: list[dict[str, Any]] = []
+
+    def install(*args: Any, **kwargs: Any) -> Any:
+        calls.append(kwargs)
+        raise OptionError("stop here")
+
+    monkeypatch.setattr(cli, "install", install)
+    assert run_cli(["install", "a", "--host", str(layout.python), *flags], capsys)[0] == 1
+    assert calls[0]["options"].jobs == expected
+
+
+def test_jobs_must_be_positive(layout: FakeLayout, fake_cc: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run_cli(["install", "a", "--host", str(layout.python), "-j", "0"], capsys)
+    assert (code, out, err.splitlines()) == (1, "", ["error: -j 0 is not a number of jobs; pass 1 or more"])

@@ -8,6 +8,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import unearth
+from packaging.tags import Tag, parse_tag
 
 from crossbuild.wheel.index import PYPI, IndexSettings, _pip_config_listing
 
@@ -154,3 +156,22 @@ def test_real_pip_multi_line_values(pip_config: Path) -> None:
         "https://a.invalid/simple",
         "https://b.invalid/simple",
     )
+
+
+def test_wheel_tags_are_looked_up_in_a_set_of_the_hosts_tags(monkeypatch: pytest.MonkeyPatch) -> None:
+    target = unearth.TargetPython(
+        py_ver=(3, 11), abis=["cp311", "abi3", "none"], impl="cp", platforms=["manylinux_2_36_aarch64", "linux_aarch64"]
+    )
+    evaluator = IndexSettings(no_index=True).finder(target_python=target).build_evaluator("demo")
+    compatible = parse_tag("cp311-cp311-manylinux_2_36_aarch64")
+    incompatible = parse_tag("cp311-cp311-win_amd64")
+    assert (evaluator.validate_wheel_tag(compatible), evaluator.validate_wheel_tag(incompatible)) == (True, False)
+    hashed = []
+    plain_hash = Tag.__hash__
+    monkeypatch.setattr(Tag, "__hash__", lambda tag: hashed.append(tag) or plain_hash(tag))
+    for _ in range(100):
+        assert not evaluator.validate_wheel_tag(incompatible)
+    # one lookup per tag of each wheel, not one per tag the host supports (hundreds): numpy
+    # has thousands of files on PyPI, and every warm install tests them all
+    assert len(hashed) <= 100
+    assert len(target.supported_tags()) > 10  # a real host has hundreds (every manylinux_2_N)

@@ -108,3 +108,15 @@ def test_environ_commands_survive_a_space_in_the_build_directory(host: Host, tmp
     assert shlex.split(settings.environ["CC"]) == [str(wrappers.cc)]
     assert shlex.split(settings.environ["CXX"]) == [str(wrappers.cxx)]
     assert shlex.split(settings.environ["CPP"]) == [str(wrappers.cc), "-E"]
+
+
+def test_setuptools_builds_extensions_in_parallel_with_jobs(host: Host, tmp_path: Path) -> None:
+    settings = prepare_settings(host, tmp_path / "cross", Path(sys.executable), jobs=3)
+    config = Path(settings.environ["DIST_EXTRA_CONFIG"])
+    assert config.read_text() == "[build_ext]\nparallel = 3\n"
+    assert config.parent == tmp_path / "cross"  # removed with the build's work directory
+
+
+def test_one_job_leaves_setuptools_alone(host: Host, tmp_path: Path) -> None:
+    settings = prepare_settings(host, tmp_path / "cross", Path(sys.executable), jobs=1)
+    assert "DIST_EXTRA_CONFIG" not in settings.environ

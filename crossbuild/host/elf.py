@@ -7,7 +7,8 @@ platform tag uses (``uname -m`` style: ``aarch64``, ``armv7l``, ``s390x``…).
 from __future__ import annotations
 
 import io
-from collections.abc import Mapping
+import struct
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -155,13 +156,10 @@ def _linkage(elf: ELFFile) -> Linkage | None:
     versions: dict[str, dict[str, str]] = {}
     dynsym = elf.get_section_by_name(".dynsym")
     if versym is not None and isinstance(dynsym, SymbolTableSection):
-        for index, symbol in enumerate(dynsym.iter_symbols()):
-            if symbol["st_shndx"] != "SHN_UNDEF" or index == 0:
-                continue
-            ndx = versym.get_symbol(index).entry["ndx"]  # VER_NDX_LOCAL/GLOBAL come as names
-            version = by_index.get(ndx & 0x7FFF) if isinstance(ndx, int) else None
-            if version is not None:
-                versions.setdefault(version[0], {}).setdefault(version[1], symbol.name)
+        for index, version_index in _undefined_symbol_versions(elf, dynsym, versym):
+            version = by_index.get(version_index & 0x7FFF)
+            if version is not None and version[1] not in versions.get(version[0], {}):
+                versions.setdefault(version[0], {})[version[1]] = dynsym.get_symbol(index).name
     for library_name, version_name in by_index.values():  # versions no symbol shows are still needed
         versions.setdefault(library_name, {}).setdefault(version_name, "")
     return Linkage(
@@ -170,3 +168,22 @@ def _linkage(elf: ELFFile) -> Linkage | None:
         versions_needed={library: dict(names) for library, names in versions.items()},
         versions_defined=frozenset(defined),
     )
+
+
+def _undefined_symbol_versions(
+    elf: ELFFile, dynsym: SymbolTableSection, versym: GNUVerSymSection
+) -> Iterator[tuple[int, int]]:
+    """``(index, version index)`` of every undefined dynamic symbol but the first (null) one.
+
+    Read straight from the fixed-size tables: numpy's libraries have thousands of
+    symbols, and pyelftools' parser takes a second per wheel to read them one by one."""
+    order = "<" if elf.little_endian else ">"
+    # st_shndx only: Elf64_Sym is name, info, other, shndx, value, size;
+    # Elf32_Sym is name, value, size, info, other, shndx.
+    symbol = struct.Struct(order + ("6xH16x" if elf.elfclass == 64 else "14xH"))
+    table = dynsym.data()
+    count = min(len(table) // symbol.size, versym.num_symbols())
+    indexes = struct.unpack_from(f"{order}{count}H", versym.data())
+    for index, (section_index,) in enumerate(symbol.iter_unpack(table[: count * symbol.size])):
+        if index and section_index == 0:  # SHN_UNDEF
+            yield index, indexes[index]

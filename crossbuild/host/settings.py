@@ -57,11 +57,13 @@ def prepare_settings(
     dirs: BuildDirs | None = None,
     rust_toolchain: RustToolchain | None = None,
     vendored_crates: VendoredCrates | None = None,
+    jobs: int = 1,
 ) -> CrossSettings:
     """Write the settings of a build for ``host`` whose backend runs with ``python``.
 
     ``dirs`` are the build's directories, which the compilers keep out of the binaries;
-    Rust builds run ``rust_toolchain`` (default: cargo on ``PATH``) on ``vendored_crates``.
+    Rust builds run ``rust_toolchain`` (default: cargo on ``PATH``) on ``vendored_crates``;
+    setuptools builds compile up to ``jobs`` extensions at once.
     """
     directory.mkdir(parents=True, exist_ok=True)
     wrappers = write_wrappers(host, directory / "bin", dirs)
@@ -88,6 +90,7 @@ def prepare_settings(
         **rust_environ(host, wrappers),
         **rust_build_environ(directory, wrappers.directory, rust_toolchain, vendored_crates),
         "CMAKE_TOOLCHAIN_FILE": str(cmake_toolchain_file),
+        **_setuptools_jobs(directory, jobs),
     }
     return CrossSettings(
         directory=directory,
@@ -124,6 +127,19 @@ def _is_path_under(value: str, prefixes: set[str]) -> bool:
         return False
     path = PurePosixPath(value)
     return any(path == PurePosixPath(p) or PurePosixPath(p) in path.parents for p in prefixes)
+
+
+def _setuptools_jobs(directory: Path, jobs: int) -> dict[str, str]:
+    """Make setuptools build up to ``jobs`` extensions at once (``build_ext --parallel``).
+
+    setuptools reads an extra configuration file named by ``DIST_EXTRA_CONFIG`` after the
+    project's own (PEP 517 builds take no command options); other backends ignore it.
+    """
+    if jobs <= 1:
+        return {}
+    config = directory / "setuptools.cfg"
+    config.write_text(f"[build_ext]\nparallel = {jobs}\n")
+    return {"DIST_EXTRA_CONFIG": str(config)}
 
 
 def _environ(

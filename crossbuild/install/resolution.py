@@ -8,6 +8,7 @@ indexes, the rest is cross-built by ``build``.
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 from collections.abc import Iterable, Mapping, Sequence
@@ -20,6 +21,7 @@ from packaging.version import Version
 
 from .._exceptions import RequirementError
 from .._faults import fault_point
+from .._pool import default_jobs, in_parallel
 from .._reporter import Reporter, reporting
 from ..host.host import Host
 from ..host.libraries import host_libraries
@@ -88,18 +90,25 @@ def resolve_wheels(
         built_before=lambda sdist: built_wheels.entry(sdist).is_dir(),
     )
     preferences = preferences_from(choices, wanted, existing or {}, root or Path("/"))
-    chosen, requested = _resolve(host, wanted, finder, store, preferences, reporter)
+    jobs = options.jobs or default_jobs()
+    chosen, requested = _resolve(host, wanted, finder, store, preferences, reporter, jobs)
     if hash_checking(choices, wanted):
         check_every_hash(wanted, chosen)
-    wheels = {
-        name: store.wheel(candidate.artifact)
-        for name, candidate in chosen.items()
-        if candidate.artifact.installed is None
-    }
+    wheels = _wheels(store, chosen, jobs)
     libraries = host_libraries(host.sysroot, host.multiarch, host.elf)
     for wheel in wheels.values():
         verify_wheel(wheel, host.elf, libraries)
     return Resolved(chosen, requested, wheels, store)
+
+
+def _wheels(store: ArtifactStore, chosen: Mapping[NormalizedName, Candidate], jobs: int) -> dict[NormalizedName, Path]:
+    """The wheel of every chosen distribution not kept as installed: downloaded, or
+    cross-built ``jobs`` at a time.  Once resolution is done the builds are independent (a
+    build needs its own build requirements, never the other distributions), so their order
+    does not matter; the resolver built already whatever it needed the metadata of."""
+    names = sorted(name for name, candidate in chosen.items() if candidate.artifact.installed is None)
+    made = in_parallel([functools.partial(store.wheel, chosen[name].artifact) for name in names], jobs)
+    return dict(zip(names, made, strict=True))
 
 
 def _resolve(
@@ -109,10 +118,15 @@ def _resolve(
     store: ArtifactStore,
     preferences: Preferences,
     reporter: Reporter | None = None,
+    jobs: int = 1,
 ) -> tuple[dict[NormalizedName, Candidate], set[NormalizedName]]:
     """The candidate chosen for every project, and the names the user asked for."""
     fault_point("resolve")
-    local = {id(u): store.local_artifact(u) for u in wanted.requirements if u.requirement is None}
+    # local sources (paths, URLs) are cross-built first, jobs at a time: their names and
+    # versions come from their wheels
+    paths = [u for u in wanted.requirements if u.requirement is None]
+    made = in_parallel([functools.partial(store.local_artifact, u) for u in paths], jobs)
+    local = {id(u): artifact for u, artifact in zip(paths, made, strict=True)}
     top_level = [
         from_requirement(u.requirement, u.origin)
         if u.requirement is not None

@@ -87,10 +87,17 @@ class BuildOptions:
     """With ``repair``: the platform tag asked for (``manylinux_2_28_aarch64``, or
     ``manylinux_2_28`` for the host's machine); ``None`` or ``auto``: the most compatible
     tag the wheel allows."""
+    jobs: int | None = field(default=None, metadata=NOT_IN_KEY)
+    """How much runs at once (default: the number of cores): builds of different sdists in
+    ``install``, and a setuptools build's extensions (``build_ext --parallel``; meson and
+    CMake run ninja, which uses every core anyway).  Not in the key: it changes how fast a
+    wheel is built, not its bytes."""
 
     def __post_init__(self) -> None:
         settings = {k: v if isinstance(v, str) else tuple(v) for k, v in self.config_settings.items()}
         object.__setattr__(self, "config_settings", MappingProxyType(settings))
+        if self.jobs is not None and self.jobs < 1:
+            raise OptionError("{jobs} {value} is not a number of jobs; pass 1 or more", value=self.jobs)
         if self.plat == "auto":
             object.__setattr__(self, "plat", None)
         if self.plat is not None and not self.repair:

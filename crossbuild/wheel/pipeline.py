@@ -20,6 +20,7 @@ from .._buildlog import BuildLog, build_log, first_failure
 from .._exceptions import PureFallbackError
 from .._faults import fault_point
 from .._files import make_dirs, publish_file
+from .._pool import default_jobs
 from .._reporter import Reporter, reporting
 from .._signals import signals_raise
 from .._tempdirs import temporary_directory
@@ -107,7 +108,8 @@ def _run_backend(
     with reporting(reporter, tree.name, "building", "build environment"):
         env = get_isolated_env(options.python, build_system_requires(tree), options.cache, pip_environ, log)
     dirs = BuildDirs(source=tree.path, work=workdir, env=env.path)
-    settings = prepare_settings(host, workdir / "cross", env.python, dirs, *options.rust)
+    jobs = options.jobs or default_jobs()
+    settings = prepare_settings(host, workdir / "cross", env.python, dirs, *options.rust, jobs=jobs)
     environ = _backend_environ(env, settings, options.source_date_epoch) | {"TMPDIR": str(tmpdir)}
     backend = Backend(tree, env.python, environ, log, reporter)
     config_settings = cross_config_settings(build_backend_name(tree), options.config_settings, settings)
