@@ -362,8 +362,11 @@ def make_wheel(
     return path
 
 
-def make_sdist(path: Path, files: dict[str, bytes], top: str | None = None) -> Path:
-    """Write an sdist (``.tar.gz``, ``.tgz`` or ``.zip``) whose members sit under ``top/``."""
+def make_sdist(
+    path: Path, files: dict[str, bytes], top: str | None = None, modes: dict[str, int] | None = None
+) -> Path:
+    """Write an sdist (``.tar.gz``, ``.tgz`` or ``.zip``) whose members sit under ``top/``,
+    with mode 0644 unless ``modes`` gives another."""
     import io
     import tarfile
     import zipfile
@@ -373,13 +376,15 @@ def make_sdist(path: Path, files: dict[str, bytes], top: str | None = None) -> P
     if path.name.endswith(".zip"):
         with zipfile.ZipFile(path, "w") as archive:
             for name, data in files.items():
-                archive.writestr(f"{top}/{name}", data)
+                member = zipfile.ZipInfo(f"{top}/{name}")
+                member.external_attr = (0o100000 | (modes or {}).get(name, 0o644)) << 16
+                archive.writestr(member, data)
         return path
     with tarfile.open(path, "w:gz") as archive:
         for name, data in files.items():
             info = tarfile.TarInfo(f"{top}/{name}")
             info.size = len(data)
-            info.mode = 0o644
+            info.mode = (modes or {}).get(name, 0o644)
             archive.addfile(info, io.BytesIO(data))
     return path
 

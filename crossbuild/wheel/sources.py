@@ -6,10 +6,12 @@ sdist is downloaded into the cache (reused next time) and unpacked.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import tarfile
 import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -92,7 +94,8 @@ def _fetch_sdist(requirement: Requirement, workdir: Path, index: IndexSettings, 
     logger.info("using %s %s from %s", best.name, best.version, best.link.redacted)
     destination = workdir / "source"
     try:
-        return finder.download_and_unpack(best.link, destination, download_dir=cache / "sdists")
+        with _umask_kept():
+            return finder.download_and_unpack(best.link, destination, download_dir=cache / "sdists")
     except unearth.UnpackError as error:
         raise SourceError("cannot download {url}: {error}", url=best.link.redacted, error=error) from None
 
@@ -100,7 +103,25 @@ def _fetch_sdist(requirement: Requirement, workdir: Path, index: IndexSettings, 
 def _unpack(sdist: Path, workdir: Path) -> Path:
     destination = workdir / "source"
     try:
-        unearth.preparer.unpack_archive(sdist, destination)
+        with _umask_kept():
+            unearth.preparer.unpack_archive(sdist, destination)
     except (unearth.UnpackError, OSError, EOFError, zipfile.BadZipFile, tarfile.TarError) as error:
         raise SourceError("cannot unpack {sdist}: {error}", sdist=sdist, error=error) from None
     return destination
+
+
+@contextlib.contextmanager
+def _umask_kept() -> Iterator[None]:
+    """Give the process its umask back after unearth unpacked an archive.
+
+    unearth (0.19) makes an executable member executable with ``os.chmod(path, 0o777 &
+    ~os.umask(0) | 0o111)`` and never sets the umask back: every file and directory the
+    process creates afterwards — the wheels installed into the host's root among them — would
+    be world-writable.
+    """
+    mask = os.umask(0o022)
+    os.umask(mask)
+    try:
+        yield
+    finally:
+        os.umask(mask)
