@@ -23,6 +23,7 @@ import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -174,8 +175,8 @@ def ensure_toolchain(arch: Arch) -> None:
     raise SystemExit("could not install the cross toolchain")
 
 
-def package_closure(arch: Arch) -> list[str]:
-    """The root packages of the sysroot and everything they depend on, for ``arch``."""
+def package_closure(arch: Arch, roots: Sequence[str] = ROOT_PACKAGES) -> list[str]:
+    """The packages ``roots`` and everything they depend on, for ``arch``."""
     out = run(
         [
             "apt-cache",
@@ -187,7 +188,7 @@ def package_closure(arch: Arch) -> list[str]:
             "--no-breaks",
             "--no-replaces",
             "--no-enhances",
-            *[f"{name}:{arch.debian}" for name in ROOT_PACKAGES],
+            *[f"{name}:{arch.debian}" for name in roots],
         ],
         capture=True,
     ).stdout
@@ -228,9 +229,11 @@ def relativize_symlinks(root: Path) -> None:
                 path.symlink_to(new)
 
 
-def ensure_sysroot(arch: Arch, dest: Path | None = None) -> Path:
+def ensure_sysroot(arch: Arch, dest: Path | None = None, *, roots: Sequence[str] = ROOT_PACKAGES) -> Path:
+    """A sysroot of the packages ``roots`` and their dependencies (by default: the host
+    python's), unpacked into ``dest``."""
     ensure_apt(arch)
-    packages = package_closure(arch)
+    packages = package_closure(arch, roots)
     digest = hashlib.sha256("\n".join(packages).encode()).hexdigest()[:16]
     dest = dest or CACHE / f"sysroot-bookworm-{arch.debian}"
     stamp = dest / ".crossbuild-sysroot"
