@@ -292,8 +292,11 @@ def ensure_rust(arch: Arch) -> None:
     apt_install(arch, packages, "Debian's Rust toolchain", "--no-install-recommends")
 
 
-def package_closure(arch: Arch, suite: str = BUILD_SUITE, extra: Sequence[str] = ()) -> list[str]:
-    """The root packages of the sysroot (and ``extra`` ones) and everything they depend on, for ``arch``.
+def package_closure(
+    arch: Arch, suite: str = BUILD_SUITE, extra: Sequence[str] = (), roots: Sequence[str] | None = None
+) -> list[str]:
+    """The root packages of the sysroot (``roots``, by default the host python's; and
+    ``extra`` ones) and everything they depend on, for ``arch``.
 
     The build machine's apt names its own and ``Architecture: all`` packages alike
     (``name``): both are left out.  A private apt knows only ``arch``'s package list, so
@@ -311,7 +314,7 @@ def package_closure(arch: Arch, suite: str = BUILD_SUITE, extra: Sequence[str] =
             "--no-breaks",
             "--no-replaces",
             "--no-enhances",
-            *[f"{name}:{arch.debian}" for name in [*root_packages(suite), *extra]],
+            *[f"{name}:{arch.debian}" for name in [*(roots or root_packages(suite)), *extra]],
         ],
         capture=True,
     ).stdout
@@ -358,18 +361,25 @@ def relativize_symlinks(root: Path) -> None:
 
 
 def ensure_sysroot(
-    arch: Arch, dest: Path | None = None, suite: str | None = None, extra: Sequence[str] = (), *, as_is: bool = False
+    arch: Arch,
+    dest: Path | None = None,
+    suite: str | None = None,
+    extra: Sequence[str] = (),
+    *,
+    as_is: bool = False,
+    roots: Sequence[str] | None = None,
 ) -> Path:
     """The sysroot of ``arch`` from Debian ``suite`` (default: the arch's own, see ARCHES):
-    its packages unpacked, absolute symlinks re-rooted unless ``as_is`` (then it is the tree
-    as ``dpkg -x`` leaves it, as users' rootfs trees come).
+    its packages (``roots``, by default the host python's, and their dependencies)
+    unpacked, absolute symlinks re-rooted unless ``as_is`` (then it is the tree as
+    ``dpkg -x`` leaves it, as users' rootfs trees come).
 
     With ``extra`` packages (``libffi-dev``: a test's library and headers) it is another one,
     ``sysroot-bookworm-arm64+libffi-dev``, so that the shared sysroot stays as it is.
     """
     suite = suite or arch.suite
     ensure_apt(arch, suite)
-    packages = package_closure(arch, suite, extra)
+    packages = package_closure(arch, suite, extra, roots)
     digest = hashlib.sha256("\n".join(packages).encode()).hexdigest()[:16]
     name = "".join([f"sysroot-{suite}-{arch.debian}", *(f"+{p}" for p in sorted(extra)), "-as-is" if as_is else ""])
     dest = dest or CACHE / name

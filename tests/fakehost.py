@@ -10,6 +10,7 @@ header for its machine.  Nothing here runs a real toolchain or emulator.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import pprint
 import struct
@@ -217,6 +218,53 @@ def make_layout(
         version=version,
         config_vars=config_vars,
     )
+
+
+def build_details(
+    version: str = "3.14", machine: Machine = AARCH64, *, flags: str = "", micro: int = 0
+) -> dict[str, Any]:
+    """A PEP 739 ``build-details.json`` as CPython 3.14 writes it for ``machine`` (``flags``:
+    the ABI flags, ``t`` for a free-threaded build)."""
+    nodot = version.replace(".", "")
+    major, minor = (int(part) for part in version.split("."))
+    version_info = {"major": major, "minor": minor, "micro": micro, "releaselevel": "final", "serial": 0}
+    suffix = f".cpython-{nodot}{flags}-{machine.triplet}.so"
+    return {
+        "schema_version": "1.0",
+        "base_prefix": "/usr",
+        "base_interpreter": f"/usr/bin/python{version}{flags}",
+        "platform": f"linux-{machine.uname}",
+        "language": {"version": version, "version_info": version_info},
+        "implementation": {
+            "name": "cpython",
+            "version": version_info,
+            "hexversion": (major << 24) | (minor << 16) | (micro << 8) | 0xF0,
+            "cache_tag": f"cpython-{nodot}",
+            "_multiarch": machine.triplet,
+        },
+        "abi": {"flags": list(flags), "extension_suffix": suffix, "stable_abi_suffix": ".abi3.so"},
+        "suffixes": {
+            "source": [".py"],
+            "bytecode": [".pyc"],
+            "optimized_bytecode": [".pyc"],
+            "debug_bytecode": [".pyc"],
+            "extensions": [suffix, ".abi3.so", ".so"],
+        },
+        "libpython": {
+            "dynamic": f"/usr/lib/libpython{version}{flags}.so.1.0",
+            "dynamic_stableabi": "/usr/lib/libpython3.so",
+            "link_extensions": False,
+        },
+        "c_api": {"headers": f"/usr/include/python{version}{flags}", "pkgconfig_path": "/usr/lib/pkgconfig"},
+    }
+
+
+def write_build_details(layout: FakeLayout, details: dict[str, Any] | str) -> Path:
+    """Write ``build-details.json`` (a dictionary, or the file's text as it is) into the
+    stdlib of ``layout``."""
+    path = layout.sysconfigdata.parent / "build-details.json"
+    path.write_text(details if isinstance(details, str) else json.dumps(details, indent=2))
+    return path
 
 
 _FAKE_COMPILER = """#!/bin/sh

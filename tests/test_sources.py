@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -141,3 +142,23 @@ def test_errors_of_a_directory_name_its_path(tmp_path: Path, workdir: Path) -> N
     with pytest.raises(SourceError) as caught:
         build_system_requires(tree)
     assert str(caught.value).startswith(f"{project}: Failed to parse {project / 'pyproject.toml'}: ")
+
+
+@pytest.mark.parametrize("how", ["sdist.tar.gz", "sdist.zip", "requirement"])
+def test_unpacking_an_executable_keeps_the_umask(tmp_path: Path, workdir: Path, how: str) -> None:
+    # unearth (0.19) sets the umask to 0 to chmod +x an executable member, and leaves it so:
+    # every file the process wrote next, into the host's root too, was world-writable.
+    links = tmp_path / "links"
+    suffix = ".zip" if how == "sdist.zip" else ".tar.gz"
+    files = {"pyproject.toml": PYPROJECT, "PKG-INFO": PKG_INFO, "tools/run.sh": b"#!/bin/sh\n"}
+    sdist = make_sdist(links / f"pkg-1.0{suffix}", files, modes={"tools/run.sh": 0o755})
+    source = "pkg==1.0" if how == "requirement" else str(sdist)
+    index = IndexSettings(no_index=True, find_links=(str(links),))
+    before = os.umask(0o027)
+    try:
+        tree = prepare_source(source, workdir, index, workdir / "cache")
+        after = os.umask(0o027)
+    finally:
+        os.umask(before)
+    assert oct(after) == oct(0o027)
+    assert os.access(tree.path / "tools/run.sh", os.X_OK)

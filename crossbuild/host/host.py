@@ -21,6 +21,7 @@ from packaging.tags import Tag
 from .. import _cache
 from .._exceptions import HostPythonError
 from . import layout
+from .details import read_build_details
 from .elf import ElfTarget, read_elf_target
 from .machines import QEMU
 from .rootfs import root_of
@@ -56,10 +57,13 @@ class Host:
     glibc: tuple[int, int] | None
     sysconfigdata: Path
     config_vars: Mapping[str, Any] = field(repr=False, compare=False)
-    """The host's sysconfig ``build_time_vars``, unchanged (paths as on the host)."""
+    """The host's sysconfig ``build_time_vars`` (paths as on the host), with the values of
+    its ``build-details.json`` in place where it has one."""
     toolchain: Toolchain
     emulator: tuple[str, ...] | None = None
     """A command that runs host binaries here (qemu-user with the sysroot), if installed."""
+    build_details: Path | None = None
+    """The PEP 739 ``build-details.json`` whose values the host's description prefers."""
 
     @property
     def machine(self) -> str:
@@ -185,6 +189,7 @@ class Host:
             "pointer_bits": self.pointer_bits,
             "glibc": ".".join(map(str, self.glibc)) if self.glibc else None,
             "sysconfigdata": str(self.sysconfigdata),
+            "build_details": str(self.build_details) if self.build_details else None,
             "built_with": self.config_vars.get("CC"),
             "toolchain": {
                 "cc": list(self.toolchain.cc),
@@ -207,15 +212,25 @@ def inspect_host(
 ) -> Host:
     """Inspect the host python at ``python`` (a path on this machine) without running it.
 
-    ``sysroot`` defaults to the directory that holds the python's prefix (``ROOT`` for
-    ``ROOT/usr/bin/python3``); ``cc``/``cxx`` override the compilers found.  A root with
-    symlinks that lead out of it on this machine gets a view in ``cache_dir`` (default:
-    ``$CROSSBUILD_CACHE_DIR``, else the user cache directory).
+    Where the python has a PEP 739 ``build-details.json`` its values win over
+    ``_sysconfigdata``'s (see :mod:`crossbuild.host.details`).  ``sysroot`` defaults to
+    the directory that holds the python's prefix (``ROOT`` for ``ROOT/usr/bin/python3``);
+    ``cc``/``cxx`` override the compilers found.  A root with symlinks that lead out of it
+    on this machine gets a view in ``cache_dir`` (default: ``$CROSSBUILD_CACHE_DIR``, else
+    the user cache directory).
     """
     given_root = Path(sysroot).absolute() if sysroot is not None else None
     files = layout.locate(Path(python), given_root)
     config_vars = layout.read_sysconfigdata(files.sysconfigdata)
-    details = layout.read_build_details(files.build_details)
+    details = read_build_details(files.build_details, layout.stdlib_version(files.stdlib_dir))
+    if details is not None:
+        if details.implementation != "cpython":
+            raise HostPythonError(
+                details.path,
+                "describes {name}, not CPython; crossbuild supports CPython hosts",
+                name=details.implementation,
+            )
+        config_vars = details.apply(config_vars)
     soabi = str(config_vars.get("SOABI") or "")
     if not soabi.startswith("cpython-"):
         raise HostPythonError(
@@ -226,9 +241,9 @@ def inspect_host(
         what = "an ELF executable" if elf is None else "a Python interpreter"
         raise HostPythonError(files.executable, "is not {what}; pass {host} the host's python binary", what=what)
     root = given_root or _sysroot_of(files.prefix_dir, str(config_vars.get("prefix") or "/usr"))
-    version = str(details.get("language", {}).get("version") or config_vars.get("VERSION") or "")
+    version = str(config_vars.get("VERSION") or "")
     multiarch = str(config_vars.get("MULTIARCH") or "")
-    platform = str(details.get("platform") or f"{config_vars.get('MACHDEP') or 'linux'}-{elf.machine}")
+    platform = details.platform if details else f"{config_vars.get('MACHDEP') or 'linux'}-{elf.machine}"
     include_dir = root / str(config_vars.get("INCLUDEPY") or f"/usr/include/python{version}").lstrip("/")
     build_root = build_sysroot(root, lambda: _cache.cache_dir(cache_dir))
     return Host(
@@ -236,9 +251,9 @@ def inspect_host(
         sysroot=root,
         build_sysroot=build_root,
         version=version,
-        full_version=layout.read_patchlevel(include_dir) or version,
+        full_version=(details.full_version if details else None) or layout.read_patchlevel(include_dir) or version,
         soabi=soabi,
-        ext_suffix=str(details.get("abi", {}).get("extension_suffix") or config_vars.get("EXT_SUFFIX") or ""),
+        ext_suffix=str(config_vars.get("EXT_SUFFIX") or ""),
         abiflags=str(config_vars.get("ABIFLAGS") or ""),
         multiarch=multiarch,
         platform=platform,
@@ -248,6 +263,7 @@ def inspect_host(
         config_vars=MappingProxyType(config_vars),
         toolchain=find_toolchain(elf, config_vars, build_root, cc=cc, cxx=cxx),
         emulator=find_emulator(elf.machine, build_root),
+        build_details=details.path if details else None,
     )
 
 

@@ -8,7 +8,6 @@ followed inside the sysroot, never on the build machine.
 from __future__ import annotations
 
 import ast
-import json
 import os
 import re
 from dataclasses import dataclass
@@ -252,15 +251,10 @@ def read_sysconfigdata(path: Path) -> dict[str, Any]:
     return value
 
 
-def read_build_details(path: Path | None) -> dict[str, Any]:
-    """PEP 739 ``build-details.json``, or an empty dict when there is none."""
-    if path is None:
-        return {}
-    try:
-        data = json.loads(path.read_text())
-    except (OSError, ValueError) as error:
-        raise HostPythonError(path, "cannot read build details: {error}", error=error) from None
-    return data if isinstance(data, dict) else {}
+def stdlib_version(stdlib_dir: Path) -> str:
+    """``X.Y`` of a stdlib directory ``…/lib/pythonX.Y``."""
+    match = _PYTHON_DIR.match(stdlib_dir.name)
+    return match[1] if match else ""
 
 
 def read_patchlevel(include_dir: Path) -> str | None:
