@@ -84,6 +84,7 @@ def test_ccache_keeps_its_cache_with_crossbuilds_and_hashes_relative_paths(
         cache=tmp_path / "cache",
     )  # fmt: skip
     assert settings.environ["CCACHE_DIR"] == str(tmp_path / "cache" / "ccache")
+    assert settings.environ["CCACHE_UMASK"] == "022"  # whatever the user's umask
     assert settings.environ["CCACHE_BASEDIR"] == str(tmp_path / "work")
     assert settings.environ["CCACHE_NOHASHDIR"] == "1"
     assert settings.environ["CCACHE_STATSLOG"] == str(settings.launcher_stats_log)
@@ -91,7 +92,7 @@ def test_ccache_keeps_its_cache_with_crossbuilds_and_hashes_relative_paths(
     again = prepare_settings(
         host, tmp_path / "cross2", Path("python"), dirs, launcher=CompilerLauncher(tools / "ccache")
     )
-    assert "CCACHE_DIR" not in again.environ  # the user's, inherited
+    assert "CCACHE_DIR" not in again.environ and "CCACHE_UMASK" not in again.environ  # the user's, inherited
 
 
 def test_sccache_wraps_rustc_too(host: Host, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -71,8 +71,8 @@ class CompilerLauncher:
         (the build's directories), with each compile's result written to ``stats_log``."""
         if self.kind == "ccache":
             environ = {"CCACHE_NOHASHDIR": "1"}
-            if "CCACHE_DIR" not in os.environ:
-                environ["CCACHE_DIR"] = str(cache / "ccache")
+            if "CCACHE_DIR" not in os.environ:  # in crossbuild's cache, where nothing is world-writable
+                environ.update(CCACHE_DIR=str(cache / "ccache"), CCACHE_UMASK="022")
             if base is not None:
                 environ["CCACHE_BASEDIR"] = str(base)
             if stats_log is not None:
