@@ -30,11 +30,13 @@ def _launchers() -> None:
     sysroot_script.ensure_programs(ARCH, {"ccache": "ccache", "distcc": "distcc", "distccd": "distcc"})
 
 
-def _build(host_python: Path, place: Path, cache: Path, *args: str, **environ: str) -> tuple[Path, str]:
-    """``crossbuild wheel -v`` of a fresh copy of c_ext under ``place`` (its own TMPDIR);
-    the wheel and the output."""
-    source = place / "src" / "c_ext"
-    shutil.copytree(PACKAGES / "c_ext", source)
+def _build(
+    host_python: Path, place: Path, cache: Path, *args: str, project: str = "c_ext", **environ: str
+) -> tuple[Path, str]:
+    """``crossbuild wheel -v`` of a fresh copy of ``project`` under ``place`` (its own
+    TMPDIR); the wheel and the output."""
+    source = place / "src" / project
+    shutil.copytree(PACKAGES / project, source)
     tmp = place / "tmp"
     tmp.mkdir()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("CCACHE_", "DISTCC_"))}
@@ -48,17 +50,20 @@ def _build(host_python: Path, place: Path, cache: Path, *args: str, **environ: s
     return wheel, result.stderr
 
 
-def _ccache_line(stderr: str) -> tuple[int, int]:
-    (match,) = re.findall(r"^c_ext: ccache (\d+) hits, (\d+) misses$", stderr, re.M)
+def _ccache_line(stderr: str, project: str = "c_ext") -> tuple[int, int]:
+    (match,) = re.findall(rf"^{project}: ccache (\d+) hits, (\d+) misses$", stderr, re.M)
     return int(match[0]), int(match[1])
 
 
-def test_ccache_hits_from_a_fresh_copy_in_a_new_temporary_directory(host_python: Path, tmp_path: Path) -> None:
+@pytest.mark.parametrize(("project", "compiles"), [("c_ext", 1), ("meson_ext", 1), ("cmake_ext", 3)])
+def test_ccache_hits_from_a_fresh_copy_in_a_new_temporary_directory(
+    host_python: Path, tmp_path: Path, project: str, compiles: int
+) -> None:
     cache = tmp_path / "cache"
-    first, first_log = _build(host_python, tmp_path / "one", cache)
-    second, second_log = _build(host_python, tmp_path / "two", cache)
-    assert _ccache_line(first_log) == (0, 1)
-    assert _ccache_line(second_log) == (1, 0)
+    first, first_log = _build(host_python, tmp_path / "one", cache, project=project)
+    second, second_log = _build(host_python, tmp_path / "two", cache, project=project)
+    assert _ccache_line(first_log, project) == (0, compiles)
+    assert _ccache_line(second_log, project) == (compiles, 0)
     assert (cache / "ccache").is_dir()  # crossbuild's cache holds ccache's
     assert first.read_bytes() == second.read_bytes()
 
