@@ -93,6 +93,10 @@ def test_ccache_keeps_its_cache_with_crossbuilds_and_hashes_relative_paths(
         host, tmp_path / "cross2", Path("python"), dirs, launcher=CompilerLauncher(tools / "ccache")
     )
     assert "CCACHE_DIR" not in again.environ and "CCACHE_UMASK" not in again.environ  # the user's, inherited
+    elsewhere = BuildDirs(source=Path("/srv/project"), work=tmp_path / "work", env=tmp_path / "env")
+    launcher = CompilerLauncher(tools / "ccache")
+    third = prepare_settings(host, tmp_path / "cross3", Path("python"), elsewhere, launcher=launcher)
+    assert third.environ["CCACHE_BASEDIR"] == str(tmp_path / "work")  # not /: the system headers stay absolute
 
 
 def test_sccache_wraps_rustc_too(host: Host, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -105,9 +105,7 @@ def prepare_settings(
         "CMAKE_TOOLCHAIN_FILE": str(cmake_toolchain_file),
     }
     if launcher is not None:
-        # the paths under both the work directory and the source tree are hashed as relative
-        base = Path(os.path.commonpath([dirs.work, dirs.source])) if dirs is not None else None
-        environ.update(launcher.environ(cache or directory, base, directory / _STATS_LOG))
+        environ.update(launcher.environ(cache or directory, _base_dir(dirs), directory / _STATS_LOG))
     return CrossSettings(
         directory=directory,
         wrappers=wrappers,
@@ -117,6 +115,16 @@ def prepare_settings(
         environ=environ,
         launcher=launcher,
     )
+
+
+def _base_dir(dirs: BuildDirs | None) -> Path | None:
+    """The directory under which ccache hashes paths as relative: the one that holds both
+    the work directory and the source tree, unless that is ``/`` (the system's headers
+    would be hashed relative to each build's directory, and miss): then the work directory."""
+    if dirs is None:
+        return None
+    common = Path(os.path.commonpath([dirs.work, dirs.source]))
+    return dirs.work if common == Path("/") else common
 
 
 def host_config_vars(host: Host, wrappers: CompilerWrappers) -> dict[str, Any]:
