@@ -105,6 +105,12 @@ def _parser(prog: str) -> argparse.ArgumentParser:
         help="use no cache: everything is made anew in a temporary directory, removed at the end",
     )
     build_options.add_argument(
+        "--compiler-launcher",
+        metavar="PROGRAM",
+        help="run every compile through PROGRAM: ccache, sccache, distcc (a build farm), or none (default: ccache "
+        "if it is on PATH)",
+    )
+    build_options.add_argument(
         "--rust-toolchain",
         metavar="DIR",
         help="the Rust toolchain with bin/cargo and bin/rustc that builds for the host, e.g. /usr for Debian's "
@@ -298,6 +304,7 @@ def _run(args: argparse.Namespace, configuration: Configuration) -> int:
             allow_pure_fallback=args.allow_pure_fallback,
             rust_toolchain=args.rust_toolchain,
             vendored_crates=args.vendored_crates,
+            compiler_launcher=args.compiler_launcher,
             strip=args.strip,
             jobs=args.jobs,
             repair=_repair_wanted(args),

@@ -292,6 +292,15 @@ def ensure_rust(arch: Arch) -> None:
     apt_install(arch, packages, "Debian's Rust toolchain", "--no-install-recommends")
 
 
+def ensure_programs(arch: Arch, programs: dict[str, str]) -> None:
+    """Install the Debian packages of ``programs`` (program → package) whose program is
+    missing from ``PATH``: ``ccache``, ``distcc``…"""
+    missing = sorted({package for program, package in programs.items() if shutil.which(program) is None})
+    if missing:
+        log(f"installing {', '.join(missing)}")
+        apt_install(arch, missing, ", ".join(missing), "--no-install-recommends")
+
+
 def package_closure(
     arch: Arch, suite: str = BUILD_SUITE, extra: Sequence[str] = (), roots: Sequence[str] | None = None
 ) -> list[str]:

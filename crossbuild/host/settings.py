@@ -19,9 +19,13 @@ from typing import Any
 
 from .crossfiles import pkg_config_dirs, rust_environ, write_cmake_toolchain, write_meson_cross_file
 from .host import Host
+from .launcher import CompilerLauncher
 from .patch import PATCH_ENV_VAR
 from .rust import RustToolchain, VendoredCrates, rust_build_environ
 from .wrappers import BuildDirs, CompilerWrappers, replace_program, write_wrappers
+
+#: ccache's record of each compile of a build, in the settings directory.
+_STATS_LOG = "ccache-stats.log"
 
 #: sysconfig variables that hold a compiler or linker command line, and which compiler.
 _COMMAND_VARS = {
@@ -48,6 +52,13 @@ class CrossSettings:
     cmake_toolchain_file: Path
     environ: Mapping[str, str]
     """Variables to set for the backend process, on top of the isolated env's."""
+    launcher: CompilerLauncher | None = None
+    """What runs every compile (ccache…), if anything."""
+
+    @property
+    def launcher_stats_log(self) -> Path:
+        """Where ccache writes the result of each compile of this build (``CCACHE_STATSLOG``)."""
+        return self.directory / _STATS_LOG
 
 
 def prepare_settings(
@@ -58,15 +69,19 @@ def prepare_settings(
     rust_toolchain: RustToolchain | None = None,
     vendored_crates: VendoredCrates | None = None,
     jobs: int = 1,
+    launcher: CompilerLauncher | None = None,
+    cache: Path | None = None,
 ) -> CrossSettings:
     """Write the settings of a build for ``host`` whose backend runs with ``python``.
 
     ``dirs`` are the build's directories, which the compilers keep out of the binaries;
     Rust builds run ``rust_toolchain`` (default: cargo on ``PATH``) on ``vendored_crates``;
     setuptools builds compile up to ``jobs`` extensions at once.
+    ``launcher`` runs every compile, with its cache in crossbuild's ``cache`` (default:
+    ``directory``).
     """
     directory.mkdir(parents=True, exist_ok=True)
-    wrappers = write_wrappers(host, directory / "bin", dirs)
+    wrappers = write_wrappers(host, directory / "bin", dirs, launcher)
     config_vars = host_config_vars(host, wrappers)
     host_config = directory / "host.json"
     host_config.write_text(
@@ -92,6 +107,8 @@ def prepare_settings(
         "CMAKE_TOOLCHAIN_FILE": str(cmake_toolchain_file),
         **_setuptools_jobs(directory, jobs),
     }
+    if launcher is not None:
+        environ.update(launcher.environ(cache or directory, _base_dir(dirs), directory / _STATS_LOG))
     return CrossSettings(
         directory=directory,
         wrappers=wrappers,
@@ -99,7 +116,18 @@ def prepare_settings(
         meson_cross_file=write_meson_cross_file(host, wrappers, python, directory / "cross.ini"),
         cmake_toolchain_file=cmake_toolchain_file,
         environ=environ,
+        launcher=launcher,
     )
+
+
+def _base_dir(dirs: BuildDirs | None) -> Path | None:
+    """The directory under which ccache hashes paths as relative: the one that holds both
+    the work directory and the source tree, unless that is ``/`` (the system's headers
+    would be hashed relative to each build's directory, and miss): then the work directory."""
+    if dirs is None:
+        return None
+    common = Path(os.path.commonpath([dirs.work, dirs.source]))
+    return dirs.work if common == Path("/") else common
 
 
 def host_config_vars(host: Host, wrappers: CompilerWrappers) -> dict[str, Any]:

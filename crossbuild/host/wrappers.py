@@ -9,6 +9,10 @@ Every call also gets ``-ffile-prefix-map`` flags, so that no path of this machin
 sysroot, the temporary build directories, the cached build environment) ends up in debug
 information or ``__FILE__``: the same source makes the same binary wherever it is built.
 The wrappers see every compiler call, which ``CFLAGS`` does not (backends override it).
+
+A compiler launcher (ccache, sccache, distcc: ``launcher.py``) runs the compiler in the
+wrapper, so every backend's compiles go through it; the log still records each call's exit
+status and error output, the launcher's included.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .host import Host
+from .launcher import CompilerLauncher
 from .toolchain import compiler_package_hint, sysroot_flags
 
 _WRAPPER = """#!{python} -IS
@@ -141,12 +146,15 @@ def prefix_maps(sysroot: Path, dirs: BuildDirs | None) -> dict[str, str]:
     return maps
 
 
-def write_wrappers(host: Host, directory: Path, dirs: BuildDirs | None = None) -> CompilerWrappers:
+def write_wrappers(
+    host: Host, directory: Path, dirs: BuildDirs | None = None, launcher: CompilerLauncher | None = None
+) -> CompilerWrappers:
     """Write ``cc`` and ``c++`` wrappers for ``host`` into ``directory``.
 
     They are also written under the real compilers' names (``aarch64-linux-gnu-gcc``…), so
     a tool that runs the compiler named in the host's sysconfig gets the wrapper too.
-    ``dirs`` are the build's directories, hidden from the binaries with the sysroot.
+    ``dirs`` are the build's directories, hidden from the binaries with the sysroot;
+    ``launcher`` runs every compile (the compiler's path is its first argument).
     """
     directory.mkdir(parents=True, exist_ok=True)
     log = directory / "compiler-calls.log"
@@ -155,11 +163,12 @@ def write_wrappers(host: Host, directory: Path, dirs: BuildDirs | None = None) -
     # the user's root and the view the toolchain gets of it (see host/view.py) both read as /
     maps = {**prefix_maps(host.sysroot, dirs), **prefix_maps(host.build_sysroot, None)}
     hint = compiler_package_hint(host.multiarch, "c++")
+    launch = [str(launcher.program)] if launcher is not None else []
     paths = {}
     for name, command in (("cc", toolchain.cc), ("c++", toolchain.cxx)):
         text = _WRAPPER.format(
             python=sys.executable,
-            command=[*command, *flags] if command else [],
+            command=[*launch, *command, *flags] if command else [],
             prefix_map_option=toolchain.prefix_map_option,
             maps=maps,
             missing=f"no C++ compiler for {host.machine} was found; {hint}, or pass --cxx",

@@ -21,6 +21,7 @@ from typing import Any
 from .._cache import cache_dir
 from .._exceptions import OptionError
 from ..host.host import Host
+from ..host.launcher import NO_LAUNCHER, CompilerLauncher
 from ..host.rust import RustToolchain, VendoredCrates
 from .build_python import BuildPython
 from .index import IndexSettings
@@ -92,6 +93,10 @@ class BuildOptions:
     ``install``, and a setuptools build's extensions (``build_ext --parallel``; meson and
     CMake run ninja, which uses every core anyway).  Not in the key: it changes how fast a
     wheel is built, not its bytes."""
+    compiler_launcher: CompilerLauncher | str | os.PathLike[str] | None = field(default=None, metadata=NOT_IN_KEY)
+    """The program that runs every compile: ``ccache``, ``sccache``, ``distcc``, a path, or
+    ``"none"``; default: ccache if it is on ``PATH``.  Not in the key: a launcher hands back
+    what the compiler makes, the same bytes."""
 
     def __post_init__(self) -> None:
         settings = {k: v if isinstance(v, str) else tuple(v) for k, v in self.config_settings.items()}
@@ -117,7 +122,16 @@ class BuildOptions:
         crates = self.vendored_crates
         if crates is not None and not isinstance(crates, VendoredCrates):
             crates = VendoredCrates.find(crates)
-        return dataclasses.replace(self, build_python=build_python, rust_toolchain=toolchain, vendored_crates=crates)
+        launcher = self.compiler_launcher
+        if not isinstance(launcher, CompilerLauncher) and launcher != NO_LAUNCHER:
+            launcher = CompilerLauncher.find(launcher) or NO_LAUNCHER
+        return dataclasses.replace(
+            self,
+            build_python=build_python,
+            rust_toolchain=toolchain,
+            vendored_crates=crates,
+            compiler_launcher=launcher,
+        )
 
     @property
     def python(self) -> BuildPython:
@@ -133,6 +147,16 @@ class BuildOptions:
         if isinstance(toolchain, (str, os.PathLike)) or isinstance(crates, (str, os.PathLike)):
             raise TypeError("BuildOptions.for_host(host) must find the Rust settings first")
         return toolchain, crates
+
+    @property
+    def launcher(self) -> CompilerLauncher | None:
+        """The compiler launcher, once :meth:`for_host` found it; ``None``: no launcher."""
+        launcher = self.compiler_launcher
+        if isinstance(launcher, CompilerLauncher):
+            return launcher
+        if launcher != NO_LAUNCHER:
+            raise TypeError("BuildOptions.for_host(host) must find the compiler launcher first")
+        return None
 
     @property
     def cache(self) -> Path:

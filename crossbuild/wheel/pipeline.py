@@ -26,6 +26,7 @@ from .._signals import signals_raise
 from .._tempdirs import temporary_directory
 from .._version import __version__
 from ..host.host import Host, as_host
+from ..host.launcher import ccache_stats
 from ..host.libraries import host_libraries
 from ..host.patch import PATCH_ENV_VAR
 from ..host.settings import CrossSettings, prepare_settings
@@ -109,7 +110,16 @@ def _run_backend(
         env = get_isolated_env(options.python, build_system_requires(tree), options.cache, pip_environ, log)
     dirs = BuildDirs(source=tree.path, work=workdir, env=env.path)
     jobs = options.jobs or default_jobs()
-    settings = prepare_settings(host, workdir / "cross", env.python, dirs, *options.rust, jobs=jobs)
+    settings = prepare_settings(
+        host,
+        workdir / "cross",
+        env.python,
+        dirs,
+        *options.rust,
+        jobs=jobs,
+        launcher=options.launcher,
+        cache=options.cache,
+    )
     environ = _backend_environ(env, settings, options.source_date_epoch) | {"TMPDIR": str(tmpdir)}
     backend = Backend(tree, env.python, environ, log, reporter)
     config_settings = cross_config_settings(build_backend_name(tree), options.config_settings, settings)
@@ -117,7 +127,20 @@ def _run_backend(
     with reporting(reporter, tree.name, "building", "build requirements"):
         env.install(requires, pip_environ, log)
     logger.info("building %s", tree.name)
-    return backend.build_wheel(workdir / "dist", config_settings), settings
+    built = backend.build_wheel(workdir / "dist", config_settings)
+    _log_launcher_stats(tree.name, settings)
+    return built, settings
+
+
+def _log_launcher_stats(name: str, settings: CrossSettings) -> None:
+    """Say (``-v``) how many of the build's compiles ccache had already seen."""
+    if settings.launcher is None:
+        return
+    stats = ccache_stats(settings.launcher_stats_log)
+    if stats is not None:
+        logger.info("%s: ccache %d hits, %d misses", name, *stats)
+    else:
+        logger.info("%s: compiles ran through %s", name, settings.launcher.program)
 
 
 def _backend_environ(env: IsolatedEnv, settings: CrossSettings, source_date_epoch: int) -> dict[str, str]:
