@@ -10,7 +10,7 @@ import pytest
 import crossbuild.__main__ as cli
 from crossbuild import CrossbuildError, HashMismatchError, HostPythonError, OptionError
 
-FLAGS = cli.flag_names(cli._parser("crossbuild"))
+FLAGS = cli.flag_names(cli.make_parser("crossbuild"))
 
 
 def test_parameters_render_as_names_by_default() -> None:

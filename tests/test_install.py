@@ -136,7 +136,7 @@ def test_bad_targets(rootfs_host: Host, root: Path, tmp_path: Path) -> None:
     for where, message in cases:
         with pytest.raises(CrossbuildError) as caught:
             crossbuild.install(["tool"], host=rootfs_host, options=BuildOptions(cache_dir=tmp_path / "cache"), **where)
-        assert caught.value.render(cli.flag_names(cli._parser("crossbuild"))) == message
+        assert caught.value.render(cli.flag_names(cli.make_parser("crossbuild"))) == message
     assert snapshot(root) == before
 
 
