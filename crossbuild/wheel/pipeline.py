@@ -114,7 +114,11 @@ def _run_backend(
     with reporting(reporter, tree.name, "building", "build requirements"):
         env.install(requires, pip_environ, log)
     logger.info("building %s", tree.name)
-    return backend.build_wheel(workdir / "dist", config_settings), settings
+    try:
+        return backend.build_wheel(workdir / "dist", config_settings), settings
+    finally:
+        for old, new in settings.wrappers.rewrites():
+            logger.info("compiler search dir %s is the build machine's: using the host's %s", old, new)
 
 
 def _backend_environ(env: IsolatedEnv, settings: CrossSettings, source_date_epoch: int) -> dict[str, str]:
