@@ -90,3 +90,22 @@ def test_a_bundled_configure_without_host_configures_for_the_host(
     qemu.install(wheel)
     configured = qemu.python("import autoconfvendored; print(*autoconfvendored.configured())")
     assert configured == "aarch64-unknown-linux-gnu 8 1"
+
+
+def test_gnureadline_configures_its_bundled_readline_for_the_host(
+    sysroot_with: Callable[..., Path], tmp_path: Path
+) -> None:
+    # gnureadline's setup.py runs readline 8.3's own ./configure (no --host) and make, then
+    # links the static library with the root's libncurses
+    root = sysroot_with("libncurses-dev")
+    wheel, stderr = _built(
+        Path("gnureadline==8.3.3"), root / "usr/bin/python3.11", tmp_path / "dist", "-v", "--no-cache"
+    )
+    assert "checking whether we are cross compiling... yes" in stderr
+    assert wheel.name == "gnureadline-8.3.3-cp311-cp311-linux_aarch64.whl"
+    site = tmp_path / "site"
+    site.mkdir()
+    qemu = QemuHost(root, site)
+    qemu.install(wheel)
+    code = "import gnureadline as r; r.add_history('on the device'); print(r.get_history_item(1), r._READLINE_VERSION)"
+    assert qemu.python(code) == "on the device 2051"
