@@ -419,13 +419,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-toolchain", action="store_true", help="only make the sysroot")
     parser.add_argument("--rust", action="store_true", help="also install Debian's Rust toolchain and PyO3 crates")
     parser.add_argument("--as-is", action="store_true", help="keep the absolute symlinks (a separate tree)")
+    parser.add_argument(
+        "--with",
+        dest="extra",
+        metavar="PACKAGES",
+        default="",
+        help="extra Debian packages for the sysroot, comma-separated (libjpeg62-turbo-dev,libxml2-dev): "
+        "their dependency closure is resolved by apt",
+    )
     args = parser.parse_args(argv)
+    extra = sorted({name.strip() for name in args.extra.split(",") if name.strip()})
     arch = ARCHES[args.arch]
     if not args.no_toolchain:
         ensure_toolchain(arch)
     if args.rust:
         ensure_rust(arch)
-    print(ensure_sysroot(arch, args.dest, args.suite, as_is=args.as_is))
+    print(ensure_sysroot(arch, args.dest, args.suite, extra, as_is=args.as_is))
     return 0
 
 

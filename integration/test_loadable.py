@@ -12,13 +12,14 @@ from conftest import ARCH, QemuHost, error_line, run_crossbuild
 from fakehost import snapshot
 
 
-def _libc_claiming(directory: Path, newest: str) -> Path:
-    """An aarch64 ``libc.so.6`` whose symbol versions end at ``newest`` (GLIBC_2.17 … newest)."""
+def _libc_claiming(directory: Path, newest: str, old: str = "old_call") -> Path:
+    """An aarch64 ``libc.so.6`` whose symbol versions end at ``newest`` (GLIBC_2.17 … newest),
+    with the function ``old`` at GLIBC_2.17."""
     directory.mkdir(parents=True)
     (directory / "libc.map").write_text(
-        f"GLIBC_2.17 {{ global: old_call; }};\n{newest} {{ global: new_call; }} GLIBC_2.17;\n"
+        f"GLIBC_2.17 {{ global: {old}; }};\n{newest} {{ global: new_call; }} GLIBC_2.17;\n"
     )
-    (directory / "libc.c").write_text("int old_call(void) { return 0; }\nint new_call(void) { return 1; }\n")
+    (directory / "libc.c").write_text(f"int {old}(void) {{ return 0; }}\nint new_call(void) {{ return 1; }}\n")
     libc = directory / "libc.so.6"
     subprocess.run(
         [

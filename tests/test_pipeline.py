@@ -59,7 +59,8 @@ def test_pure_wheel_after_a_failed_compiler_call_is_refused(settings: CrossSetti
     with pytest.raises(PureFallbackError) as caught:
         _refuse_pure_fallback(pure_wheel, False, settings, allowed=False)
     assert caught.value.wheel_name == "optional_c-1.0-py3-none-any.whl"
-    assert caught.value.compiler_command[-4:] == ["-c", "missing.c", "-o", "out.o"]
+    command = caught.value.compiler_command  # the call's own arguments, then the root's search dirs
+    assert command[command.index("-c") :][:4] == ["-c", "missing.c", "-o", "out.o"]
     assert ERROR_LINE in caught.value.compiler_output
     assert str(caught.value) == (
         f"the C/C++ build failed and the project fell back to the pure wheel optional_c-1.0-py3-none-any.whl: "

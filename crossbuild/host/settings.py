@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from .autoconf import build_compilers_environ, write_config_site
 from .crossfiles import pkg_config_dirs, rust_environ, write_cmake_toolchain, write_meson_cross_file
 from .host import Host
 from .launcher import CompilerLauncher
@@ -186,4 +187,7 @@ def _environ(
         "PKG_CONFIG_LIBDIR": os.pathsep.join(map(str, pkg_config_dirs(host))),
     }
     environ.update({name.upper(): tool for name, tool in host.toolchain.binutils.items()})
+    environ.update(build_compilers_environ())
+    if host.sysroot != Path("/"):
+        environ["CONFIG_SITE"] = str(write_config_site(host, wrappers.directory.parent / "config.site"))
     return environ

@@ -21,11 +21,13 @@ import ast
 import os
 import shlex
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .host import Host
 from .launcher import CompilerLauncher
+from .searchdirs import include_flags, library_flags
+from .shims import build_dir_moves, write_shims
 from .toolchain import compiler_package_hint, sysroot_flags
 
 _WRAPPER = """#!{python} -IS
@@ -34,6 +36,25 @@ _WRAPPER = """#!{python} -IS
 import os, sys
 command = {command!r}
 option, maps = {prefix_map_option!r}, {maps!r}
+moves, keep, root_flags = {moves!r}, {keep!r}, {root_flags!r}
+args, rewritten = sys.argv[1:], []
+for at, arg in enumerate(args):  # -I/-L naming the build machine's system dirs: the root's instead
+    if at and args[at - 1] in ("-I", "-L", "-isystem", "-idirafter", "-iquote"):
+        flag = ""
+    else:
+        flag = next((f for f in ("-isystem", "-idirafter", "-iquote", "-I", "-L") if arg.startswith(f)), None)
+        if flag is None or arg == flag:
+            continue
+    value = os.path.normpath(arg[len(flag):])
+    if not value.startswith("/") or any(value == k or value.startswith(k + "/") for k in keep):
+        continue
+    for old, new in moves:
+        if value == old or value.startswith(old + "/"):
+            args[at] = flag + new + value[len(old):]
+            rewritten.append([value, new + value[len(old):]])
+            break
+if "-nostdinc" in args:
+    root_flags = [f for f in root_flags if not f.startswith(("-nostdinc", "-idirafter"))]
 try:
     cwd = os.getcwd()
 except OSError:  # removed under our feet
@@ -42,7 +63,7 @@ if cwd != "/" and "=" not in cwd:  # a backend's own build directory: .mesonpy-X
     maps.setdefault(cwd, ".")
 # The compiler applies the last map that matches a path: the longest prefix goes last.
 flags = [option + "=" + old + "=" + maps[old] for old in sorted(maps, key=len)] if option else []
-argv = command + flags + sys.argv[1:] if command else sys.argv[1:]
+argv = command + flags + args + root_flags if command else args
 captured = []
 if not command:
     message = {missing!r}
@@ -70,6 +91,8 @@ else:
     os.close(read_end)
     returncode = os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
 record = {{"argv": argv, "returncode": returncode}}
+if rewritten:
+    record["rewritten"] = rewritten
 if returncode:
     record["stderr"] = b"".join(captured).decode(errors="replace")[-8000:]
 with open({log!r}, "a", encoding="utf-8") as log:  # a Python literal: json costs 9 ms to import
@@ -83,6 +106,8 @@ class CompilerCall:
     argv: list[str]
     returncode: int
     stderr: str = ""
+    rewritten: list[list[str]] = field(default_factory=list)
+    """``[build machine directory, its root's]`` of each ``-I``/``-L`` mapped into the root."""
 
 
 @dataclass(frozen=True)
@@ -99,6 +124,11 @@ class CompilerWrappers:
             return []
         lines = self.log.read_text(encoding="utf-8").splitlines()
         return [CompilerCall(**ast.literal_eval(line)) for line in lines if line.strip()]
+
+    def rewrites(self) -> list[tuple[str, str]]:
+        """Each build machine directory the compiler calls named, and the root's used instead."""
+        pairs = (tuple(pair) for call in self.calls() for pair in call.rewritten)
+        return list(dict.fromkeys((old, new) for old, new in pairs))
 
     def failed_calls(self) -> list[CompilerCall]:
         return [call for call in self.calls() if call.returncode != 0]
@@ -164,13 +194,19 @@ def write_wrappers(
     maps = {**prefix_maps(host.sysroot, dirs), **prefix_maps(host.build_sysroot, None)}
     hint = compiler_package_hint(host.multiarch, "c++")
     launch = [str(launcher.program)] if launcher is not None else []
+    moves, keep = build_dir_moves(host)
+    libraries = library_flags(host.build_sysroot, host.multiarch)  # the view of an as-is root
     paths = {}
-    for name, command in (("cc", toolchain.cc), ("c++", toolchain.cxx)):
+    for name, command, language in (("cc", toolchain.cc, "c"), ("c++", toolchain.cxx, "c++")):
+        root_flags = [*include_flags([*command, *flags], host.build_sysroot, language), *libraries] if command else []
         text = _WRAPPER.format(
             python=sys.executable,
             command=[*launch, *command, *flags] if command else [],
             prefix_map_option=toolchain.prefix_map_option,
             maps=maps,
+            moves=moves,
+            keep=keep,
+            root_flags=root_flags,
             missing=f"no C++ compiler for {host.machine} was found; {hint}, or pass --cxx",
             log=str(log),
         )
@@ -182,6 +218,7 @@ def write_wrappers(
             alias.unlink(missing_ok=True)
             alias.symlink_to(wrapper.name)
         paths[name] = wrapper
+    write_shims(host, directory, paths["cc"], paths["c++"])
     return CompilerWrappers(directory=directory, cc=paths["cc"], cxx=paths["c++"], log=log)
 
 

@@ -127,7 +127,11 @@ def _run_backend(
     with reporting(reporter, tree.name, "building", "build requirements"):
         env.install(requires, pip_environ, log)
     logger.info("building %s", tree.name)
-    built = backend.build_wheel(workdir / "dist", config_settings)
+    try:
+        built = backend.build_wheel(workdir / "dist", config_settings)
+    finally:
+        for old, new in settings.wrappers.rewrites():
+            logger.info("compiler search dir %s is the build machine's: using the host's %s", old, new)
     _log_launcher_stats(tree.name, settings)
     return built, settings
 
