@@ -20,7 +20,7 @@ from ._progress import progress_reporter
 from ._reporter import Reporter
 from ._signals import Terminated, signals_raise
 from ._summary import summary_lines
-from .config import Configuration, load_configuration
+from .config import Configuration, HostProfile, load_configuration
 from .host import Host
 from .install import InstallResult, check_root, install
 from .install.imports import check_imports
@@ -70,7 +70,7 @@ def _run(args: argparse.Namespace, configuration: Configuration) -> int:
         quiet = bool(args.verbose or args.quiet)  # no live progress when asked for all, or for little
         with progress_reporter(sys.stderr, sys.stdout, verbose=quiet, environ=os.environ) as reporter:
             if args.command == "wheel":
-                for wheel in _wheels(args, host, options, reporter):
+                for wheel in _wheels(args, host, options, reporter, profile):
                     print(wheel)
                 return 0
             result = _install(args, host, options, reporter)
@@ -81,9 +81,18 @@ def _run(args: argparse.Namespace, configuration: Configuration) -> int:
     return 0
 
 
-def _wheels(args: argparse.Namespace, host: Host, options: BuildOptions, reporter: Reporter | None) -> list[Path]:
-    """``wheel``: each source built (and tested), or with ``-r`` a wheelhouse."""
-    tests = WheelTests(args.test_command, tuple(_words(args.test_requires))) if args.test_command else None
+def _wheels(
+    args: argparse.Namespace,
+    host: Host,
+    options: BuildOptions,
+    reporter: Reporter | None,
+    profile: HostProfile | None,
+) -> list[Path]:
+    """``wheel``: each source built (and tested), or with ``-r`` a wheelhouse.  A host
+    profile's test command applies unless the command line names one."""
+    command = args.test_command or (profile.test_command if profile and not args.requirement else None)
+    requires = _words(args.test_requires) or list(profile.test_requires if profile else ())
+    tests = WheelTests(command, tuple(requires)) if command else None
     if args.requirement:
         if tests is not None:
             raise OptionError("{test_command} tests the wheels of sources, not a wheelhouse made with {requirement}")

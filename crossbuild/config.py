@@ -18,6 +18,8 @@ What a file may hold::
     cxx = "aarch64-linux-gnu-g++ -mcpu=cortex-a72"
     build-python = "python3.11"
     config-settings = { "setup-args" = ["-Dblas=none"] }
+    test-command = "pytest {project}/tests"   # crossbuild wheel runs it under qemu
+    test-requires = ["pytest"]
 
     [options]                              # defaults of the command's options, by long name
     cache-dir = "/var/cache/crossbuild"
@@ -60,6 +62,8 @@ PROFILE_KEYS = {
     "cxx": False,
     "build-python": False,
     "config-settings": False,
+    "test-command": False,
+    "test-requires": False,
 }
 
 
@@ -76,6 +80,10 @@ class HostProfile:
     cxx: str | None = None
     build_python: str | None = None
     config_settings: ConfigSettings = field(default_factory=dict)
+    test_command: str | None = None
+    """Run on the host under qemu before a wheel is published (``crossbuild wheel``)."""
+    test_requires: tuple[str, ...] = ()
+    """Installed for the host with the wheel, for ``test_command``."""
 
     def inspect(
         self,
@@ -207,6 +215,12 @@ def _value(path: Path, name: str, key: str, value: object) -> object:
                 name=name,
             )
         return {k: v if isinstance(v, str) else tuple(v) for k, v in value.items()}
+    if key == "test-requires":
+        if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+            raise ConfigurationError(
+                "{path}: hosts.{name}.test-requires must be a list of requirements", path=path, name=name
+            )
+        return tuple(value)
     if not isinstance(value, str) or not value:
         raise ConfigurationError("{path}: hosts.{name}.{key} must be a non-empty string", path=path, name=name, key=key)
     return str((path.parent / value).absolute()) if PROFILE_KEYS[key] else value

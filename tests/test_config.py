@@ -86,7 +86,7 @@ def test_pyproject_without_a_crossbuild_table_is_not_a_configuration(places: dic
         (
             "[hosts.rpi]\npython = 'p'\nccc = 'gcc'\n",
             "{file}: hosts.rpi has an unknown key 'ccc'; known keys: python, "
-            "sysroot, cc, cxx, build-python, config-settings",
+            "sysroot, cc, cxx, build-python, config-settings, test-command, test-requires",
         ),
         ("[boards.rpi]\n", "{file}: unknown table 'boards'; crossbuild reads [hosts.NAME] and [options]"),
         ("[hosts.rpi]\npython = 3\n", "{file}: hosts.rpi.python must be a non-empty string"),
@@ -141,6 +141,26 @@ def test_command_line_wins_over_the_profile(
     argv = ["wheel", "x", "--host", "board", "-C", "setup-args=-Dfrom-cli=1"]
     assert run_cli(argv, capsys)[0] == 0
     assert dict(seen[0].config_settings) == {"setup-args": "-Dfrom-cli=1", "keep": "profile"}
+
+
+def test_a_profiles_tests_run_unless_the_command_line_names_others(
+    board: FakeLayout, places: dict[str, Path], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import crossbuild.__main__ as cli
+
+    with places["user"].open("a") as stream:
+        stream.write('test-command = "pytest {project}/tests"\ntest-requires = ["pytest", "hypothesis"]\n')
+    tested = []
+    monkeypatch.setattr(
+        cli,
+        "build_tested_wheel",
+        lambda source, host, wheel_dir, tests, options, **_: tested.append(tests) or Path("w"),
+    )
+    assert run_cli(["wheel", "x", "--host", "board"], capsys)[0] == 0
+    assert (tested[-1].command, tested[-1].requires) == ("pytest {project}/tests", ("pytest", "hypothesis"))
+    argv = ["wheel", "x", "--host", "board", "--test-command", "python -m unittest", "--test-requires", "six"]
+    assert run_cli(argv, capsys)[0] == 0
+    assert (tested[-1].command, tested[-1].requires) == ("python -m unittest", ("six",))
 
 
 def test_environment_variables_are_option_defaults(
