@@ -3,7 +3,7 @@
 Real ELF files made with this machine's gcc (nativebuild.py): an extension that needs
 ``libdemo.so.1`` and ``dlopen@GLIBC_2.34``, and a root that holds this machine's libc and
 the library, or not.  The host is this machine's kind (x86_64); the arm64 end-to-end
-repair, under qemu, is integration/test_repair.py.
+repair, under qemu, is integration/test_manylinux_repair.py.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """strip: the ELF files of a wheel lose debug information, RECORD follows, the rest is untouched.
 
 Real ELF files made with this machine's gcc and stripped with its strip; the host is this
-machine's kind.  The arm64 end-to-end strip, under qemu, is integration/test_strip.py.
+machine's kind.  The arm64 end-to-end strip, under qemu, is integration/test_strip_debug.py.
 """
 
 from __future__ import annotations

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from conftest import ARCH, QemuHost, run_crossbuild
-from test_loadable import _libc_claiming
+from test_glibc_too_new import _libc_claiming
 
 import crossbuild
 from crossbuild.host.wrappers import write_wrappers
