@@ -118,6 +118,17 @@ def test_a_wheel_cross_built_before_is_said_to_be_reused(tmp_path: Path) -> None
 
     fresh = _store(tmp_path, build=lambda source: built)
     assert fresh.source_of(fresh.local_artifact(parse_argument(str(sdist)))) == "built"
+    # the build fills the cache: asked after it, the cache would call every first build reused
+    filled: list[Path] = []
+    filling = ArtifactStore(
+        IndexSettings(no_index=True).finder(),
+        tmp_path / "cache",
+        lambda source: filled.append(source) or built,
+        TAGS,
+        None,
+        lambda source: bool(filled),
+    )
+    assert filling.source_of(filling.local_artifact(parse_argument(str(sdist)))) == "built"
     store = ArtifactStore(
         IndexSettings(no_index=True).finder(), tmp_path / "cache", lambda s: built, TAGS, None, built_before
     )

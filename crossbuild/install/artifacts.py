@@ -182,9 +182,11 @@ class ArtifactStore:
                     tags=", ".join(sorted(map(str, tags))),
                     best=self._best_tag,
                 )
+        reused = False
         if is_wheel:
             wheel = path
         else:
+            reused = path.is_file() and self._built_before(path)  # asked before the build fills the cache
             with reporting(self._reporter, path.name, "building"):
                 wheel = self._build(path)
         name, version, _, _ = parse_wheel_filename(wheel.name)
@@ -196,7 +198,7 @@ class ArtifactStore:
             link=unearth.Link(user.url) if user.url is not None and is_wheel else None,
         )
         self._local[key] = artifact
-        if not is_wheel and path.is_file() and self._built_before(path):
+        if reused:
             self._reused.add(artifact)
         return artifact
 
