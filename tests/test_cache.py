@@ -204,3 +204,16 @@ def test_a_relative_cache_dir_is_made_absolute(tmp_path: Path, monkeypatch: pyte
     monkeypatch.chdir(tmp_path)
     assert cache_dir("relative/cache") == tmp_path / "relative/cache"
     assert BuildOptions(cache_dir="relative/cache").cache == tmp_path / "relative/cache"
+
+
+def test_has_answers_as_get_would_without_touching_the_entry(tmp_path: Path, sdist: bytes) -> None:
+    source = tmp_path / "pkg-1.0.tar.gz"
+    source.write_bytes(sdist)
+    built = BuiltWheels(tmp_path / "cache", "key")
+    assert not built.has(source)
+    built.put(source, make_wheel(tmp_path / "dist", name="pkg", tags="py3-none-any", purelib=True))
+    assert built.has(source)
+    [cached] = built.entry(source).glob("*.whl")
+    _truncate(cached)
+    assert not built.has(source)  # damaged: get() would build again
+    assert cached.is_file()  # and has() removed nothing

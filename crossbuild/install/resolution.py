@@ -87,7 +87,7 @@ def resolve_wheels(
         build,
         target_python.supported_tags(),
         reporter,
-        built_before=lambda sdist: built_wheels.entry(sdist).is_dir(),
+        built_before=built_wheels.has,
     )
     preferences = preferences_from(choices, wanted, existing or {}, root or Path("/"))
     jobs = options.jobs or default_jobs()

@@ -47,6 +47,12 @@ class BuiltWheels:
         digest = hashlib.sha256(f"{self.key}:{sha256_of(sdist)}".encode()).hexdigest()[:32]
         return self.directory / digest
 
+    def has(self, sdist: Path) -> bool:
+        """Whether :meth:`get` would give a wheel for ``sdist`` (nothing logged or removed)."""
+        entry = self.entry(sdist)
+        wheels = sorted(entry.glob("*.whl")) if entry.is_dir() else []
+        return len(wheels) == 1 and _wheel_problem(wheels[0]) is None
+
     def get(self, sdist: Path) -> Path | None:
         """The wheel built before from ``sdist`` if it is whole; a damaged entry is removed."""
         entry = self.entry(sdist)
