@@ -25,8 +25,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from conftest import PACKAGES, run_crossbuild
-from test_install_rootfs import snapshot
+from conftest import PACKAGES, link_copy, run_crossbuild
+from fakehost import snapshot
 
 REQUIREMENTS = ("tiny==2.0", "cext")
 
@@ -70,12 +70,6 @@ def find_links(tmp_path_factory: pytest.TempPathFactory) -> Path:
     _make_wheel(directory, "2.0", {"__init__.py": b"VERSION = 2\ndef main(): pass\n", "new.py": b"NEW = True\n"})
     _make_sdist(directory, PACKAGES / "c_ext", "cext-1.0")
     return directory
-
-
-def _link_copy(source: Path, destination: Path) -> Path:
-    """A copy of ``source`` made of hard links: instant, and installs only rename files."""
-    subprocess.run(["cp", "-al", str(source), str(destination)], check=True)
-    return destination
 
 
 @dataclass(frozen=True)
@@ -146,10 +140,10 @@ def prepared(sysroot: Path, find_links: Path, tmp_path_factory: pytest.TempPathF
     tmpdir = base / "tmp"
     tmpdir.mkdir()
     installer = Installer(find_links, base / "cache", tmpdir)
-    old_root = _link_copy(sysroot, base / "old-root")
+    old_root = link_copy(sysroot, base / "old-root")
     first = installer.run(old_root, "tiny==1.0")
     assert first.returncode == 0, first.stderr
-    new_root = _link_copy(old_root, base / "new-root")
+    new_root = link_copy(old_root, base / "new-root")
     second = installer.run(new_root, *REQUIREMENTS)
     assert second.returncode == 0, second.stderr
     assert _changes(second.stdout) == [("installed", "cext 1.0", "built"), ("upgraded", "tiny 2.0", "wheel")], (
@@ -162,12 +156,12 @@ def prepared(sysroot: Path, find_links: Path, tmp_path_factory: pytest.TempPathF
 def installer(prepared: Prepared, find_links: Path, tmp_path: Path) -> Installer:
     tmpdir = tmp_path / "tmp"
     tmpdir.mkdir()
-    return Installer(find_links, _link_copy(prepared.cache, tmp_path / "cache"), tmpdir)
+    return Installer(find_links, link_copy(prepared.cache, tmp_path / "cache"), tmpdir)
 
 
 @pytest.fixture
 def root(prepared: Prepared, tmp_path: Path) -> Path:
-    return _link_copy(prepared.old_root, tmp_path / "root")
+    return link_copy(prepared.old_root, tmp_path / "root")
 
 
 def _without_binaries(tree: Snapshot) -> Snapshot:

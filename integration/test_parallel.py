@@ -22,8 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from conftest import PACKAGES, run_crossbuild
-from test_install_rootfs import snapshot
+from conftest import PACKAGES, link_copy, run_crossbuild
+from fakehost import snapshot
 
 BOUND = 240
 """Seconds the test waits for something that must happen (a build to start, a run to end)."""
@@ -115,11 +115,6 @@ def parallel(tmp_path: Path) -> Parallel:
     return Parallel(pair, meeting, tmp_path / "cache", tmpdir)
 
 
-def _link_copy(source: Path, destination: Path) -> Path:
-    subprocess.run(["cp", "-al", str(source), str(destination)], check=True)
-    return destination
-
-
 def _built(stdout: str) -> list[str]:
     """``NAME VERSION`` of the lines ``installed   NAME VERSION   SIZE  (built)`` of the summary."""
     return sorted(" ".join(line.split()[1:3]) for line in stdout.splitlines() if line.endswith("(built)"))
@@ -130,7 +125,7 @@ def _installed(root: Path) -> dict[str, tuple[str, int, str]]:
 
 
 def test_two_jobs_build_both_sdists_at_once_as_one_job_does(parallel: Parallel, sysroot: Path, tmp_path: Path) -> None:
-    serial_root = _link_copy(sysroot, tmp_path / "serial")
+    serial_root = link_copy(sysroot, tmp_path / "serial")
     serial = run_crossbuild(*parallel.argv(serial_root, 1), env=parallel.env())
     assert serial.returncode == 0, serial.stderr
     assert _built(serial.stdout) == ["cext 1.0", "cppext 1.0"]
@@ -138,7 +133,7 @@ def test_two_jobs_build_both_sdists_at_once_as_one_job_does(parallel: Parallel, 
 
     parallel.fresh()
     (parallel.meeting / "on").touch()  # each build now waits for the other to start
-    parallel_root = _link_copy(sysroot, tmp_path / "parallel")
+    parallel_root = link_copy(sysroot, tmp_path / "parallel")
     both = run_crossbuild(*parallel.argv(parallel_root, 2), env=parallel.env())
     assert both.returncode == 0, both.stderr
     assert _built(both.stdout) == ["cext 1.0", "cppext 1.0"]
@@ -168,7 +163,7 @@ def _wait_for(path: Path, process: subprocess.Popen[str]) -> None:
 def test_a_signal_during_parallel_builds_stops_them_all(
     how: signal.Signals, parallel: Parallel, sysroot: Path, tmp_path: Path
 ) -> None:
-    root = _link_copy(sysroot, tmp_path / "root")
+    root = link_copy(sysroot, tmp_path / "root")
     before = _installed(root) if (root / "usr/local/lib/python3.11").exists() else None
     work_dirs = sorted(p.name for p in root.glob(".crossbuild-*"))  # the sysroot's own marker
     (parallel.meeting / "on").touch()
