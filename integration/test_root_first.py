@@ -9,19 +9,25 @@ import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
-from conftest import ARCH, QemuHost, run_crossbuild
+from conftest import ARCH, QemuHost, link_copy, run_crossbuild
 from test_glibc_too_new import _libc_claiming
 
 import crossbuild
 from crossbuild.host.wrappers import write_wrappers
 
 
-def _copy_of(sysroot: Path, destination: Path) -> Path:
-    shutil.copytree(sysroot, destination, symlinks=True)
-    return destination
+def with_newer_kernel_headers(root: Path) -> Path:
+    """``root`` (a copy) with one more input event code than any other copy of the headers."""
+    header = root / "usr/include/linux/input-event-codes.h"
+    text = header.read_text()
+    header.unlink()  # a copy, not the cached sysroot's file
+    header.write_text(
+        text.replace("#define KEY_A\t\t\t30", "#define KEY_A\t\t\t30\n#define KEY_CROSSBUILD_ROOTFS_ONLY 0x2fe")
+    )
+    return root
 
 
-def _built(source: Path, host_python: Path, dist: Path, *options: str) -> tuple[Path, str]:
+def built(source: Path, host_python: Path, dist: Path, *options: str) -> tuple[Path, str]:
     result = run_crossbuild("wheel", source, "--host", host_python, "-w", dist, *options)
     assert result.returncode == 0, result.stderr
     [wheel] = dist.iterdir()
@@ -31,17 +37,11 @@ def _built(source: Path, host_python: Path, dist: Path, *options: str) -> tuple[
 def test_a_header_of_the_root_wins_over_the_toolchain_s(
     project: Callable[[str], Path], sysroot: Path, tmp_path: Path
 ) -> None:
-    root = _copy_of(sysroot, tmp_path / "image")  # newer kernel headers: one more event code
-    header = root / "usr/include/linux/input-event-codes.h"
-    text = header.read_text()
-    header.unlink()  # a copy, not the cached sysroot's file
-    header.write_text(
-        text.replace("#define KEY_A\t\t\t30", "#define KEY_A\t\t\t30\n#define KEY_CROSSBUILD_ROOTFS_ONLY 0x2fe")
-    )
+    root = with_newer_kernel_headers(link_copy(sysroot, tmp_path / "image"))
     assert (
         "KEY_CROSSBUILD_ROOTFS_ONLY" not in Path(f"/usr/{ARCH.triplet}/include/linux/input-event-codes.h").read_text()
     )
-    wheel, _ = _built(project("rootfs_header"), root / "usr/bin/python3.11", tmp_path / "dist")
+    wheel, _ = built(project("rootfs_header"), root / "usr/bin/python3.11", tmp_path / "dist")
     site = tmp_path / "site"
     site.mkdir()
     qemu = QemuHost(root, site)
@@ -53,7 +53,7 @@ def test_the_c_library_of_the_root_is_linked(sysroot: Path, tmp_path: Path) -> N
     # an image whose libc.so.6 has arc4random at GLIBC_2.17 and nothing newer than GLIBC_2.35:
     # linked against it, a library needs arc4random@GLIBC_2.17; linked against the cross
     # toolchain's own glibc 2.36 (what gcc finds first) it would need arc4random@GLIBC_2.36
-    root = _copy_of(sysroot, tmp_path / "image")
+    root = link_copy(sysroot, tmp_path / "image")
     libc = root / "lib" / ARCH.triplet / "libc.so.6"
     libc.unlink()
     shutil.copy(_libc_claiming(tmp_path / "stub", "GLIBC_2.35", old="arc4random"), libc)
@@ -73,7 +73,7 @@ def test_the_c_library_of_the_root_is_linked(sysroot: Path, tmp_path: Path) -> N
 def test_build_machine_answers_and_paths_become_the_host_s(
     project: Callable[[str], Path], host_python: Path, sysroot: Path, qemu: QemuHost, tmp_path: Path
 ) -> None:
-    wheel, stderr = _built(project("multiarch_probe"), host_python, tmp_path / "dist", "-v")
+    wheel, stderr = built(project("multiarch_probe"), host_python, tmp_path / "dist", "-v")
     qemu.install(wheel)
     answers = qemu.python("import multiarchprobe; print(*multiarchprobe.answers())")
     assert answers == f"{ARCH.triplet} aarch64 {ARCH.triplet} 1.2.13"
@@ -86,7 +86,7 @@ def test_build_machine_answers_and_paths_become_the_host_s(
 def test_a_bundled_configure_without_host_configures_for_the_host(
     project: Callable[[str], Path], host_python: Path, qemu: QemuHost, tmp_path: Path
 ) -> None:
-    wheel, _ = _built(project("autoconf_vendored"), host_python, tmp_path / "dist")
+    wheel, _ = built(project("autoconf_vendored"), host_python, tmp_path / "dist")
     qemu.install(wheel)
     configured = qemu.python("import autoconfvendored; print(*autoconfvendored.configured())")
     assert configured == "aarch64-unknown-linux-gnu 8 1"
@@ -98,7 +98,7 @@ def test_gnureadline_configures_its_bundled_readline_for_the_host(
     # gnureadline's setup.py runs readline 8.3's own ./configure (no --host) and make, then
     # links the static library with the root's libncurses
     root = sysroot_with("libncurses-dev")
-    wheel, stderr = _built(
+    wheel, stderr = built(
         Path("gnureadline==8.3.3"), root / "usr/bin/python3.11", tmp_path / "dist", "-v", "--no-cache"
     )
     assert "checking whether we are cross compiling... yes" in stderr

@@ -9,13 +9,26 @@ With the patch on, the build backend sees the host in ``sysconfig`` (config vars
 platform, include paths), ``platform.machine()``/``os.uname()``,
 ``sys.implementation._multiarch`` and the glibc version (``os.confstr``);
 ``packaging.tags`` (every vendored copy of it) follows from those.
+
+A ``setup.py`` also looks at the machine's files itself: Pillow enables a feature when
+``/usr/include/xcb/xcb.h`` and ``libxcb.so`` exist, evdev generates its key codes from
+``/usr/include/linux/input-event-codes.h``.  Those are the build machine's files, so the
+patch shows the root's instead: headers under the system include directories, and library
+files (``lib*.so*``, ``lib*.a``) under the system library directories, are looked up (stat,
+access, listing, reading) in the root, the build machine's multiarch directories becoming
+the host's.  Every other path, the interpreter's own files included, is left alone.  Each
+path looked up in the root is appended to a log that crossbuild shows under ``-v``.
 """
 
 from __future__ import annotations
 
+import builtins
+import io
 import json
 import os
+import re
 import sys
+from collections.abc import Callable
 from typing import Any
 
 ENV_VAR = "CROSSBUILD_HOST_CONFIG"
@@ -33,6 +46,8 @@ def activate() -> None:
     _patch_glibc(config.get("glibc"))
     if config.get("multiarch"):
         sys.implementation._multiarch = config["multiarch"]  # type: ignore[attr-defined]
+    if config.get("system_files"):
+        _patch_system_files(SystemFiles(**config["system_files"]))
 
 
 def _patch_sysconfig(config_vars: dict[str, Any], paths: dict[str, str]) -> None:
@@ -78,3 +93,76 @@ def _patch_glibc(version: str | None) -> None:
         return native_confstr(name)
 
     os.confstr = confstr
+
+
+_LIBRARY_FILE = re.compile(r"lib[^/]*\.(so(\.[0-9.]+)?|a)")
+
+
+class SystemFiles:
+    """Where a path of the build machine's system is looked up in the host's root."""
+
+    def __init__(self, moves: list[list[str]], keep: list[str], log: str | None = None) -> None:
+        self.moves = [(old, new) for old, new in moves]  # longest first
+        self.keep = keep
+        self.log = log
+        self._logged: set[str] = set()
+
+    def in_root(self, path: Any) -> str | None:
+        """The root's path for ``path``, or None when it stays as it is."""
+        try:
+            name = os.fspath(path)
+        except TypeError:
+            return None  # a file descriptor
+        if not isinstance(name, str) or not name.startswith("/"):
+            return None
+        name = os.path.normpath(name)
+        if any(name == k or name.startswith(k + "/") for k in self.keep):
+            return None
+        for old, new in self.moves:
+            if name == old or name.startswith(old + "/"):
+                if "/include" not in old and not _LIBRARY_FILE.fullmatch(name.rsplit("/", 1)[-1]):
+                    return None  # a library directory: only its libraries are the system's
+                return new + name[len(old) :]
+        return None
+
+    def note(self, old: Any, new: str, native_open: Callable[..., Any]) -> None:
+        if not self.log or new in self._logged:
+            return
+        self._logged.add(new)
+        try:
+            with native_open(self.log, "a", encoding="utf-8") as stream:
+                stream.write(f"{os.fspath(old)}\t{new}\n")
+        except OSError:
+            pass
+
+
+def _patch_system_files(files: SystemFiles) -> None:
+    native_open = io.open
+
+    def mapped(path: Any) -> Any:
+        new = files.in_root(path)
+        if new is None:
+            return path
+        files.note(path, new, native_open)
+        return new
+
+    def wrap(function: Callable[..., Any]) -> Callable[..., Any]:
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            if args:
+                args = (mapped(args[0]), *args[1:])
+            elif "path" in kwargs:
+                kwargs["path"] = mapped(kwargs["path"])
+            return function(*args, **kwargs)
+
+        wrapper.__wrapped__ = function  # type: ignore[attr-defined]
+        return wrapper
+
+    for name in ("stat", "lstat", "access", "listdir", "scandir"):
+        setattr(os, name, wrap(getattr(os, name)))
+
+    def open_(file: Any, mode: str = "r", *args: Any, **kwargs: Any) -> Any:
+        if not any(c in mode for c in "wax+"):
+            file = mapped(file)
+        return native_open(file, mode, *args, **kwargs)
+
+    io.open = builtins.open = open_

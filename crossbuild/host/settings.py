@@ -23,10 +23,13 @@ from .host import Host
 from .launcher import CompilerLauncher
 from .patch import PATCH_ENV_VAR
 from .rust import RustToolchain, VendoredCrates, rust_build_environ
+from .shims import build_dir_moves
 from .wrappers import BuildDirs, CompilerWrappers, replace_program, write_wrappers
 
 #: ccache's record of each compile of a build, in the settings directory.
 _STATS_LOG = "ccache-stats.log"
+#: The runtime patch's record of each build machine file looked up in the root instead.
+_SYSTEM_FILES_LOG = "system-files.log"
 
 #: sysconfig variables that hold a compiler or linker command line, and which compiler.
 _COMMAND_VARS = {
@@ -60,6 +63,15 @@ class CrossSettings:
     def launcher_stats_log(self) -> Path:
         """Where ccache writes the result of each compile of this build (``CCACHE_STATSLOG``)."""
         return self.directory / _STATS_LOG
+
+    def system_file_lookups(self) -> list[tuple[str, str]]:
+        """Each file of the build machine's system the backend asked about, and the root's
+        file it was shown instead (see :mod:`crossbuild.host._hostpatch`)."""
+        log = self.directory / _SYSTEM_FILES_LOG
+        if not log.is_file():
+            return []
+        pairs = (line.split("\t", 1) for line in log.read_text(encoding="utf-8").splitlines() if "\t" in line)
+        return list(dict.fromkeys((old, new) for old, new in pairs))
 
 
 def prepare_settings(
@@ -96,6 +108,7 @@ def prepare_settings(
                 "machine": host.machine,
                 "glibc": ".".join(map(str, host.glibc)) if host.glibc else None,
                 "multiarch": host.multiarch,
+                "system_files": _system_files(host, directory / _SYSTEM_FILES_LOG),
             },
             indent=1,
         )
@@ -119,6 +132,14 @@ def prepare_settings(
         environ=environ,
         launcher=launcher,
     )
+
+
+def _system_files(host: Host, log: Path) -> dict[str, Any] | None:
+    """Where the runtime patch looks up the build machine's headers and libraries in the root."""
+    moves, keep = build_dir_moves(host)
+    if not moves:
+        return None
+    return {"moves": moves, "keep": keep, "log": str(log)}
 
 
 def _base_dir(dirs: BuildDirs | None) -> Path | None:

@@ -132,6 +132,8 @@ def _run_backend(
     finally:
         for old, new in settings.wrappers.rewrites():
             logger.info("compiler search dir %s is the build machine's: using the host's %s", old, new)
+        for old, new in settings.system_file_lookups():
+            logger.info("path %s is the build machine's: the backend saw the host's %s", old, new)
     _log_launcher_stats(tree.name, settings)
     return built, settings
 
