@@ -57,3 +57,16 @@ def test_pillow_builds_the_features_the_root_has(sysroot_with: Callable[..., Pat
         "print(Image.open(out).getpixel((4, 4))[0] > 240, *map(features.check, ('jpg', 'zlib', 'xcb', 'freetype2')))"
     )
     assert qemu.python(code) == "True True True False False"
+
+
+def test_evdev_knows_the_event_codes_of_the_root_s_kernel_headers(sysroot: Path, tmp_path: Path) -> None:
+    # evdev's setup.py generates ecodes from /usr/include/linux/input*.h: the image's
+    # kernel headers have one more key than this machine's or the toolchain's
+    root = with_newer_kernel_headers(link_copy(sysroot, tmp_path / "image"))
+    wheel, _ = built(Path("evdev==1.9.2"), root / "usr/bin/python3.11", tmp_path / "dist", "--no-cache")
+    site = tmp_path / "site"
+    site.mkdir()
+    qemu = QemuHost(root, site)
+    qemu.install(wheel)
+    code = "from evdev import ecodes; print(ecodes.KEY_CROSSBUILD_ROOTFS_ONLY, ecodes.KEY[766], ecodes.KEY_A)"
+    assert qemu.python(code) == "766 KEY_CROSSBUILD_ROOTFS_ONLY 30"

@@ -153,6 +153,10 @@ def write_sysconfigdata(path: Path, config_vars: dict[str, Any]) -> Path:
     return path
 
 
+#: The modification time of every file of a fake layout.
+LAYOUT_MTIME = 1_700_000_000
+
+
 def make_layout(
     root: Path,
     *,
@@ -209,6 +213,8 @@ def make_layout(
         libc = root / "lib" / multiarch / "libc.so.6"
         libc.parent.mkdir(parents=True, exist_ok=True)
         libc.write_bytes(elf_header(machine, ET_DYN) + b"".join(f"GLIBC_2.{minor}".encode() + b"\0" for minor in glibc))
+    for path in root.rglob("*"):  # as a package manager leaves them: two layouts alike are alike
+        os.utime(path, (LAYOUT_MTIME, LAYOUT_MTIME), follow_symlinks=False)
     return FakeLayout(
         root=root,
         python=python,

@@ -150,3 +150,33 @@ def test_built_wheel_key_changes_with_the_rust_settings_by_what_they_hold(host: 
     ]
     keys = [base, *(_key(host, other) for other in others)]
     assert len(set(keys)) == len(keys)
+
+
+def test_built_wheel_key_changes_with_what_the_root_offers_builds(host: Host) -> None:
+    """A wheel built before libjpeg-dev was added to the image is not the one built after."""
+    root = host.sysroot
+    before = _key(host)
+    added = [
+        "usr/include/jpeglib.h",
+        "usr/lib/aarch64-linux-gnu/libjpeg.so",
+        "usr/lib/aarch64-linux-gnu/pkgconfig/libjpeg.pc",
+        "usr/share/pkgconfig/xproto.pc",
+        "usr/bin/curl-config",
+    ]
+    keys = [before]
+    for name in added:
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text("x")
+        keys.append(_key(host))
+    assert len(set(keys)) == len(keys)
+    (root / "usr/include/jpeglib.h").write_text("a longer header")  # an upgraded -dev package
+    assert _key(host) != keys[-1]
+
+
+def test_built_wheel_key_ignores_what_builds_do_not_see(host: Host) -> None:
+    root = host.sysroot
+    before = _key(host)
+    for name in ("usr/lib/python3.11/json/__init__.py", "usr/share/doc/zlib/README", "usr/bin/zcat", "etc/hostname"):
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text("x")
+    assert _key(host) == before

@@ -24,6 +24,7 @@ from installer.sources import WheelFile
 from .._cache import code_digest
 from .._files import DIR_MODE, make_dirs, publish_file, remove_tree
 from ..host.host import Host
+from ..host.surface import root_surface_digest
 from .options import BuildOptions
 
 logger = logging.getLogger("crossbuild")
@@ -31,8 +32,16 @@ logger = logging.getLogger("crossbuild")
 
 def built_wheel_key(host: Host, options: BuildOptions) -> str:
     """What a wheel cross-built from a given sdist depends on besides the sdist: the host's
-    build data and compilers, the build options, and crossbuild's own code that builds."""
-    identity = json.dumps([host.fingerprint, options.key, code_digest("host", "wheel", "_files.py")])
+    build data and compilers, what the root offers builds (headers, libraries…), the build
+    options, and crossbuild's own code that builds."""
+    identity = json.dumps(
+        [
+            host.fingerprint,
+            root_surface_digest(host.sysroot, host.multiarch),
+            options.key,
+            code_digest("host", "wheel", "_files.py"),
+        ]
+    )
     return hashlib.sha256(identity.encode()).hexdigest()
 
 
