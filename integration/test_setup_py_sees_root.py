@@ -63,7 +63,7 @@ def test_evdev_knows_the_event_codes_of_the_root_s_kernel_headers(sysroot: Path,
     # evdev's setup.py generates ecodes from /usr/include/linux/input*.h: the image's
     # kernel headers have one more key than this machine's or the toolchain's
     root = with_newer_kernel_headers(link_copy(sysroot, tmp_path / "image"))
-    wheel, _ = built(Path("evdev==1.9.2"), root / "usr/bin/python3.11", tmp_path / "dist", "--no-cache")
+    wheel, _ = built(Path("evdev==1.9.2"), root / "usr/bin/python3.11", tmp_path / "dist")
     site = tmp_path / "site"
     site.mkdir()
     qemu = QemuHost(root, site)
