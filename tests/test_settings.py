@@ -10,6 +10,7 @@ from dataclasses import replace
 from pathlib import Path
 from types import MappingProxyType
 
+import pytest
 from fakehost import FakeLayout
 
 from crossbuild.host.host import Host
@@ -113,8 +114,22 @@ def test_environ_commands_survive_a_space_in_the_build_directory(host: Host, tmp
 def test_setuptools_builds_extensions_in_parallel_with_jobs(host: Host, tmp_path: Path) -> None:
     settings = prepare_settings(host, tmp_path / "cross", Path(sys.executable), jobs=3)
     config = Path(settings.environ["DIST_EXTRA_CONFIG"])
-    assert config.read_text() == "[build_ext]\nparallel = 3\n"
+    assert config.read_text() == "[build_ext]\nparallel = 3\n\n"
     assert config.parent == tmp_path / "cross"  # removed with the build's work directory
+
+
+def test_the_user_s_extra_setuptools_config_is_kept(
+    host: Host, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    users = tmp_path / "mine.cfg"
+    users.write_text("[build_ext]\ndefine = MY_FLAG\n\n[egg_info]\ntag_build = .dev\n")
+    monkeypatch.setenv("DIST_EXTRA_CONFIG", str(users))
+    settings = prepare_settings(host, tmp_path / "cross", Path(sys.executable), jobs=3)
+    config = Path(settings.environ["DIST_EXTRA_CONFIG"])
+    assert config.read_text() == ("[build_ext]\ndefine = MY_FLAG\nparallel = 3\n\n[egg_info]\ntag_build = .dev\n\n")
+    users.write_text("[build_ext]\nparallel = 1\n")  # the user's choice wins
+    settings = prepare_settings(host, tmp_path / "cross2", Path(sys.executable), jobs=3)
+    assert Path(settings.environ["DIST_EXTRA_CONFIG"]).read_text() == "[build_ext]\nparallel = 1\n\n"
 
 
 def test_one_job_leaves_setuptools_alone(host: Host, tmp_path: Path) -> None:

@@ -9,6 +9,7 @@ and PyO3 settings…).
 
 from __future__ import annotations
 
+import configparser
 import json
 import os
 import shlex
@@ -183,13 +184,24 @@ def _setuptools_jobs(directory: Path, jobs: int) -> dict[str, str]:
     """Make setuptools build up to ``jobs`` extensions at once (``build_ext --parallel``).
 
     setuptools reads an extra configuration file named by ``DIST_EXTRA_CONFIG`` after the
-    project's own (PEP 517 builds take no command options); other backends ignore it.
+    project's own (PEP 517 builds take no command options); other backends ignore it.  A
+    file the user names there already is kept: its settings are copied in, and its own
+    ``build_ext`` ``parallel`` wins.
     """
     if jobs <= 1:
         return {}
-    config = directory / "setuptools.cfg"
-    config.write_text(f"[build_ext]\nparallel = {jobs}\n")
-    return {"DIST_EXTRA_CONFIG": str(config)}
+    config = configparser.ConfigParser(interpolation=None)
+    users = os.environ.get("DIST_EXTRA_CONFIG")
+    if users:
+        config.read(users, encoding="utf-8")  # a missing file is what setuptools ignores too
+    if not config.has_section("build_ext"):
+        config.add_section("build_ext")
+    if not config.has_option("build_ext", "parallel"):
+        config.set("build_ext", "parallel", str(jobs))
+    path = directory / "setuptools.cfg"
+    with path.open("w", encoding="utf-8") as stream:
+        config.write(stream)
+    return {"DIST_EXTRA_CONFIG": str(path)}
 
 
 def _environ(
