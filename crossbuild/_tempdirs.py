@@ -60,7 +60,7 @@ def sweep(directory: Path) -> None:
         return
     for entry in entries:
         match = _NAME.match(entry.name)
-        if match is None or int(match["pid"]) == os.getpid() or _alive(int(match["pid"])):
+        if match is None or int(match["pid"]) == os.getpid() or process_alive(int(match["pid"])):
             continue
         try:
             with _locked(Path(entry.path)):
@@ -71,7 +71,8 @@ def sweep(directory: Path) -> None:
             logger.info("removed %s, left by a crossbuild run that was killed", entry.path)
 
 
-def _alive(pid: int) -> bool:
+def process_alive(pid: int) -> bool:
+    """Whether process ``pid`` exists (another user's counts)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:

@@ -25,6 +25,8 @@ import pytest
 from conftest import PACKAGES, link_copy, run_crossbuild
 from fakehost import snapshot
 
+from crossbuild._tempdirs import process_alive
+
 BOUND = 240
 """Seconds the test waits for something that must happen (a build to start, a run to end)."""
 
@@ -143,14 +145,6 @@ def test_two_jobs_build_both_sdists_at_once_as_one_job_does(parallel: Parallel, 
     assert list(parallel.tmpdir.iterdir()) == []
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    return True
-
-
 def _wait_for(path: Path, process: subprocess.Popen[str]) -> None:
     deadline = time.monotonic() + BOUND
     while not path.exists():
@@ -186,7 +180,7 @@ def test_a_signal_during_parallel_builds_stops_them_all(
             process.kill()
             process.communicate()
     assert process.returncode == 128 + how, stderr
-    assert [_alive(pid) for pid in backends] == [False, False]
+    assert [process_alive(pid) for pid in backends] == [False, False]
     assert list(parallel.tmpdir.iterdir()) == []
     assert sorted(p.name for p in root.glob(".crossbuild-*")) == work_dirs
     after = _installed(root) if (root / "usr/local/lib/python3.11").exists() else None

@@ -16,6 +16,7 @@ from crossbuild._exceptions import CommandError
 from crossbuild._pool import default_jobs, in_parallel
 from crossbuild._signals import signals_raise
 from crossbuild._subprocess import run
+from crossbuild._tempdirs import process_alive
 
 BOUND = 20.0
 """Seconds a test waits for an event that must come (it fails, not hangs, when it does not)."""
@@ -26,14 +27,6 @@ def _wait_for(path: Path) -> None:
     while not path.exists():
         assert time.monotonic() < deadline, f"{path} never appeared"
         time.sleep(0.01)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    return True
 
 
 def _long_program(tmp_path: Path, name: str) -> tuple[list[str], Path]:
@@ -73,7 +66,7 @@ def test_a_failure_stops_the_programs_of_the_other_steps(tmp_path: Path) -> None
     with pytest.raises(ValueError, match="the first build failed"):
         in_parallel([lambda: run(argv, what="a long build"), failing], 2)
     assert time.monotonic() - started < BOUND  # the long program was killed, not waited for
-    assert not _alive(int(pid_file.read_text()))
+    assert not process_alive(int(pid_file.read_text()))
     run(["true"], what="a later program")  # the next stretch runs programs again
 
 
@@ -89,7 +82,7 @@ def test_ctrl_c_in_the_main_thread_stops_every_worker(tmp_path: Path) -> None:
     steps = [lambda argv=argv: run(argv, what="a build") for argv, _ in programs]
     with signals_raise(), pytest.raises(KeyboardInterrupt):
         in_parallel([*steps, interrupt], 3)
-    assert [_alive(int(pid_file.read_text())) for _, pid_file in programs] == [False, False]
+    assert [process_alive(int(pid_file.read_text())) for _, pid_file in programs] == [False, False]
     assert threading.active_count() == before  # every worker ended
 
 
