@@ -27,6 +27,14 @@ def with_newer_kernel_headers(root: Path) -> Path:
     return root
 
 
+def on_device(root: Path, wheel: Path, site: Path) -> QemuHost:
+    """The host python of ``root`` under qemu, with ``wheel`` installed in ``site``."""
+    site.mkdir()
+    qemu = QemuHost(root, site)
+    qemu.install(wheel)
+    return qemu
+
+
 def built(source: Path, host_python: Path, dist: Path, *options: str) -> tuple[Path, str]:
     result = run_crossbuild("wheel", source, "--host", host_python, "-w", dist, *options)
     assert result.returncode == 0, result.stderr
@@ -42,10 +50,7 @@ def test_a_header_of_the_root_wins_over_the_toolchain_s(
         "KEY_CROSSBUILD_ROOTFS_ONLY" not in Path(f"/usr/{ARCH.triplet}/include/linux/input-event-codes.h").read_text()
     )
     wheel, _ = built(project("rootfs_header"), root / "usr/bin/python3.11", tmp_path / "dist")
-    site = tmp_path / "site"
-    site.mkdir()
-    qemu = QemuHost(root, site)
-    qemu.install(wheel)
+    qemu = on_device(root, wheel, tmp_path / "site")
     assert qemu.python("import rootfsheader; print(rootfsheader.rootfs_only(), rootfsheader.key_a())") == "766 30"
 
 
@@ -103,9 +108,6 @@ def test_gnureadline_configures_its_bundled_readline_for_the_host(
     )
     assert "checking whether we are cross compiling... yes" in stderr
     assert wheel.name == "gnureadline-8.3.3-cp311-cp311-linux_aarch64.whl"
-    site = tmp_path / "site"
-    site.mkdir()
-    qemu = QemuHost(root, site)
-    qemu.install(wheel)
+    qemu = on_device(root, wheel, tmp_path / "site")
     code = "import gnureadline as r; r.add_history('on the device'); print(r.get_history_item(1), r._READLINE_VERSION)"
     assert qemu.python(code) == "on the device 2051"

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from conftest import ARCH, QemuHost, link_copy
-from test_root_first import built, with_newer_kernel_headers
+from test_root_first import built, on_device, with_newer_kernel_headers
 
 
 def test_a_setup_py_probing_the_system_sees_the_root(
@@ -21,10 +21,7 @@ def test_a_setup_py_probing_the_system_sees_the_root(
         (root / name).unlink()
     assert Path("/usr/include/zlib.h").is_file()
     wheel, stderr = built(project("system_probe"), root / "usr/bin/python3.11", tmp_path / "dist", "-v")
-    site = tmp_path / "site"
-    site.mkdir()
-    qemu = QemuHost(root, site)
-    qemu.install(wheel)
+    qemu = on_device(root, wheel, tmp_path / "site")
     header = (root / "usr/include/linux/input-event-codes.h").read_text()
     codes = len(dict(re.findall(r"#define\s+(KEY_\w+)\s+(0x[0-9a-fA-F]+|\d+)", header)))  # as setup.py counts
     assert qemu.python("import systemprobe; print(*systemprobe.found())") == f"None {codes} 766"
@@ -47,10 +44,7 @@ def test_pillow_builds_the_features_the_root_has(sysroot_with: Callable[..., Pat
     root = sysroot_with("libjpeg62-turbo-dev")
     wheel, _ = built(Path("pillow==11.3.0"), root / "usr/bin/python3.11", tmp_path / "dist")
     assert wheel.name == "pillow-11.3.0-cp311-cp311-linux_aarch64.whl"
-    site = tmp_path / "site"
-    site.mkdir()
-    qemu = QemuHost(root, site)
-    qemu.install(wheel)
+    qemu = on_device(root, wheel, tmp_path / "site")
     code = (
         "import io; from PIL import Image, features\n"
         "out = io.BytesIO(); Image.new('RGB', (8, 8), 'red').save(out, 'JPEG'); out.seek(0)\n"
@@ -64,9 +58,6 @@ def test_evdev_knows_the_event_codes_of_the_root_s_kernel_headers(sysroot: Path,
     # kernel headers have one more key than this machine's or the toolchain's
     root = with_newer_kernel_headers(link_copy(sysroot, tmp_path / "image"))
     wheel, _ = built(Path("evdev==1.9.2"), root / "usr/bin/python3.11", tmp_path / "dist")
-    site = tmp_path / "site"
-    site.mkdir()
-    qemu = QemuHost(root, site)
-    qemu.install(wheel)
+    qemu = on_device(root, wheel, tmp_path / "site")
     code = "from evdev import ecodes; print(ecodes.KEY_CROSSBUILD_ROOTFS_ONLY, ecodes.KEY[766], ecodes.KEY_A)"
     assert qemu.python(code) == "766 KEY_CROSSBUILD_ROOTFS_ONLY 30"
