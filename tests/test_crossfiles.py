@@ -83,8 +83,8 @@ def test_meson_cross_file(
         "cpu": machine.uname,
         "endian": endian,
     }
-    assert cross["binaries"]["c"] == [str(settings.wrappers.cc)]
-    assert cross["binaries"]["cpp"] == [str(settings.wrappers.cxx)]
+    assert cross["binaries"]["c"] == [settings.wrappers.cc.name]  # found first on the backend's PATH
+    assert cross["binaries"]["cpp"] == [settings.wrappers.cxx.name]
     assert cross["binaries"]["python"] == sys.executable
     assert cross["binaries"]["ar"] == str(fake_bin / f"{machine.triplet}-gcc-ar")
     assert "exe_wrapper" not in cross["binaries"]  # no qemu here: numpy still needs no run-checks

@@ -29,9 +29,12 @@ def pkg_config_dirs(host: Host) -> list[Path]:
 
 def write_meson_cross_file(host: Host, wrappers: CompilerWrappers, python: Path, path: Path) -> Path:
     """Write the meson cross file of ``host``; ``python`` is the backend's interpreter."""
+    # The compilers by name: the wrapper directory comes first on the backend's PATH, and
+    # what a project records of its compiler (numpy's __config__.py) names no directory of
+    # this build, so two builds give the same bytes.
     binaries: dict[str, str | list[str]] = {
-        "c": [str(wrappers.cc)],
-        "cpp": [str(wrappers.cxx)],
+        "c": [wrappers.cc.name],
+        "cpp": [wrappers.cxx.name],
         "python": str(python),
     }
     binaries.update(host.toolchain.binutils)
