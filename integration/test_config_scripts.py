@@ -3,6 +3,7 @@ and a compiled program of a test root, and curl-config for pycurl."""
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 from collections.abc import Callable
@@ -84,3 +85,23 @@ def test_pycurl_builds_with_the_root_s_curl_config(sysroot_with: Callable[..., P
     qemu.install(wheel)
     version = qemu.python("import pycurl; print(pycurl.version)")
     assert version.startswith("PycURL/7.49.0 libcurl/7.88.1 OpenSSL/3.0."), version
+
+
+def test_psycopg2_builds_with_the_root_s_pg_config(sysroot_with: Callable[..., Path], tmp_path: Path) -> None:
+    # Debian's libpq-dev pg_config is a Perl script printing bare paths (--includedir,
+    # --libdir); this machine has a pg_config of its own, which must not answer
+    root = sysroot_with("libpq-dev")
+    dist = tmp_path / "dist"
+    result = _build(Path("psycopg2==2.9.13"), root, dist, "-v")
+    assert result.returncode == 0, result.stderr
+    for path in ("/usr/include/postgresql", f"/usr/lib/{ARCH.triplet}"):
+        assert f"pg_config printed the host's {path}: using {root}{path}" in result.stderr
+    [wheel] = dist.iterdir()
+    site = tmp_path / "site"
+    site.mkdir()
+    qemu = QemuHost(root, site)
+    qemu.install(wheel)
+    code = "import psycopg2, psycopg2.extensions as e; print(psycopg2.__libpq_version__, e.libpq_version())"
+    header = (root / "usr/include/postgresql/pg_config.h").read_text()
+    [version] = re.findall(r"#define PG_VERSION_NUM (\d+)", header)
+    assert qemu.python(code) == f"{version} {version}"  # the root's libpq, built against and loaded

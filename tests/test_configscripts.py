@@ -4,8 +4,10 @@ print moved into the root, and a one-line error for one that cannot run."""
 
 from __future__ import annotations
 
+import configparser
 import os
 import subprocess
+import sys
 from dataclasses import replace
 from pathlib import Path
 
@@ -15,6 +17,7 @@ from fakehost import AARCH64, elf_header, write_script
 from crossbuild.host._configrun import map_paths
 from crossbuild.host.configscripts import find_config_scripts, write_config_scripts
 from crossbuild.host.host import Host
+from crossbuild.host.settings import prepare_settings
 
 ROOT = "/srv/root"
 
@@ -147,3 +150,14 @@ def test_a_root_that_is_the_build_machine_s_gets_no_wrappers(host: Host, bin_dir
     write_script(host.sysroot / "usr/bin/foo-config", "echo /usr/include\n")
     assert write_config_scripts(replace(host, sysroot=Path("/")), bin_dir).scripts == {}
     assert list(bin_dir.iterdir()) == []
+
+
+def test_the_backend_gets_the_wrappers_on_path_and_meson_in_its_cross_file(host: Host, tmp_path: Path) -> None:
+    write_script(host.sysroot / "usr/bin/cups-config", "echo -I/usr/include/cups\n")
+    settings = prepare_settings(host, tmp_path / "cross", Path(sys.executable))
+    wrapper = settings.wrappers.directory / "cups-config"
+    assert _run(wrapper, "--cflags").stdout == f"-I{host.sysroot}/usr/include/cups\n"
+    # in a cross build meson looks for dependency('cups')'s cups-config only in the cross file
+    cross = configparser.ConfigParser()
+    cross.read(settings.meson_cross_file)
+    assert cross["binaries"]["cups-config"] == repr(str(wrapper))

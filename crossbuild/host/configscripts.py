@@ -47,6 +47,7 @@ BIN_DIRS = ("/usr/local/bin", "/usr/bin", "/bin", "/usr/local/sbin", "/usr/sbin"
 #: Names of config scripts.  pkg-config is not one: the build machine's answers for the root.
 _CONFIG_NAME = re.compile(r"(?!(.*-)?pkg-config$)[A-Za-z0-9][\w.+-]*[-_]config")
 _RUNTIME = "_crossbuild_configrun"
+_LOG = "config-scripts.log"
 
 _WRAPPER = """#!{python} -IS
 # crossbuild: the root's {host_path}, run on this machine, the paths it prints moved into the root.
@@ -72,8 +73,17 @@ class ConfigScriptCall:
 class ConfigScripts:
     """The wrappers of the root's config scripts, by name (to the script's host path), and their log."""
 
+    directory: Path
     scripts: dict[str, str]
-    log: Path
+
+    @property
+    def log(self) -> Path:
+        return self.directory / _LOG
+
+    @property
+    def programs(self) -> dict[str, Path]:
+        """Each wrapper, by name."""
+        return {name: self.directory / name for name in self.scripts}
 
     def calls(self) -> list[ConfigScriptCall]:
         if not self.log.is_file():
@@ -150,9 +160,9 @@ def script_command(host: Host, path: Path, host_path: str) -> tuple[list[str], s
 
 def write_config_scripts(host: Host, directory: Path) -> ConfigScripts:
     """Write a wrapper into ``directory`` for each config script of the host's root."""
-    log = directory / "config-scripts.log"
+    log = directory / _LOG
     if host.sysroot == Path("/"):
-        return ConfigScripts({}, log)
+        return ConfigScripts(directory, {})
     root = host.build_sysroot  # the view of an as-is root, where the root's own links stay inside
     scripts = find_config_scripts(root, host.multiarch)
     if scripts:
@@ -176,4 +186,4 @@ def write_config_scripts(host: Host, directory: Path) -> ConfigScripts:
             )
         )
         wrapper.chmod(0o755)
-    return ConfigScripts(scripts, log)
+    return ConfigScripts(directory, scripts)

@@ -118,7 +118,9 @@ def prepare_settings(
         directory=directory,
         wrappers=wrappers,
         host_config=host_config,
-        meson_cross_file=write_meson_cross_file(host, wrappers, python, directory / "cross.ini"),
+        meson_cross_file=write_meson_cross_file(
+            host, wrappers, python, directory / "cross.ini", config_scripts.programs
+        ),
         cmake_toolchain_file=cmake_toolchain_file,
         environ=environ,
         launcher=launcher,
