@@ -106,9 +106,13 @@ def test_a_script_runs_with_this_machine_s_interpreter_and_keeps_its_status(
     script.parent.mkdir(parents=True, exist_ok=True)
     script.write_text('#!/usr/bin/env sh\necho "/usr/lib/foo: $*" >&2\nexit 3\n')
     script.chmod(0o755)
+    elsewhere = host.sysroot / "usr/bin/bar-config"  # sh is not there here, but on PATH
+    elsewhere.write_text("#!/crossbuild/no/such/dir/sh\necho /usr/include/bar\n")
+    elsewhere.chmod(0o755)
     write_config_scripts(host, tmp_path / "bin")
     result = _run(tmp_path / "bin/foo-config", "--bad")
     assert (result.returncode, result.stdout, result.stderr) == (3, "", "/usr/lib/foo: --bad\n")
+    assert _run(tmp_path / "bin/bar-config").stdout == f"{host.sysroot}/usr/include/bar\n"
 
 
 def test_a_compiled_config_program_runs_under_the_emulator(host: Host, tmp_path: Path, bin_dir: Path) -> None:

@@ -10,19 +10,20 @@ wrapper directory, first on the backend's ``PATH``.  It runs the root's script o
 machine and maps the paths it prints into the root (see :mod:`._configrun`):
 
 - a script (``#!/bin/sh``, ``#!/usr/bin/perl``) runs with this machine's interpreter of
-  that name; as the script's path is the root's, one that finds its prefix from its own
-  location finds the root's;
+  that path, or else of that name on ``PATH``; as the script's path is the root's, one
+  that finds its prefix from its own location finds the root's;
 - an ELF program (``pg_config`` of some distributions) runs under qemu-user with the
   root as its library prefix;
 - one that cannot run (its interpreter, or qemu, missing here) fails with a one-line
-  ``crossbuild: error: cannot run the root's …`` error, rather than the build machine's program
-  of that name answering for the host.
+  ``crossbuild: error: cannot run the root's …`` error, rather than the build machine's
+  program of that name answering for the host.
 
 A script named for the host's triplet (Debian's ``aarch64-linux-gnu-python3.11-config``)
 also answers to its plain name when the root has none.  A name the root does not have
-is left to the build machine's ``PATH``: its answer names the build machine's
-directories, which the compiler wrappers then map into the root (see :mod:`.shims`), so
-the build finds the root's files or fails; it never links the build machine's.
+is left to the build machine's ``PATH``: the system directories its answer names
+(``-I/usr/include/libxml2``) are mapped into the root by the compiler wrappers (see
+:mod:`.shims`), so the build finds the root's files or fails; others (``/opt/…``) stay
+the build machine's.
 
 Each call is logged; :meth:`ConfigScripts.mappings` lists what was mapped, shown under ``-v``.
 """
@@ -148,7 +149,9 @@ def script_command(host: Host, path: Path, host_path: str) -> tuple[list[str], s
     if not words:
         return ["/bin/sh", str(path)], ""
     interpreter, argument = words[0], words[1:]
-    program: str | None = interpreter if os.access(interpreter, os.X_OK) else None
+    # this machine's interpreter of that name: /usr/bin/perl, or perl on PATH (a root's
+    # #!/usr/bin/bash where /bin is not /usr/bin here)
+    program = interpreter if os.access(interpreter, os.X_OK) else shutil.which(Path(interpreter).name)
     if Path(interpreter).name == "env" and argument and not argument[0].startswith("-"):
         interpreter = argument[0]
         program, argument = shutil.which(interpreter), []
