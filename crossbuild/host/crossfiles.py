@@ -12,6 +12,7 @@ recorded.
 from __future__ import annotations
 
 import shutil
+from collections.abc import Mapping
 from pathlib import Path
 
 from .host import Host
@@ -27,16 +28,20 @@ def pkg_config_dirs(host: Host) -> list[Path]:
     ]
 
 
-def write_meson_cross_file(host: Host, wrappers: CompilerWrappers, python: Path, path: Path) -> Path:
-    """Write the meson cross file of ``host``; ``python`` is the backend's interpreter."""
+def write_meson_cross_file(
+    host: Host, wrappers: CompilerWrappers, python: Path, path: Path, tools: Mapping[str, Path] | None = None
+) -> Path:
+    """Write the meson cross file of ``host``; ``python`` is the backend's interpreter.
+
+    ``tools`` are more programs that answer for the host, by name (the root's config
+    scripts): in a cross build meson looks for a config tool (``dependency('cups')``:
+    ``cups-config``) only among the cross file's binaries, not on ``PATH``.
+    """
+    binaries: dict[str, str | list[str]] = {name: str(program) for name, program in (tools or {}).items()}
     # The compilers by name: the wrapper directory comes first on the backend's PATH, and
     # what a project records of its compiler (numpy's __config__.py) names no directory of
     # this build, so two builds give the same bytes.
-    binaries: dict[str, str | list[str]] = {
-        "c": [wrappers.cc.name],
-        "cpp": [wrappers.cxx.name],
-        "python": str(python),
-    }
+    binaries.update({"c": [wrappers.cc.name], "cpp": [wrappers.cxx.name], "python": str(python)})
     binaries.update(host.toolchain.binutils)
     pkg_config = shutil.which("pkg-config") or shutil.which("pkgconf")
     if pkg_config:

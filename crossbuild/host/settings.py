@@ -1,10 +1,10 @@
 """What a build backend is handed so that it builds for the host.
 
-:func:`prepare_settings` writes, into a per-build directory, the compiler wrappers, the
-host description the runtime patch reads, the meson cross file and the CMake toolchain
-file, and computes the environment variables of the backend process (``CC``,
-``LDSHARED``, ``_PYTHON_HOST_PLATFORM``, ``PKG_CONFIG_*``, ``CMAKE_TOOLCHAIN_FILE``, Cargo
-and PyO3 settings…).
+:func:`prepare_settings` writes, into a per-build directory, the compiler wrappers and
+those of the root's ``*-config`` scripts, the host description the runtime patch reads,
+the meson cross file and the CMake toolchain file, and computes the environment variables
+of the backend process (``CC``, ``LDSHARED``, ``_PYTHON_HOST_PLATFORM``,
+``PKG_CONFIG_*``, ``CMAKE_TOOLCHAIN_FILE``, Cargo and PyO3 settings…).
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from .autoconf import build_compilers_environ, write_config_site
+from .configscripts import ConfigScripts, write_config_scripts
 from .crossfiles import pkg_config_dirs, rust_environ, write_cmake_toolchain, write_meson_cross_file
 from .host import Host
 from .launcher import CompilerLauncher
@@ -59,6 +60,8 @@ class CrossSettings:
     """Variables to set for the backend process, on top of the isolated env's."""
     launcher: CompilerLauncher | None = None
     """What runs every compile (ccache…), if anything."""
+    config_scripts: ConfigScripts | None = None
+    """The root's ``*-config`` scripts, on the backend's ``PATH`` in the wrapper directory."""
 
     @property
     def launcher_stats_log(self) -> Path:
@@ -96,6 +99,7 @@ def prepare_settings(
     """
     directory.mkdir(parents=True, exist_ok=True)
     wrappers = write_wrappers(host, directory / "bin", dirs, launcher)
+    config_scripts = write_config_scripts(host, wrappers.directory)
     config_vars = host_config_vars(host, wrappers)
     host_config = directory / "host.json"
     host_config.write_text(
@@ -128,10 +132,13 @@ def prepare_settings(
         directory=directory,
         wrappers=wrappers,
         host_config=host_config,
-        meson_cross_file=write_meson_cross_file(host, wrappers, python, directory / "cross.ini"),
+        meson_cross_file=write_meson_cross_file(
+            host, wrappers, python, directory / "cross.ini", config_scripts.programs
+        ),
         cmake_toolchain_file=cmake_toolchain_file,
         environ=environ,
         launcher=launcher,
+        config_scripts=config_scripts,
     )
 
 

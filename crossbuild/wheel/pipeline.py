@@ -10,14 +10,16 @@ directory.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 from packaging.utils import parse_wheel_filename
 
 from .._buildlog import BuildLog, build_log, first_failure
-from .._exceptions import PureFallbackError
+from .._exceptions import BackendError, PureFallbackError
 from .._faults import fault_point
 from .._files import make_dirs, publish_file
 from .._pool import default_jobs
@@ -123,19 +125,46 @@ def _run_backend(
     environ = _backend_environ(env, settings, options.source_date_epoch) | {"TMPDIR": str(tmpdir)}
     backend = Backend(tree, env.python, environ, log, reporter)
     config_settings = cross_config_settings(build_backend_name(tree), options.config_settings, settings)
-    requires = backend.get_requires_for_build_wheel(config_settings)
+    with _config_script_errors(settings):
+        requires = backend.get_requires_for_build_wheel(config_settings)
     with reporting(reporter, tree.name, "building", "build requirements"):
         env.install(requires, pip_environ, log)
     logger.info("building %s", tree.name)
     try:
-        built = backend.build_wheel(workdir / "dist", config_settings)
+        with _config_script_errors(settings):
+            built = backend.build_wheel(workdir / "dist", config_settings)
     finally:
         for old, new in settings.wrappers.rewrites():
             logger.info("compiler search dir %s is the build machine's: using the host's %s", old, new)
         for old, new in settings.system_file_lookups():
             logger.info("path %s is the build machine's: the backend saw the host's %s", old, new)
+        _log_config_scripts(settings)
+    for error in settings.config_scripts.errors() if settings.config_scripts is not None else ():
+        logger.warning("%s: the build went on without it", error)  # the project may not need it
     _log_launcher_stats(tree.name, settings)
     return built, settings
+
+
+@contextlib.contextmanager
+def _config_script_errors(settings: CrossSettings) -> Iterator[None]:
+    """A backend that failed after one of the root's config scripts could not run failed
+    for that reason, whatever it says (a setup.py that captures the script's stderr says
+    only "returned non-zero exit status 127")."""
+    try:
+        yield
+    except BackendError as error:
+        errors = settings.config_scripts.errors() if settings.config_scripts is not None else []
+        if not errors:
+            raise
+        raise BackendError(error.project, error.hook, error.output_tail, errors[0]) from None
+
+
+def _log_config_scripts(settings: CrossSettings) -> None:
+    """Say (``-v``) which paths the root's config scripts printed were moved into the root."""
+    if settings.config_scripts is None:
+        return
+    for script, old, new in settings.config_scripts.mappings():
+        logger.info("%s printed the host's %s: using %s", script, old, new)
 
 
 def _log_launcher_stats(name: str, settings: CrossSettings) -> None:

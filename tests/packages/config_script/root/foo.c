@@ -1,0 +1,2 @@
+#include "foo.h"
+int foo_answer(void) { return 42; }

@@ -1,0 +1,2 @@
+/* libfoo: only in the test root. */
+int foo_answer(void);
