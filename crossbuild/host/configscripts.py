@@ -46,7 +46,7 @@ from .rootfs import resolve_in_root
 #: The host's directories of programs, in the order of its ``PATH``.
 BIN_DIRS = ("/usr/local/bin", "/usr/bin", "/bin", "/usr/local/sbin", "/usr/sbin", "/sbin")
 #: Names of config scripts.  pkg-config is not one: the build machine's answers for the root.
-_CONFIG_NAME = re.compile(r"(?!(.*-)?pkg-config$)[A-Za-z0-9][\w.+-]*[-_]config")
+CONFIG_NAME = re.compile(r"(?!(.*-)?pkg-config$)[A-Za-z0-9][\w.+-]*[-_]config")
 _RUNTIME = "_crossbuild_configrun"
 _LOG = "config-scripts.log"
 
@@ -116,7 +116,7 @@ def find_config_scripts(root: Path, multiarch: str = "") -> dict[str, str]:
         except OSError:
             continue
         for name in names:
-            if name in found or not _CONFIG_NAME.fullmatch(name):
+            if name in found or not CONFIG_NAME.fullmatch(name):
                 continue
             program = resolve_in_root(root, f"{directory}/{name}")
             if program.is_file() and os.access(program, os.X_OK):

@@ -21,12 +21,12 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
+from .configscripts import BIN_DIRS, CONFIG_NAME
+
 _INCLUDE_DIRS = ("usr/include", "usr/local/include")
 _LIBRARY_DIRS = ("usr/lib", "lib", "usr/lib64", "lib64", "usr/local/lib")
 _PKG_CONFIG_DIRS = ("usr/share/pkgconfig",)
-_BIN_DIRS = ("usr/bin", "bin", "usr/local/bin")
 _LIBRARY_FILE = re.compile(r"lib.*\.(so(\.[0-9.]+)?|a)|.*\.o")
-_CONFIG_SCRIPT = re.compile(r".+[-_]config")
 
 
 def root_surface_digest(root: Path, multiarch: str | None) -> str:
@@ -49,8 +49,8 @@ def _surface(root: Path, multiarch: str | None) -> Iterator[str]:
         yield from _listing(root, f"{directory}/pkgconfig", None)
     for directory in _PKG_CONFIG_DIRS:
         yield from _listing(root, directory, None)
-    for directory in _BIN_DIRS:
-        yield from _listing(root, directory, _CONFIG_SCRIPT)
+    for directory in BIN_DIRS:
+        yield from _listing(root, directory.lstrip("/"), CONFIG_NAME)
 
 
 def _tree(root: Path, directory: str) -> Iterator[str]:
