@@ -83,7 +83,7 @@ def _install(
     reporter: Reporter | None,
 ) -> InstallResult:
     options = (options or BuildOptions()).for_host(host)
-    index = with_index_options(options.index, wanted)
+    index = with_index_options(options.index, wanted, options.cache)
     options = dataclasses.replace(options, index=index)
     placement = Placement(
         host,

@@ -180,8 +180,10 @@ def _holds(user: UserRequirement, environment: dict[str, str]) -> bool:
     return marker is None or marker.evaluate({**environment, "extra": ""})
 
 
-def with_index_options(index: IndexSettings | None, wanted: RequirementSet) -> IndexSettings:
-    base = index or IndexSettings.from_pip_config()
+def with_index_options(index: IndexSettings | None, wanted: RequirementSet, cache: Path | None = None) -> IndexSettings:
+    """``index`` (default: pip's configuration, kept in ``cache``) with the options of
+    the requirement files on top."""
+    base = index or IndexSettings.from_pip_config(cache)
     return base.with_options(
         index_url=wanted.index_url,
         extra_index_urls=tuple(wanted.extra_index_urls),
