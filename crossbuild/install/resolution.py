@@ -97,7 +97,7 @@ def resolve_wheels(
     wheels = _wheels(store, chosen, jobs)
     libraries = host_libraries(host.sysroot, host.multiarch, host.elf)
     for wheel in wheels.values():
-        verify_wheel(wheel, host.elf, libraries)
+        verify_wheel(wheel, host.elf, libraries, options.cache)
     return Resolved(chosen, requested, wheels, store)
 
 
