@@ -90,6 +90,7 @@ def _install(
         root_dir,
         install_paths(host, host_prefix, choices.scheme),
         compile_with=options.python.executable if choices.compile_bytecode else None,
+        cache=options.cache,
     )
     with temporary_directory("wheels") as tmp:
 

@@ -26,7 +26,7 @@ from pathlib import Path, PurePosixPath
 from installer.exceptions import InstallerError
 from installer.sources import WheelFile
 
-from .._cache import code_digest
+from .._cache import code_digest, content_digest
 from .._exceptions import InvalidWheelError, UnloadableWheelError, WheelVerificationError
 from .._files import atomic_file, make_dirs
 from ..host.elf import ElfTarget, Linkage, is_elf, read_elf_target, read_linkage
@@ -165,11 +165,8 @@ def _newest_hint(version: str, defined: frozenset[str]) -> str:
 
 def _kept_path(wheel: Path, expected: ElfTarget, cache: Path) -> Path:
     """Where what ``wheel`` holds is kept: its bytes, the target and this code decide."""
-    digest = hashlib.sha256()
-    with wheel.open("rb") as stream:
-        for block in iter(lambda: stream.read(1 << 20), b""):
-            digest.update(block)
-    key = hashlib.sha256(f"{digest.hexdigest()}\0{expected}\0{code_digest('wheel/verify.py', 'host/elf.py')}".encode())
+    code = code_digest("wheel/verify.py", "host/elf.py")
+    key = hashlib.sha256(f"{content_digest(wheel)}\0{expected}\0{code}".encode())
     return cache / "verified" / f"{key.hexdigest()[:40]}.json"
 
 
