@@ -13,6 +13,7 @@ from fakehost import snapshot
 from crossbuild import _faults
 from crossbuild._exceptions import InstallTargetError
 from crossbuild._signals import Terminated
+from crossbuild.host.rootfs import RootResolver
 from crossbuild.install import journal
 from crossbuild.install.transaction import RootTransaction
 
@@ -507,3 +508,25 @@ def test_ctrl_c_once_the_commit_is_complete_changes_nothing(
 
     assert snapshot(root) == snapshot(expected)
     assert f"the install into {root} is complete: ignoring SIGINT" in caplog.messages
+
+
+def test_moving_a_symlink_aside_changes_where_later_steps_resolve(tmp_path: Path) -> None:
+    root = tmp_path / "root"
+    (root / "opt/data").mkdir(parents=True)
+    (root / "usr/lib").mkdir(parents=True)
+    (root / "usr/lib/pkg").symlink_to("/opt/data")
+    work = tmp_path / "work"
+    for name in ("a", "b"):
+        _write(work / "stage" / name, name.encode())
+    (work / "backup").mkdir()
+    resolve = RootResolver(root)
+    for step in (
+        journal.Step("place", "usr/lib/pkg/a", "stage/a"),  # through the link
+        journal.Step("aside", "usr/lib/pkg", "backup/0"),  # the link goes
+        journal.Step("mkdir", "usr/lib/pkg"),
+        journal.Step("place", "usr/lib/pkg/b", "stage/b"),  # into the new directory
+    ):
+        journal.apply(root, work, step, resolve)
+    assert (root / "opt/data/a").read_bytes() == b"a"
+    assert (root / "usr/lib/pkg/b").read_bytes() == b"b"
+    assert not (root / "opt/data/b").exists()

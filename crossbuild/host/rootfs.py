@@ -29,6 +29,32 @@ def resolve_in_root(root: Path, host_path: str | PurePosixPath, *, follow_last: 
     return root.joinpath(*_follow(root, path)[0])
 
 
+class RootResolver:
+    """:func:`resolve_in_root` with ``follow_last=False`` for many paths of one root, each
+    parent directory resolved once (a thousand files of a wheel sit in a few dozen).
+
+    Valid while no symlink on the way changes: :meth:`forget` what was resolved when one
+    is moved or removed.  Directories made where nothing was change nothing: a missing
+    component resolves to itself, as the directory made there does.
+    """
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self._parents: dict[PurePosixPath, Path] = {}
+
+    def __call__(self, host_path: str | PurePosixPath) -> Path:
+        path = PurePosixPath("/", host_path)
+        if path.name in ("", ".", ".."):
+            return resolve_in_root(self.root, path, follow_last=False)
+        parent = self._parents.get(path.parent)
+        if parent is None:
+            parent = self._parents[path.parent] = resolve_in_root(self.root, path.parent)
+        return parent / path.name
+
+    def forget(self) -> None:
+        self._parents.clear()
+
+
 def leaves_root(root: Path, host_path: str | PurePosixPath) -> bool:
     """Whether ``ROOT/host_path``, followed on the build machine, would leave ``root``.
 

@@ -25,7 +25,7 @@ from .._exceptions import InstallTargetError
 from .._faults import fault_point
 from .._files import make_dirs
 from .._signals import deferred, signals_raise, work_complete
-from ..host.rootfs import resolve_in_root
+from ..host.rootfs import RootResolver
 from . import journal
 from .journal import Step
 
@@ -50,17 +50,18 @@ class RootTransaction:
 
     def staged_files(self) -> list[str]:
         """Host paths of the staged files."""
-        return sorted("/" + p.relative_to(self.stage_dir).as_posix() for p in _files(self.stage_dir))
+        return sorted(_files(self.stage_dir))
 
     def commit(self) -> None:
         """Apply the changes; on any failure undo them and re-raise."""
         with signals_raise():
             steps = self._plan()
+            resolve = RootResolver(self.root)
             try:
                 journal.begin(self._work, steps)
                 fault_point("commit:before-move")
                 for count, step in enumerate(steps, 1):
-                    journal.apply(self.root, self._work, step)
+                    journal.apply(self.root, self._work, step, resolve)
                     fault_point("commit:after-move", count)
                 fault_point("commit:after-last-move")
             except BaseException:
@@ -89,9 +90,17 @@ class RootTransaction:
         backups = itertools.count()
         gone: set[Path] = set()  # moved aside by an earlier step
         new: set[Path] = set()  # made or placed by an earlier step
+        resolve = RootResolver(self.root)  # the root does not change while this plans
+        exists: dict[Path, bool] = {}
 
         def present(path: Path) -> bool:
-            return path in new or (path not in gone and os.path.lexists(path))
+            if path in new:
+                return True
+            if path in gone:
+                return False
+            if path not in exists:
+                exists[path] = os.path.lexists(path)
+            return exists[path]
 
         def aside(target: Path) -> None:
             if present(target) and not _is_directory(target):
@@ -100,9 +109,9 @@ class RootTransaction:
                 new.discard(target)
 
         for host_path in self._removals:
-            aside(resolve_in_root(self.root, host_path, follow_last=False))
+            aside(resolve(host_path))
         for host_path in self.staged_files():
-            target = resolve_in_root(self.root, host_path, follow_last=False)
+            target = resolve(host_path)
             missing = [parent for parent in _parents(target, self.root) if not present(parent)]
             for directory in reversed(missing):
                 steps.append(Step("mkdir", self._relative(directory)))
@@ -135,7 +144,10 @@ def _is_directory(path: Path) -> bool:
         return False
 
 
-def _files(directory: Path) -> Iterator[Path]:
+def _files(directory: Path) -> Iterator[str]:
+    """The files under ``directory``, as host paths (``/usr/lib/...``)."""
+    top = len(str(directory))
     for dirpath, _dirnames, filenames in os.walk(directory):
+        prefix = dirpath[top:] + "/"
         for filename in filenames:
-            yield Path(dirpath) / filename
+            yield prefix + filename
