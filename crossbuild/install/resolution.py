@@ -75,6 +75,7 @@ def resolve_wheels(
     )
     assert options.index is not None
     finder = options.index.finder(
+        options.cache,
         target_python=target_python,
         no_binary=list(choices.no_binary),
         only_binary=list(choices.only_binary),

@@ -13,6 +13,7 @@ edit of any of them runs it again.
 from __future__ import annotations
 
 import ast
+import atexit
 import functools
 import hashlib
 import importlib.util
@@ -24,12 +25,15 @@ import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import cast
 
 import unearth
 from packaging.tags import Tag
+from unearth.auth import MultiDomainBasicAuth
 from unearth.evaluator import Evaluator
 
 from .._files import atomic_file, make_dirs
+from .index_pages import IndexClient
 
 logger = logging.getLogger("crossbuild")
 
@@ -89,14 +93,18 @@ class IndexSettings:
             no_index=self.no_index or no_index,
         )
 
-    def finder(self, **kwargs: object) -> unearth.PackageFinder:
+    def finder(self, cache: Path | None = None, **kwargs: object) -> unearth.PackageFinder:
+        """unearth's finder for these indexes; ``cache`` keeps their pages (see
+        :mod:`crossbuild.wheel.index_pages`)."""
         indexes = [] if self.no_index else [self.index_url, *self.extra_index_urls]
-        return _Finder(
+        finder = _Finder(
             index_urls=indexes,
             find_links=list(self.find_links),
             trusted_hosts=list(self.trusted_hosts),
             **kwargs,  # type: ignore[arg-type]
         )
+        finder.page_cache = cache
+        return finder
 
     def describe(self) -> str:
         where = [] if self.no_index else [self.index_url, *self.extra_index_urls]
@@ -117,6 +125,21 @@ class _Evaluator(Evaluator):
 
 
 class _Finder(unearth.PackageFinder):
+    page_cache: Path | None = None
+
+    @property
+    def session(self) -> unearth.fetchers.Fetcher:
+        """unearth's client (made as unearth makes it), with index pages kept in the
+        cache and cut down to the wheels the target supports."""
+        if self._session is None:
+            index_urls = [source["url"] for source in self.sources if source["type"] == "index"]
+            tags = None if self.ignore_compatibility else _tag_set(self.target_python)
+            session = IndexClient(trusted_hosts=self.trusted_hosts, cache=self.page_cache, tags=tags)
+            session.auth = MultiDomainBasicAuth(index_urls=index_urls)
+            atexit.register(session.close)
+            self._session = cast("unearth.fetchers.Fetcher", session)  # PyPIClient, as unearth's own
+        return self._session
+
     def build_evaluator(self, package_name: str, allow_yanked: bool = False) -> Evaluator:
         evaluator = super().build_evaluator(package_name, allow_yanked)
         evaluator.__class__ = _Evaluator  # the same evaluator, with the faster tag test
