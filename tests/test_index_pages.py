@@ -1,20 +1,17 @@
 """Index pages: kept with HTTP's caching rules, and cut down to the host's wheels.
 
-A local HTTP index on 127.0.0.1 serves one project page with the headers a test gives,
-and records every request it answers.
+A local HTTP index (httpindex.py) serves one project page with the headers a test gives.
 """
 
 from __future__ import annotations
 
-import http.server
 import json
-import threading
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 import unearth
+from httpindex import Index, serving
 
 from crossbuild.wheel.index import IndexSettings, _tag_set
 from crossbuild.wheel.index_pages import JSON_PAGE, only_usable_files
@@ -39,58 +36,20 @@ def _page(files: list[str]) -> bytes:
     return json.dumps({"meta": {"api-version": "1.1"}, "name": "pkg", "files": entries}).encode()
 
 
-class Index:
-    """What the server answers, and what it was asked."""
-
-    def __init__(self) -> None:
-        self.headers: dict[str, str] = {}
-        self.body = _page(FILES)
-        self.requests: list[dict[str, str]] = []
-        self.url = ""
+PAGE = "/simple/pkg/"
 
 
 @pytest.fixture
 def index() -> Iterator[Index]:
-    served = Index()
-
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            served.requests.append({k.lower(): v for k, v in self.headers.items()})
-            if self.path != "/simple/pkg/":
-                self.send_error(404)
-                return
-            etag = served.headers.get("ETag")
-            if etag is not None and self.headers.get("If-None-Match") == etag:
-                self.send_response(304)
-                self.send_header("ETag", etag)
-                self.end_headers()
-                return
-            self.send_response(200)
-            self.send_header("Content-Type", JSON_PAGE)
-            self.send_header("Content-Length", str(len(served.body)))
-            for name, value in served.headers.items():
-                self.send_header(name, value)
-            self.end_headers()
-            self.wfile.write(served.body)
-
-        def log_message(self, *args: Any) -> None:
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    served.url = f"http://127.0.0.1:{server.server_address[1]}/simple/"
-    try:
+    with serving() as served:
+        served.files[PAGE] = _page(FILES)
+        served.content_types[PAGE] = JSON_PAGE
         yield served
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
 
 
 def _versions_and_files(index: Index, cache: Path | None) -> list[str]:
     """A new finder (as a new run makes) for the fake host: the files it offers of pkg."""
-    finder = IndexSettings(index_url=index.url).finder(cache, target_python=TARGET)
+    finder = IndexSettings(index_url=f"{index.url}/simple/").finder(cache, target_python=TARGET)
     try:
         return [package.link.filename for package in finder.find_all_packages("pkg")]
     finally:
@@ -119,23 +78,23 @@ def test_only_the_hosts_wheels_reach_the_finder(index: Index) -> None:
 def test_a_fresh_page_is_not_asked_for_again(index: Index, tmp_path: Path) -> None:
     index.headers = {"Cache-Control": "max-age=600, public", "ETag": '"v1"'}
     first = _versions_and_files(index, tmp_path)
-    assert len(index.requests) == 1
+    assert len(index.asked(PAGE)) == 1
     assert _versions_and_files(index, tmp_path) == first
-    assert len(index.requests) == 1  # from the cache: the index was not asked
+    assert len(index.asked(PAGE)) == 1  # from the cache: the index was not asked
 
 
 def test_a_stale_page_is_asked_for_with_its_etag(index: Index, tmp_path: Path) -> None:
     index.headers = {"Cache-Control": "max-age=0", "ETag": '"v1"'}
     first = _versions_and_files(index, tmp_path)
     assert _versions_and_files(index, tmp_path) == first
-    assert len(index.requests) == 2
-    assert "if-none-match" not in index.requests[0]
-    assert index.requests[1]["if-none-match"] == '"v1"'  # answered 304: the kept page is used
+    assert len(index.asked(PAGE)) == 2
+    assert "if-none-match" not in index.asked(PAGE)[0]
+    assert index.asked(PAGE)[1]["if-none-match"] == '"v1"'  # answered 304: the kept page is used
     index.headers = {"Cache-Control": "max-age=0", "ETag": '"v2"'}
-    index.body = _page(["pkg-2.0.tar.gz"])
+    index.files[PAGE] = _page(["pkg-2.0.tar.gz"])
     assert _versions_and_files(index, tmp_path) == ["pkg-2.0.tar.gz"]  # changed: the new page
     assert _versions_and_files(index, tmp_path) == ["pkg-2.0.tar.gz"]
-    assert index.requests[3]["if-none-match"] == '"v2"'
+    assert index.asked(PAGE)[3]["if-none-match"] == '"v2"'
 
 
 def test_a_page_without_validators_or_with_no_store_is_not_kept(index: Index, tmp_path: Path) -> None:
@@ -144,8 +103,8 @@ def test_a_page_without_validators_or_with_no_store_is_not_kept(index: Index, tm
         index.requests.clear()
         _versions_and_files(index, tmp_path)
         _versions_and_files(index, tmp_path)
-        assert len(index.requests) == 2
-        assert all("if-none-match" not in request for request in index.requests)
+        assert len(index.asked(PAGE)) == 2
+        assert all("if-none-match" not in request for request in index.asked(PAGE))
     assert list(tmp_path.glob("index-pages/*.page")) == []
 
 
@@ -153,7 +112,7 @@ def test_no_cache_means_asking_every_time(index: Index, tmp_path: Path) -> None:
     index.headers = {"Cache-Control": "no-cache, max-age=600", "ETag": '"v1"'}
     _versions_and_files(index, tmp_path)
     _versions_and_files(index, tmp_path)
-    assert index.requests[1]["if-none-match"] == '"v1"'
+    assert index.asked(PAGE)[1]["if-none-match"] == '"v1"'
 
 
 def test_a_damaged_kept_page_is_fetched_again(index: Index, tmp_path: Path) -> None:
@@ -163,5 +122,5 @@ def test_a_damaged_kept_page_is_fetched_again(index: Index, tmp_path: Path) -> N
     assert kept.stat().st_mode & 0o777 == 0o644
     kept.write_bytes(b"{not json\n")
     assert _versions_and_files(index, tmp_path) == first
-    assert len(index.requests) == 2
-    assert "if-none-match" not in index.requests[1]
+    assert len(index.asked(PAGE)) == 2
+    assert "if-none-match" not in index.asked(PAGE)[1]
