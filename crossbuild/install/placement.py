@@ -14,7 +14,7 @@ import functools
 import hashlib
 import json
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,7 +26,7 @@ from packaging.utils import NormalizedName, parse_wheel_filename
 
 from .._cache import code_digest
 from .._exceptions import InstallTargetError
-from .._files import normalise_modes
+from .._files import make_dirs, normalise_modes
 from .._subprocess import run
 from .._warnings import warnings_to_log
 from ..host.host import Host
@@ -80,7 +80,9 @@ class Placement:
         else:
             layout = self._layout(scheme)
             install = functools.partial(self._install, wheel, scheme)
-            added = list(UnpackedWheels(self.cache).stage(wheel, layout, install, transaction.stage_dir))
+            # bytecode is compiled in the stage's tree; without, each file gets a name of its own
+            place = _in_tree(transaction.stage_dir) if self.compile_with is not None else transaction.new_file
+            added = list(UnpackedWheels(self.cache).stage(wheel, layout, install, place))
         if self.compile_with is not None:
             self._compile(transaction.stage_dir, added)
             added = sorted(set(transaction.staged_files()) - before)
@@ -115,3 +117,17 @@ class Placement:
             assert self.compile_with is not None
             command = [str(self.compile_with), "-m", "compileall", "-q", "-s", str(stage_dir), "-p", "/", *modules]
             run(command, what="compiling bytecode for the host")
+
+
+def _in_tree(stage_dir: Path) -> Callable[[str], Path]:
+    """Where a host path goes in the tree of ``stage_dir``, its directory made (0755)."""
+    made: set[Path] = set()
+
+    def place(host_path: str) -> Path:
+        target = stage_dir / host_path.lstrip("/")
+        if target.parent not in made:
+            make_dirs(target.parent)
+            made.add(target.parent)
+        return target
+
+    return place

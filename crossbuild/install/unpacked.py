@@ -66,8 +66,11 @@ class UnpackedWheels:
     def __init__(self, cache: Path) -> None:
         self._directory = cache / "unpacked"
 
-    def stage(self, wheel: Path, layout: str, install: Callable[[Path], None], stage_dir: Path) -> tuple[str, ...]:
-        """Copy the installed files of ``wheel`` into ``stage_dir``; return their host paths.
+    def stage(
+        self, wheel: Path, layout: str, install: Callable[[Path], None], place: Callable[[str], Path]
+    ) -> tuple[str, ...]:
+        """Copy the installed files of ``wheel`` to ``place(host path)`` (a new file in a
+        directory that exists); return their host paths.
 
         ``layout`` is a digest of what shapes the installed files; ``install(tree)``
         installs the wheel with ``tree`` as its destination directory, when the cache has
@@ -78,7 +81,7 @@ class UnpackedWheels:
         files = _read_manifest(entry)
         if files is not None:
             try:
-                return _copy(entry, files, stage_dir)
+                return _copy(entry, files, place)
             except _DamagedError as damage:
                 logger.info("unpacking %s again: its copy in the cache is damaged (%s)", wheel.name, damage)
                 _remove(entry)
@@ -86,7 +89,7 @@ class UnpackedWheels:
             logger.debug("unpacking %s into the cache", wheel.name)
         made, files = self._make(entry, install)
         try:
-            return _copy(made, files, stage_dir)
+            return _copy(made, files, place)
         except _DamagedError as damage:  # just made: only another process can have removed it
             message = f"the unpacked copy of {wheel.name} changed while it was copied ({damage})"
             raise OSError(errno.EIO, message) from None
@@ -139,19 +142,14 @@ def _read_manifest(entry: Path) -> list[_File] | None:
     return files
 
 
-def _copy(entry: Path, files: Sequence[_File], stage_dir: Path) -> tuple[str, ...]:
-    """Copy ``files`` of ``entry`` into ``stage_dir``, each hashed on the way; on damage,
+def _copy(entry: Path, files: Sequence[_File], place: Callable[[str], Path]) -> tuple[str, ...]:
+    """Copy ``files`` of ``entry`` to their places, each hashed on the way; on damage,
     remove what was copied and raise :class:`_DamagedError`."""
     copied: list[Path] = []
-    parents: set[Path] = set()
+    tree = str(entry / _TREE)
     try:
         for file in files:
-            relative = file.path.lstrip("/")
-            target = stage_dir / relative
-            if target.parent not in parents:
-                make_dirs(target.parent)
-                parents.add(target.parent)
-            _copy_file(entry / _TREE / relative, target, file, copied)
+            _copy_file(Path(tree + file.path), place(file.path), file, copied)
     except _DamagedError:
         for path in copied:
             path.unlink(missing_ok=True)
