@@ -14,8 +14,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from fakehost import snapshot
 from installing import HOST_SITE, NATIVE, SITE, SO, Install, installed
 
+from crossbuild import _faults
+from crossbuild._signals import Terminated
 from crossbuild.install import placement
 
 ENTRIES = "cache/unpacked"
@@ -118,3 +121,20 @@ def test_modes_whatever_the_umask(install: Install, root: Path, tmp_path: Path) 
         mode = stat.S_IMODE(path.lstat().st_mode)
         assert mode in (0o644, 0o755), path
         assert mode == 0o755 or not path.is_dir()
+
+
+@pytest.mark.parametrize("action", ["raise", "sigint", "sigterm"])
+def test_stopped_while_copying_leaves_nothing_behind(
+    install: Install, root: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, action: str
+) -> None:
+    install(["alpha"])
+    before = snapshot(root)
+    entries = snapshot(tmp_path / ENTRIES)
+    monkeypatch.setattr(_faults, "_ARMED", _faults.parse(f"copy:{action}"))
+    with pytest.raises((RuntimeError, KeyboardInterrupt, Terminated)):
+        install(["alpha"], force_reinstall=True)  # alpha and beta: copied from the cache
+    assert snapshot(root) == before
+    assert snapshot(tmp_path / ENTRIES) == entries  # the cache as it was
+    monkeypatch.setattr(_faults, "_ARMED", {})
+    result = install(["alpha"], force_reinstall=True)
+    assert installed(result) == [("alpha", "1.0", "wheel", True), ("beta", "2.0", "wheel", False)]

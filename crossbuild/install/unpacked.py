@@ -23,6 +23,7 @@ renamed into place), so parallel runs share it safely.
 from __future__ import annotations
 
 import errno
+import functools
 import hashlib
 import json
 import logging
@@ -36,7 +37,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .._cache import content_digest
+from .._faults import fault_point
 from .._files import DIR_MODE, atomic_file, make_dirs, normalise_modes, remove_tree
+from .._pool import default_jobs, in_parallel
 
 logger = logging.getLogger("crossbuild")
 
@@ -143,13 +146,17 @@ def _read_manifest(entry: Path) -> list[_File] | None:
 
 
 def _copy(entry: Path, files: Sequence[_File], place: Callable[[str], Path]) -> tuple[str, ...]:
-    """Copy ``files`` of ``entry`` to their places, each hashed on the way; on damage,
-    remove what was copied and raise :class:`_DamagedError`."""
+    """Copy ``files`` of ``entry`` to their places, each hashed on the way, a file per core
+    at a time; on damage, remove what was copied and raise :class:`_DamagedError`."""
     copied: list[Path] = []
     tree = str(entry / _TREE)
+    targets = [place(file.path) for file in files]  # in this thread: placing is not thread-safe
+    calls = [
+        functools.partial(_copy_file, Path(tree + file.path), target, file, copied)
+        for file, target in zip(files, targets, strict=True)
+    ]
     try:
-        for file in files:
-            _copy_file(Path(tree + file.path), place(file.path), file, copied)
+        in_parallel(calls, default_jobs())  # file creation waits on the file system: overlap it
     except _DamagedError:
         for path in copied:
             path.unlink(missing_ok=True)
@@ -158,6 +165,7 @@ def _copy(entry: Path, files: Sequence[_File], place: Callable[[str], Path]) -> 
 
 
 def _copy_file(source: Path, target: Path, file: _File, copied: list[Path]) -> None:
+    fault_point("copy")
     try:
         reader = source.open("rb")
     except OSError as error:
