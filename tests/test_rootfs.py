@@ -137,6 +137,10 @@ def test_root_resolver_agrees_with_resolve_in_root(root: Path) -> None:
         "/",
         "/..",
         "/etc/escape",
+        "usr/lib/python3/x.py",  # relative: from /
+        "/usr/lib/../lib/python3/x.py",
+        "/top.py",
+        "/usr/local/lib/",
     ]
     resolve = RootResolver(root)
     for _ in range(2):  # the second time from what was resolved

@@ -40,19 +40,34 @@ class RootResolver:
 
     def __init__(self, root: Path) -> None:
         self.root = root
-        self._parents: dict[PurePosixPath, Path] = {}
+        self._parents: dict[str, Path] = {}
 
     def __call__(self, host_path: str | PurePosixPath) -> Path:
-        path = PurePosixPath("/", host_path)
-        if path.name in ("", ".", ".."):
-            return resolve_in_root(self.root, path, follow_last=False)
-        parent = self._parents.get(path.parent)
-        if parent is None:
-            parent = self._parents[path.parent] = resolve_in_root(self.root, path.parent)
-        return parent / path.name
+        text = str(host_path)
+        parent, _, name = text.rpartition("/")
+        if not _plain(text):  # "//", "." or ".." in it, relative, a trailing "/": as resolve_in_root reads it
+            path = PurePosixPath("/", host_path)
+            if path.name in ("", ".", ".."):
+                return resolve_in_root(self.root, path, follow_last=False)
+            parent, name = str(path.parent), path.name
+        resolved = self._parents.get(parent)
+        if resolved is None:
+            resolved = self._parents[parent] = resolve_in_root(self.root, parent or "/")
+        return resolved / name
 
     def forget(self) -> None:
         self._parents.clear()
+
+
+def _plain(path: str) -> bool:
+    """An absolute path whose parts are all names (what a RECORD or a stage lists)."""
+    return (
+        path.startswith("/")
+        and not path.endswith(("/", "/.", "/.."))
+        and "//" not in path
+        and "/./" not in path
+        and "/../" not in path
+    )
 
 
 def leaves_root(root: Path, host_path: str | PurePosixPath) -> bool:

@@ -139,7 +139,11 @@ class RootTransaction:
             aside(resolve(host_path))
         for host_path in self.staged_files():
             target = resolve(host_path)
-            missing = [parent for parent in _parents(target, self.root) if not present(parent)]
+            missing = []  # up to the nearest present one: the parents of a present directory are present
+            for parent in _parents(target, self.root):
+                if present(parent):
+                    break
+                missing.append(parent)
             for directory in reversed(missing):
                 steps.append(Step("mkdir", self._relative(directory)))
                 new.add(directory)
@@ -150,9 +154,11 @@ class RootTransaction:
         return steps
 
     def _relative(self, target: Path) -> str:
-        if target == self.root or not target.is_relative_to(self.root):  # resolve_in_root never does this
+        prefix = str(self.root).rstrip("/") + "/"
+        path = str(target)
+        if not path.startswith(prefix) or path == prefix:  # resolve_in_root never does this
             raise InstallTargetError("refusing to write {target}: it is outside {root}", target=target, root=self.root)
-        return target.relative_to(self.root).as_posix()
+        return path[len(prefix) :]
 
 
 def _parents(path: Path, root: Path) -> Iterator[Path]:
