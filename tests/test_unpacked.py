@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import os
 import stat
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -19,7 +19,7 @@ from installing import HOST_SITE, NATIVE, SITE, SO, Install, installed
 
 from crossbuild import _faults
 from crossbuild._signals import Terminated
-from crossbuild.install import placement
+from crossbuild.install import placement, unpacked
 
 ENTRIES = "cache/unpacked"
 
@@ -138,3 +138,33 @@ def test_stopped_while_copying_leaves_nothing_behind(
     monkeypatch.setattr(_faults, "_ARMED", {})
     result = install(["alpha"], force_reinstall=True)
     assert installed(result) == [("alpha", "1.0", "wheel", True), ("beta", "2.0", "wheel", False)]
+
+
+def test_an_entry_published_meanwhile_by_another_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two runs unpack the same wheel at once: the second to finish keeps the first's entry,
+    copies from its own work, and leaves nothing of it behind."""
+    wheel = tmp_path / "pkg-1.0-py3-none-any.whl"
+    wheel.write_bytes(b"the wheel's bytes")
+
+    def install(tree: Path, content: bytes = b"X = 1\n") -> None:
+        (tree / "usr/lib/pkg").mkdir(parents=True)
+        (tree / "usr/lib/pkg/x.py").write_bytes(content)
+
+    def place_in(directory: Path) -> Callable[[str], Path]:
+        def place(host_path: str) -> Path:
+            target = directory / host_path.lstrip("/").replace("/", "_")
+            directory.mkdir(exist_ok=True)
+            return target
+
+        return place
+
+    cache = tmp_path / "cache"
+    assert unpacked.UnpackedWheels(cache).stage(wheel, "layout", install, place_in(tmp_path / "a")) == (
+        "/usr/lib/pkg/x.py",
+    )
+    entries = snapshot(cache / "unpacked")
+    monkeypatch.setattr(unpacked, "_read_manifest", lambda entry: None)  # not there yet when the second looked
+    second = unpacked.UnpackedWheels(cache).stage(wheel, "layout", install, place_in(tmp_path / "b"))
+    assert second == ("/usr/lib/pkg/x.py",)
+    assert (tmp_path / "b/usr_lib_pkg_x.py").read_bytes() == b"X = 1\n"
+    assert snapshot(cache / "unpacked") == entries  # the first entry as it was, no work directory left
