@@ -44,16 +44,26 @@ class RootResolver:
 
     def __call__(self, host_path: str | PurePosixPath) -> Path:
         text = str(host_path)
-        parent, _, name = text.rpartition("/")
         if not _plain(text):  # "//", "." or ".." in it, relative, a trailing "/": as resolve_in_root reads it
             path = PurePosixPath("/", host_path)
-            if path.name in ("", ".", ".."):
-                return resolve_in_root(self.root, path, follow_last=False)
-            parent, name = str(path.parent), path.name
-        resolved = self._parents.get(parent)
-        if resolved is None:
-            resolved = self._parents[parent] = resolve_in_root(self.root, parent or "/")
-        return resolved / name
+            return resolve_in_root(self.root, path, follow_last=False)  # rare: not kept
+        parent, _, name = text.rpartition("/")
+        return self._directory(parent) / name
+
+    def _directory(self, path: str) -> Path:
+        """The directory ``path`` (plain, ``""`` for ``/``) resolved: from its parent's
+        resolution when its last component is no symlink (one ``lstat``), else in full."""
+        found = self._parents.get(path)
+        if found is not None:
+            return found
+        if not path:
+            found = self.root
+        else:
+            up, _, name = path.rpartition("/")
+            candidate = self._directory(up) / name
+            found = resolve_in_root(self.root, path) if candidate.is_symlink() else candidate
+        self._parents[path] = found
+        return found
 
     def forget(self) -> None:
         self._parents.clear()
