@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from fakehost import AARCH64, ET_DYN, X86_64, elf_header, elf_target, make_wheel
-from nativebuild import compile_shared, libdemo, needs_gcc, root_with, wheel_of
+from nativebuild import demo_builds, needs_gcc, root_with, wheel_of
 
 from crossbuild import UnloadableWheelError, WheelVerificationError
 from crossbuild.wheel import verify
@@ -68,16 +68,9 @@ def test_a_damaged_entry_is_verified_again(tmp_path: Path) -> None:
 
 @needs_gcc
 def test_a_kept_wheel_is_checked_against_the_root_every_time(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    new = libdemo(tmp_path / "new", ["1.0", "2.0"])
-    old = libdemo(tmp_path / "old", ["1.0"])
-    ext = compile_shared(
-        tmp_path / "ext",
-        "_ext.so",
-        "int demo_1_0(void); int demo_2_0(void);\nint use(void) { return demo_1_0() + demo_2_0(); }\n",
-        f"-L{new.parent}",
-        "-l:libdemo.so.1",
-    )
-    wheel = wheel_of(tmp_path, {"pkg/_ext.so": ext})
+    built = demo_builds(tmp_path)
+    new, old = built["new"], built["old"]
+    wheel = wheel_of(tmp_path, {"pkg/_ext.so": built["ext"]})
     cache = tmp_path / "cache"
     good = root_with(tmp_path / "good", new)
     assert verify_wheel(wheel, good.target, good, cache).elf_files == ("pkg/_ext.so",)
