@@ -124,3 +124,18 @@ def test_a_damaged_kept_page_is_fetched_again(index: Index, tmp_path: Path) -> N
     assert _versions_and_files(index, tmp_path) == first
     assert len(index.asked(PAGE)) == 2
     assert "if-none-match" not in index.asked(PAGE)[1]
+
+
+def test_a_page_asked_for_ahead_is_not_asked_for_again(index: Index, tmp_path: Path) -> None:
+    index.headers = {"ETag": '"v1"'}  # kept, but never fresh: every run asks
+    finder = IndexSettings(index_url=f"{index.url}/simple/").finder(tmp_path, target_python=TARGET)
+    try:
+        finder.prefetch(["pkg", "pkg", "missing"])  # type: ignore[attr-defined]
+        files = [package.link.filename for package in finder.find_all_packages("pkg")]
+        assert [package.link.filename for package in finder.find_all_packages("missing")] == []
+    finally:
+        finder.session.close()  # type: ignore[attr-defined]
+    assert "pkg-1.0.tar.gz" in files
+    assert len(index.asked(PAGE)) == 1  # asked ahead, once; the finder waited for that answer
+    assert len(index.asked("/simple/missing/")) == 2  # a 404 ahead: the finder asks itself
+    assert list(tmp_path.glob("index-pages/*.page")) != []  # kept by the thread that used it

@@ -22,7 +22,7 @@ import logging
 import os
 import subprocess
 import sys
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import cast
@@ -139,6 +139,16 @@ class _Finder(unearth.PackageFinder):
             atexit.register(session.close)
             self._session = cast("unearth.fetchers.Fetcher", session)  # PyPIClient, as unearth's own
         return self._session
+
+    def prefetch(self, names: Iterable[str]) -> None:
+        """Ask every index for the pages of ``names`` ahead (see :class:`IndexClient`)."""
+        session = self.session
+        if not isinstance(session, IndexClient):
+            return
+        for name in names:
+            for source in self.sources:
+                if source["type"] == "index":
+                    session.prefetch(self._build_index_page_link(source["url"], name).normalized)
 
     def build_evaluator(self, package_name: str, allow_yanked: bool = False) -> Evaluator:
         evaluator = super().build_evaluator(package_name, allow_yanked)

@@ -12,6 +12,12 @@ always asked for again; a page without validators or freshness is simply fetched
 link of each and tests its tags, most of a warm resolution.  A JSON page (PEP 691) is
 handed to unearth without the wheels whose tags the host supports none of — those the
 tag test would reject anyway — so the same candidates come out, a hundred times faster.
+
+**Asked for ahead.**  The resolver asks for one project's page at a time, as it learns
+of the project; :meth:`IndexClient.prefetch` asks for pages it will want (the named
+projects, the dependencies of a candidate) in threads meanwhile, and a request for such a
+page waits for that answer instead of asking again.  The threads only ask: what is kept
+in the cache is written by the thread that uses the page.
 """
 
 from __future__ import annotations
@@ -20,8 +26,10 @@ import email.utils
 import hashlib
 import json
 import logging
+import threading
 import time
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +42,8 @@ from .._files import atomic_file, make_dirs
 logger = logging.getLogger("crossbuild")
 
 JSON_PAGE = "application/vnd.pypi.simple.v1+json"
+#: What unearth accepts when it asks for a project's page (a page asked for ahead asks the same).
+ACCEPT = "application/vnd.pypi.simple.v1+json, application/vnd.pypi.simple.v1+html; q=0.1, text/html; q=0.01"
 #: The response headers a kept page keeps: what its use and its revalidation need.
 _KEPT_HEADERS = ("content-type", "etag", "last-modified", "cache-control", "date", "age", "vary")
 
@@ -46,19 +56,53 @@ class IndexClient(PyPIClient):
         super().__init__(**kwargs)
         self._pages = cache / "index-pages" if cache is not None else None
         self._tags = tags
+        self._ahead: dict[str, _Ahead] = {}
+        self._ahead_lock = threading.Lock()
+
+    def prefetch(self, url: str) -> None:
+        """Ask for the page at ``url`` in a thread now (once); a request for it waits for
+        that answer.  A failure there is forgotten: the request asks again."""
+        with self._ahead_lock:
+            if url in self._ahead:
+                return
+            self._ahead[url] = ahead = _Ahead()
+        threading.Thread(target=self._ask_ahead, args=(url, ahead), name="crossbuild-index", daemon=True).start()
+
+    def _ask_ahead(self, url: str, ahead: _Ahead) -> None:
+        _asking_ahead.active = True
+        try:
+            # no keyring or prompt in a thread: a page that needs them is answered 401 here,
+            # and the request itself asks again with them
+            ahead.response = self.get(url, headers={"Accept": ACCEPT}, auth=None)
+        except Exception as error:  # the request itself will ask again, and say what fails
+            logger.debug("asking for %s ahead: %s", url, error)
+        finally:
+            ahead.done.set()
+
+    def _asked_ahead(self, request: httpx2.Request) -> httpx2.Response | None:
+        """The answer to a request for the same page asked for ahead, if it was a page."""
+        with self._ahead_lock:
+            ahead = self._ahead.get(str(request.url))
+        if ahead is None or request.headers.get("accept") != ACCEPT:
+            return None
+        ahead.done.wait()
+        response, ahead.response = ahead.response, None  # once
+        return response if response is not None and response.status_code == 200 else None
 
     def _send_single_request(self, request: httpx2.Request) -> httpx2.Response:
         """One request (after redirects and authentication are handled): an index page
         from the cache when it is fresh, revalidated when it is stale."""
-        if not _is_page_request(request):
+        if not _is_page_request(request) or getattr(_asking_ahead, "active", False):
             return super()._send_single_request(request)
         kept = self._kept(request)
         if kept is not None and kept.fresh():
             logger.debug("index page %s: kept, fresh", request.url)
             return self._answer(request, kept.headers, kept.body)
-        if kept is not None:
-            kept.ask_if_changed(request)
-        response = super()._send_single_request(request)
+        response = self._asked_ahead(request)
+        if response is None:
+            if kept is not None:
+                kept.ask_if_changed(request)
+            response = super()._send_single_request(request)
         if response.status_code == 304 and kept is not None:
             response.close()
             logger.debug("index page %s: not modified", request.url)
@@ -110,6 +154,17 @@ class IndexClient(PyPIClient):
                 stream.write(page.body)
         except OSError as error:  # a cache that cannot be written costs time, nothing else
             logger.debug("cannot keep the index page %s: %s", request.url, error)
+
+
+_asking_ahead = threading.local()
+
+
+@dataclass
+class _Ahead:
+    """A page asked for ahead: its answer, once there."""
+
+    done: threading.Event = field(default_factory=threading.Event)
+    response: httpx2.Response | None = None
 
 
 class _Page:
