@@ -18,7 +18,10 @@ Install: a fresh, empty root gets ``numpy pyyaml cffi requests`` and their depen
 binary wheels for arm64, caches warm, by ``crossbuild install --root``, by
 ``uv pip install --python-platform aarch64-manylinux_2_36 --python-version 3.11 --target``
 and by ``pip install --platform manylinux_2_36_aarch64 --only-binary=:all: --target`` (with
-the older manylinux tags too: pip 23 does not add them itself).
+the older manylinux tags too: pip 23 does not add them itself), each tool's time also as a
+multiple of uv's in the same run (the tools take turns: the load of a shared machine
+changes). uv lays files in by hard link from its cache (its default on Linux): a row with
+``--link-mode=copy`` shows it with independent files, as crossbuild lays them.
 uv is installed into this venv from PyPI when missing.
 """
 
@@ -155,16 +158,25 @@ def install_rows(work: Path, python: Path, repeat: int) -> list[tuple[str, float
         ("uv pip install --target", lambda i: run(
             [uv, "pip", "install", "-q", "--python-platform", "aarch64-manylinux_2_36", "--python-version", "3.11",
              "--target", work / f"uv-{i}", "-r", requirements])),
+        ("uv … --target --link-mode=copy", lambda i: run(
+            [uv, "pip", "install", "-q", "--python-platform", "aarch64-manylinux_2_36", "--python-version", "3.11",
+             "--link-mode=copy", "--target", work / f"uvcopy-{i}", "-r", requirements])),
         ("pip install --platform --target", lambda i: run(
             [sys.executable, "-m", "pip", "install", "-q", *PIP_PLATFORMS,
              "--python-version", "3.11", "--only-binary=:all:", "--target", work / f"pip-{i}", "-r", requirements])),
     ]  # fmt: skip
-    rows = []
-    for name, step in tools:
-        prefix = {"crossbuild": "cb", "uv": "uv", "pip": "pip"}[name.split()[0]]
+    prefixes = {"crossbuild install --root": "cb", "uv pip install --target": "uv",
+                "uv … --target --link-mode=copy": "uvcopy", "pip install --platform --target": "pip"}  # fmt: skip
+    for _, step in tools:
         step(repeat)  # warm the caches
-        rows.append((name, timed(repeat, step, fresh(prefix))))
-    return rows
+    times: dict[str, list[float]] = {name: [] for name, _ in tools}
+    for i in range(repeat):  # the tools take turns: each sees the same load
+        for name, step in tools:
+            fresh(prefixes[name])(i)
+            start = time.perf_counter()
+            step(i)
+            times[name].append(time.perf_counter() - start)
+    return [(name, statistics.median(times[name])) for name, _ in tools]
 
 
 def machine() -> str:
@@ -204,9 +216,11 @@ def main() -> int:
         if not args.no_install:
             print(f"\ninstall -r ({' '.join(INSTALL_REQUIREMENTS)}), fresh target, warm caches "
                   f"(median of {args.repeat}, seconds)")  # fmt: skip
-            print(f"| {'tool':34} | {'time':>6} |\n|{'-' * 36}|{'-' * 8}|")
-            for name, seconds in install_rows(work, python, args.repeat):
-                print(f"| {name:34} | {seconds:6.2f} |", flush=True)
+            rows = install_rows(work, python, args.repeat)
+            uv = dict(rows)["uv pip install --target"]
+            print(f"| {'tool':34} | {'time':>6} | {'vs uv':>6} |\n|{'-' * 36}|{'-' * 8}|{'-' * 8}|")
+            for name, seconds in rows:
+                print(f"| {name:34} | {seconds:6.2f} | {seconds / uv:5.1f}x |", flush=True)
     print(f"\nload average after: {machine().rsplit('load average ', 1)[1]}")
     return 0
 

@@ -43,3 +43,19 @@ def code_digest(*parts: str) -> str:
         for source in [path] if path.is_file() else sorted(path.rglob("*.py")):
             digest.update(source.relative_to(here).as_posix().encode() + b"\0" + source.read_bytes() + b"\0")
     return digest.hexdigest()
+
+
+def content_digest(path: Path) -> str:
+    """The sha256 of the file at ``path``, read once per process while it is unchanged
+    (the same inode, size and modification time): several caches are keyed by it."""
+    info = path.stat()
+    return _content_digest(path, info.st_ino, info.st_size, info.st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=256)
+def _content_digest(path: Path, inode: int, size: int, mtime_ns: int) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as stream:
+        for block in iter(lambda: stream.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()

@@ -13,6 +13,9 @@ Steps, roughly in the order an ``install`` reaches them:
     a wheel or sdist of an index (or ``--find-links``) was downloaded;
 ``build``
     a wheel was cross-built, in its temporary directory, not yet published;
+``copy``
+    a file of a wheel unpacked in the cache is about to be copied into the staging
+    directory (copies run a core at a time: which file is not fixed);
 ``stage``
     every wheel is installed into the staging directory inside the root;
 ``commit:before-move``

@@ -52,6 +52,21 @@ def libdemo(directory: Path, versions: list[str]) -> Path:
     )
 
 
+def demo_builds(directory: Path) -> dict[str, Path]:
+    """``new`` (libdemo with DEMO_1.0 and DEMO_2.0), ``old`` (DEMO_1.0 only) and ``ext``,
+    an extension that needs both versions of libdemo, all under ``directory``."""
+    new = libdemo(directory / "new", ["1.0", "2.0"])
+    old = libdemo(directory / "old", ["1.0"])
+    ext = compile_shared(
+        directory / "ext",
+        "_ext.so",
+        "int demo_1_0(void); int demo_2_0(void);\nint use(void) { return demo_1_0() + demo_2_0(); }\n",
+        f"-L{new.parent}",
+        "-l:libdemo.so.1",
+    )
+    return {"new": new, "old": old, "ext": ext}
+
+
 def root_with(tmp_path: Path, libdemo: Path | None) -> HostLibraries:
     """A root with this machine's libc, and ``libdemo`` (if given) in /usr/lib/MULTIARCH."""
     root = tmp_path / "root"

@@ -175,3 +175,61 @@ def test_wheel_tags_are_looked_up_in_a_set_of_the_hosts_tags(monkeypatch: pytest
     # has thousands of files on PyPI, and every warm install tests them all
     assert len(hashed) <= 100
     assert len(target.supported_tags()) > 10  # a real host has hundreds (every manylinux_2_N)
+
+
+# --- pip's answer kept in the cache ----------------------------------------------------------
+
+
+def _counting_pip(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
+    """Count the ``pip config list`` runs (the real pip still answers)."""
+    commands: list[list[str]] = []
+    real = subprocess.run
+
+    def run(command: list[str], **kwargs: object) -> subprocess.CompletedProcess[str]:
+        commands.append(command)
+        return real(command, **kwargs)  # type: ignore[call-overload, no-any-return]
+
+    monkeypatch.setattr("crossbuild.wheel.index.subprocess.run", run)
+    return commands
+
+
+def test_pip_config_kept_until_a_file_changes(
+    pip_config: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cache = tmp_path / "cache"
+    commands = _counting_pip(monkeypatch)
+    pip_config.write_text("[global]\nindex-url = https://first.invalid/simple\n")
+    assert IndexSettings.from_pip_config(cache).index_url == "https://first.invalid/simple"
+    _pip_config_listing.cache_clear()  # as a new process would
+    assert IndexSettings.from_pip_config(cache).index_url == "https://first.invalid/simple"
+    assert len(commands) == 1
+    pip_config.write_text("[global]\nindex-url = https://second.invalid/simple/\n")  # another size, too
+    _pip_config_listing.cache_clear()
+    assert IndexSettings.from_pip_config(cache).index_url == "https://second.invalid/simple/"
+    assert len(commands) == 2
+    (tmp_path / ".config" / "pip").mkdir(parents=True)
+    (tmp_path / ".config" / "pip" / "pip.conf").write_text("[global]\nno-index = true\n")
+    _pip_config_listing.cache_clear()
+    IndexSettings.from_pip_config(cache)
+    assert len(commands) == 3  # a new file where pip may look runs pip again
+
+
+def test_pip_config_kept_per_environment(pip_config: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    cache = tmp_path / "cache"
+    commands = _counting_pip(monkeypatch)
+    pip_config.write_text("[global]\nindex-url = https://file.invalid/simple\n")
+    assert IndexSettings.from_pip_config(cache).index_url == "https://file.invalid/simple"
+    monkeypatch.setenv("PIP_INDEX_URL", "https://env.invalid/simple")
+    _pip_config_listing.cache_clear()
+    assert IndexSettings.from_pip_config(cache).index_url == "https://env.invalid/simple"
+    assert len(commands) == 2
+    assert sorted(p.stat().st_mode & 0o777 for p in (cache / "pip-config").iterdir()) == [0o644, 0o644]
+
+
+def test_pip_config_failure_is_not_kept(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    commands = _pip_config_list(monkeypatch, "", returncode=1)
+    assert IndexSettings.from_pip_config(tmp_path) == IndexSettings()
+    _pip_config_listing.cache_clear()
+    assert IndexSettings.from_pip_config(tmp_path) == IndexSettings()
+    assert len(commands) == 2
+    assert not (tmp_path / "pip-config").exists()

@@ -11,7 +11,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from nativebuild import MULTIARCH, compile_shared, libdemo, needs_gcc, root_with, wheel_of
+from nativebuild import MULTIARCH, demo_builds, needs_gcc, root_with, wheel_of
 
 from crossbuild import UnloadableWheelError
 from crossbuild.host.elf import read_linkage
@@ -23,16 +23,7 @@ pytestmark = needs_gcc
 
 @pytest.fixture
 def built(tmp_path: Path) -> dict[str, Path]:
-    new = libdemo(tmp_path / "new", ["1.0", "2.0"])
-    old = libdemo(tmp_path / "old", ["1.0"])
-    ext = compile_shared(
-        tmp_path / "ext",
-        "_ext.so",
-        "int demo_1_0(void); int demo_2_0(void);\nint use(void) { return demo_1_0() + demo_2_0(); }\n",
-        f"-L{new.parent}",
-        "-l:libdemo.so.1",
-    )
-    return {"new": new, "old": old, "ext": ext}
+    return demo_builds(tmp_path)
 
 
 def test_linkage_is_read(built: dict[str, Path]) -> None:

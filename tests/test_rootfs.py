@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from crossbuild import CrossbuildError
-from crossbuild.host.rootfs import MAX_SYMLINKS, leaves_root, resolve_in_root
+from crossbuild.host.rootfs import MAX_SYMLINKS, RootResolver, leaves_root, resolve_in_root
 
 
 @pytest.fixture
@@ -121,3 +121,37 @@ def test_leaves_root_when_a_link_is_absolute_or_climbs_above_it(root: Path) -> N
     assert leaves_root(root, "/usr/local/lib")  # usr/local -> /opt/local
     assert leaves_root(root, "/etc/up")
     assert leaves_root(root, "/etc/lib/../../..")
+
+
+def test_root_resolver_agrees_with_resolve_in_root(root: Path) -> None:
+    (root / "etc/escape").symlink_to("/etc/../../..")
+    (root / "usr/lib/python3/dist-packages/pkg").symlink_to("/opt/local/lib")
+    paths = [
+        "/usr/lib/python3/dist-packages/pkg/mod.py",
+        "/usr/lib/python3/dist-packages/pkg",  # the link itself
+        "/usr/local/lib/python3.11/dist-packages/a.py",
+        "/lib/python3/dist-packages/b.py",
+        "/etc/escape/../x",
+        "/usr/lib/python3/dist-packages/pkg/../up.py",
+        "//usr/./lib//python3/",
+        "/",
+        "/..",
+        "/etc/escape",
+        "usr/lib/python3/x.py",  # relative: from /
+        "/usr/lib/../lib/python3/x.py",
+        "/top.py",
+        "/usr/local/lib/",
+    ]
+    resolve = RootResolver(root)
+    for _ in range(2):  # the second time from what was resolved
+        for path in paths:
+            assert resolve(path) == resolve_in_root(root, path, follow_last=False), path
+
+
+def test_root_resolver_forgets(root: Path) -> None:
+    (root / "usr/lib/python3/dist-packages/pkg").symlink_to("/opt/local/lib")
+    resolve = RootResolver(root)
+    assert resolve("/usr/lib/python3/dist-packages/pkg/mod.py") == root / "opt/local/lib/mod.py"
+    (root / "usr/lib/python3/dist-packages/pkg").unlink()
+    resolve.forget()
+    assert resolve("/usr/lib/python3/dist-packages/pkg/mod.py") == root / "usr/lib/python3/dist-packages/pkg/mod.py"

@@ -13,6 +13,7 @@ from fakehost import snapshot
 from crossbuild import _faults
 from crossbuild._exceptions import InstallTargetError
 from crossbuild._signals import Terminated
+from crossbuild.host.rootfs import RootResolver
 from crossbuild.install import journal
 from crossbuild.install.transaction import RootTransaction
 
@@ -45,9 +46,19 @@ def _make_root(root: Path) -> Path:
     return root
 
 
-def _stage(transaction: RootTransaction, files: dict[str, bytes], executable: tuple[str, ...] = ()) -> None:
+def _stage(
+    transaction: RootTransaction,
+    files: dict[str, bytes],
+    executable: tuple[str, ...] = (),
+    own_names: tuple[str, ...] = (),
+) -> None:
+    """Stage ``files``: in the stage's tree, or (``own_names``) each under a name of its own."""
     for host_path, content in files.items():
-        _write(transaction.stage_dir / host_path.lstrip("/"), content, 0o755 if host_path in executable else 0o644)
+        mode = 0o755 if host_path in executable else 0o644
+        if host_path in own_names:
+            _write(transaction.new_file(host_path), content, mode)
+        else:
+            _write(transaction.stage_dir / host_path.lstrip("/"), content, mode)
 
 
 def _changes(transaction: RootTransaction) -> None:
@@ -67,6 +78,7 @@ def _changes(transaction: RootTransaction) -> None:
             "/usr/local/share/man/man1/newtool.1": b".TH NEWTOOL 1\n",
         },
         executable=("/usr/local/bin/newtool",),
+        own_names=(f"{SITE}/new/sub/deep/x.py", "/usr/local/bin/newtool"),  # as copies from the cache are
     )
 
 
@@ -507,3 +519,58 @@ def test_ctrl_c_once_the_commit_is_complete_changes_nothing(
 
     assert snapshot(root) == snapshot(expected)
     assert f"the install into {root} is complete: ignoring SIGINT" in caplog.messages
+
+
+def test_moving_a_symlink_aside_changes_where_later_steps_resolve(tmp_path: Path) -> None:
+    root = tmp_path / "root"
+    (root / "opt/data").mkdir(parents=True)
+    (root / "usr/lib").mkdir(parents=True)
+    (root / "usr/lib/pkg").symlink_to("/opt/data")
+    work = tmp_path / "work"
+    for name in ("a", "b"):
+        _write(work / "stage" / name, name.encode())
+    (work / "backup").mkdir()
+    resolve = RootResolver(root)
+    for step in (
+        journal.Step("place", "usr/lib/pkg/a", "stage/a"),  # through the link
+        journal.Step("aside", "usr/lib/pkg", "backup/0"),  # the link goes
+        journal.Step("mkdir", "usr/lib/pkg"),
+        journal.Step("place", "usr/lib/pkg/b", "stage/b"),  # into the new directory
+    ):
+        journal.apply(root, work, step, resolve)
+    assert (root / "opt/data/a").read_bytes() == b"a"
+    assert (root / "usr/lib/pkg/b").read_bytes() == b"b"
+    assert not (root / "opt/data/b").exists()
+
+
+def test_files_under_names_of_their_own_need_no_directories_in_the_stage(root: Path) -> None:
+    transaction = RootTransaction(root)
+    _stage(transaction, {f"{SITE}/a/b/c/d.py": b"D = 1\n", f"{SITE}/a/e.py": b""}, own_names=(f"{SITE}/a/b/c/d.py",))
+    new = transaction.new_file(f"{SITE}/a/b/f.py")
+    new.write_bytes(b"F = 1\n")
+    assert new.parent.parent == transaction.stage_dir
+    assert sorted(p.name for p in new.parent.iterdir()) == ["0", "1"]
+    with pytest.raises(FileExistsError):
+        transaction.new_file(f"{SITE}/a/b/f.py")  # staged already
+    with pytest.raises(FileExistsError):
+        transaction.new_file(f"{SITE}/a/e.py")  # staged already, in the tree
+    new.unlink()
+    assert transaction.new_file(f"{SITE}/a/b/f.py") == new  # its file gone: the same name again
+    new.write_bytes(b"F = 2\n")
+    assert transaction.staged_files() == [f"{SITE}/a/b/c/d.py", f"{SITE}/a/b/f.py", f"{SITE}/a/e.py"]
+    transaction.commit()
+    site = root / SITE.lstrip("/")
+    assert (site / "a/b/c/d.py").read_bytes() == b"D = 1\n"
+    assert (site / "a/b/f.py").read_bytes() == b"F = 2\n"
+    assert (site / "a/b/c").stat().st_mode & 0o777 == 0o755
+    assert _work_dirs(root) == []
+
+
+def test_a_file_staged_twice_is_refused(root: Path) -> None:
+    transaction = RootTransaction(root)
+    transaction.new_file(f"{SITE}/x.py").write_bytes(b"")
+    _write(transaction.stage_dir / SITE.lstrip("/") / "x.py", b"")  # as installer would, meanwhile
+    with pytest.raises(FileExistsError):
+        transaction.staged_files()
+    transaction.discard()
+    assert _work_dirs(root) == []

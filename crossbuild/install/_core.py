@@ -83,13 +83,14 @@ def _install(
     reporter: Reporter | None,
 ) -> InstallResult:
     options = (options or BuildOptions()).for_host(host)
-    index = with_index_options(options.index, wanted)
+    index = with_index_options(options.index, wanted, options.cache)
     options = dataclasses.replace(options, index=index)
     placement = Placement(
         host,
         root_dir,
         install_paths(host, host_prefix, choices.scheme),
         compile_with=options.python.executable if choices.compile_bytecode else None,
+        cache=options.cache,
     )
     with temporary_directory("wheels") as tmp:
 

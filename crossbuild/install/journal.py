@@ -38,7 +38,7 @@ from typing import Literal
 from .._exceptions import InstallTargetError
 from .._files import DIR_MODE
 from .._signals import deferred
-from ..host.rootfs import resolve_in_root
+from ..host.rootfs import RootResolver, resolve_in_root
 
 logger = logging.getLogger("crossbuild")
 
@@ -92,13 +92,16 @@ def read(work: Path) -> tuple[list[Step], bool] | None:
     return steps, lines[1:] == [_COMMITTED]
 
 
-def apply(root: Path, work: Path, step: Step) -> None:
-    """Do ``step``."""
-    target = _in_root(root, step.path)
+def apply(root: Path, work: Path, step: Step, resolve: RootResolver | None = None) -> None:
+    """Do ``step``; ``resolve`` (of ``root``) resolves its path, and forgets what it
+    resolved when the step moves a symlink aside."""
+    target = _in_root(root, step.path, resolve)
     if step.action == "mkdir":
         target.mkdir(DIR_MODE)
         target.chmod(DIR_MODE)  # mkdir's mode goes through the umask: an image's directories are 0755
     elif step.action == "aside":
+        if resolve is not None and target.is_symlink():  # paths through it resolve otherwise now
+            resolve.forget()
         target.rename(work / step.work)
     else:
         (work / step.work).rename(target)
@@ -182,8 +185,8 @@ def recover(root: Path) -> None:
             )
 
 
-def _in_root(root: Path, relative: str) -> Path:
-    target = resolve_in_root(root, relative, follow_last=False)
+def _in_root(root: Path, relative: str, resolve: RootResolver | None = None) -> Path:
+    target = resolve(relative) if resolve is not None else resolve_in_root(root, relative, follow_last=False)
     if target == root or not target.is_relative_to(root):  # resolve_in_root never does this; stay sure
         raise InstallTargetError("refusing to write {target}: it is outside {root}", target=target, root=root)
     return target

@@ -4,28 +4,38 @@ Wheels are installed with ``installer`` into the staging directory of a
 :class:`~crossbuild.install.transaction.RootTransaction`, with the host's install scheme
 and shebangs for the host python; the versions they replace are removed by their RECORD.
 Staged files get pip's modes — 0644, or 0755 where the wheel marks them executable and
-for scripts — whatever the umask.
+for scripts — whatever the umask.  With a cache, a wheel is installed once per layout
+and staged by copying (:mod:`crossbuild.install.unpacked`).
 """
 
 from __future__ import annotations
 
+import functools
+import hashlib
+import json
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+import installer
 from installer import install as install_wheel
 from installer.destinations import SchemeDictionaryDestination
 from installer.sources import WheelFile
 from packaging.utils import NormalizedName, parse_wheel_filename
 
+from .._cache import code_digest
 from .._exceptions import InstallTargetError
-from .._files import normalise_modes
+from .._files import make_dirs, normalise_modes
 from .._subprocess import run
 from .._warnings import warnings_to_log
 from ..host.host import Host
 from .installed import Existing, find_installed
 from .transaction import RootTransaction
+from .unpacked import UnpackedWheels
+
+#: What ``installer`` writes as ``INSTALLER``.
+_INSTALLER = b"crossbuild"
 
 logger = logging.getLogger("crossbuild")
 
@@ -40,6 +50,8 @@ class Placement:
     """Host-side ``purelib``, ``platlib``, ``headers``, ``scripts``, ``data`` directories."""
     compile_with: Path | None = None
     """A python of the host's X.Y that compiles ``.pyc`` files, or ``None`` for no bytecode."""
+    cache: Path | None = None
+    """Where installed wheels are kept (``unpacked/``), or ``None`` to install each anew."""
 
     def installed(self) -> dict[NormalizedName, Existing]:
         """Distributions already in the root's ``purelib``/``platlib``."""
@@ -60,21 +72,42 @@ class Placement:
 
     def stage(self, wheel: Path, transaction: RootTransaction) -> tuple[str, ...]:
         """Install ``wheel`` into the transaction's staging directory; return the new host paths."""
-        before = set(transaction.staged_files())
-        destination = SchemeDictionaryDestination(
-            {**self.scheme, "headers": self.scheme["headers"].format(name=parse_wheel_filename(wheel.name)[0])},
-            interpreter=self.host.python_on_host,
-            script_kind="posix",
-            destdir=str(transaction.stage_dir),
-        )
-        with WheelFile.open(wheel) as source, warnings_to_log(logger, logging.DEBUG):
-            install_wheel(source, destination, {"INSTALLER": b"crossbuild"})
-        added = sorted(set(transaction.staged_files()) - before)
+        scheme = {**self.scheme, "headers": self.scheme["headers"].format(name=parse_wheel_filename(wheel.name)[0])}
+        before = set(transaction.staged_files()) if self.cache is None or self.compile_with is not None else set()
+        if self.cache is None:
+            self._install(wheel, scheme, transaction.stage_dir)
+            added = sorted(set(transaction.staged_files()) - before)
+        else:
+            layout = self._layout(scheme)
+            install = functools.partial(self._install, wheel, scheme)
+            # bytecode is compiled in the stage's tree; without, each file gets a name of its own
+            place = _in_tree(transaction.stage_dir) if self.compile_with is not None else transaction.new_file
+            added = list(UnpackedWheels(self.cache).stage(wheel, layout, install, place))
         if self.compile_with is not None:
             self._compile(transaction.stage_dir, added)
             added = sorted(set(transaction.staged_files()) - before)
-        normalise_modes(transaction.stage_dir)
+        if self.cache is None or self.compile_with is not None:
+            normalise_modes(transaction.stage_dir)  # copies from the cache have their modes already
         return tuple(added)
+
+    def _install(self, wheel: Path, scheme: Mapping[str, str], destdir: Path) -> None:
+        destination = SchemeDictionaryDestination(
+            dict(scheme), interpreter=self.host.python_on_host, script_kind="posix", destdir=str(destdir)
+        )
+        with WheelFile.open(wheel) as source, warnings_to_log(logger, logging.DEBUG):
+            install_wheel(source, destination, {"INSTALLER": _INSTALLER})
+
+    def _layout(self, scheme: Mapping[str, str]) -> str:
+        """A digest of everything but the wheel that shapes the installed files."""
+        shaping = [
+            sorted(scheme.items()),
+            self.host.python_on_host,
+            "posix",
+            _INSTALLER.decode(),
+            installer.__version__,
+            code_digest("install/placement.py", "install/unpacked.py"),
+        ]
+        return hashlib.sha256(json.dumps(shaping).encode()).hexdigest()
 
     def _compile(self, stage_dir: Path, host_paths: Iterable[str]) -> None:
         """Write ``__pycache__`` files that name the modules by their host paths."""
@@ -84,3 +117,17 @@ class Placement:
             assert self.compile_with is not None
             command = [str(self.compile_with), "-m", "compileall", "-q", "-s", str(stage_dir), "-p", "/", *modules]
             run(command, what="compiling bytecode for the host")
+
+
+def _in_tree(stage_dir: Path) -> Callable[[str], Path]:
+    """Where a host path goes in the tree of ``stage_dir``, its directory made (0755)."""
+    made: set[Path] = set()
+
+    def place(host_path: str) -> Path:
+        target = stage_dir / host_path.lstrip("/")
+        if target.parent not in made:
+            make_dirs(target.parent)
+            made.add(target.parent)
+        return target
+
+    return place

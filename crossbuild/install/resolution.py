@@ -75,6 +75,7 @@ def resolve_wheels(
     )
     assert options.index is not None
     finder = options.index.finder(
+        options.cache,
         target_python=target_python,
         no_binary=list(choices.no_binary),
         only_binary=list(choices.only_binary),
@@ -97,7 +98,7 @@ def resolve_wheels(
     wheels = _wheels(store, chosen, jobs)
     libraries = host_libraries(host.sysroot, host.multiarch, host.elf)
     for wheel in wheels.values():
-        verify_wheel(wheel, host.elf, libraries)
+        verify_wheel(wheel, host.elf, libraries, options.cache)
     return Resolved(chosen, requested, wheels, store)
 
 
@@ -180,8 +181,10 @@ def _holds(user: UserRequirement, environment: dict[str, str]) -> bool:
     return marker is None or marker.evaluate({**environment, "extra": ""})
 
 
-def with_index_options(index: IndexSettings | None, wanted: RequirementSet) -> IndexSettings:
-    base = index or IndexSettings.from_pip_config()
+def with_index_options(index: IndexSettings | None, wanted: RequirementSet, cache: Path | None = None) -> IndexSettings:
+    """``index`` (default: pip's configuration, kept in ``cache``) with the options of
+    the requirement files on top."""
+    base = index or IndexSettings.from_pip_config(cache)
     return base.with_options(
         index_url=wanted.index_url,
         extra_index_urls=tuple(wanted.extra_index_urls),

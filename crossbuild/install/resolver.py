@@ -204,7 +204,15 @@ class HostProvider(resolvelib.AbstractProvider):  # type: ignore[type-arg]
             ):
                 continue
             dependencies.append(from_requirement(requirement, origin))
+        self.prefetch(d.name for d in dependencies)
         return dependencies
+
+    def prefetch(self, names: Iterable[NormalizedName]) -> None:
+        """Have the index pages of ``names`` asked for ahead: they are likely wanted next."""
+        prefetch = getattr(self._finder, "prefetch", None)
+        wanted = [n for n in names if n != PYTHON and n not in self._packages and n not in self._local]
+        if prefetch is not None and wanted:
+            prefetch(wanted)
 
     def constraints_against(self, requirements: Iterable[HostRequirement]) -> list[HostRequirement]:
         """The constraints that rule out every version of a project that ``requirements``
@@ -244,6 +252,7 @@ class HostProvider(resolvelib.AbstractProvider):  # type: ignore[type-arg]
 def resolve(provider: HostProvider, requirements: Iterable[HostRequirement]) -> dict[NormalizedName, Candidate]:
     """The chosen candidate of every project (extras folded into their base project)."""
     requirements = list(requirements)
+    provider.prefetch(r.name for r in requirements)
     try:
         result = resolvelib.Resolver(provider, resolvelib.BaseReporter()).resolve(requirements, max_rounds=2000)
     except resolvelib.ResolutionImpossible as error:

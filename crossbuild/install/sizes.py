@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .._exceptions import RootfsError
-from ..host.rootfs import resolve_in_root
+from ..host.rootfs import RootResolver
 
 
 @dataclass(frozen=True)
@@ -61,9 +61,10 @@ class RootChange:
 def measure(root: Path, host_paths: Iterable[str]) -> dict[str, int]:
     """The size of each of ``host_paths`` that is a file (or a symlink) in ``root``."""
     sizes = {}
+    resolve = RootResolver(root)  # nothing changes in the root meanwhile
     for host_path in host_paths:
         try:
-            info = resolve_in_root(root, host_path, follow_last=False).lstat()
+            info = resolve(host_path).lstat()
         except (OSError, RootfsError):  # not there (or unreachable): it holds no bytes
             continue
         if not stat.S_ISDIR(info.st_mode):

@@ -1,9 +1,12 @@
 """Change a host root directory all at once, or not at all — even if the process is killed.
 
 Files are first staged in a work directory inside the root (so that moving them in is a
-rename on the same file system).  :meth:`RootTransaction.commit` plans every move, writes
-the plan to a journal (:mod:`crossbuild.install.journal`) and syncs it, then moves every
-replaced or removed file aside and the staged files in.  On an exception, Ctrl-C or
+rename on the same file system): in a tree that mirrors the root (``stage_dir``, where
+``installer`` writes), or each under a name of its own (:meth:`RootTransaction.new_file`,
+where copies from the cache go: no directories to make in the stage, none to remove).
+:meth:`RootTransaction.commit` plans every move, writes the plan to a journal
+(:mod:`crossbuild.install.journal`) and syncs it, then moves every replaced or removed
+file aside and the staged files in.  On an exception, Ctrl-C or
 SIGTERM it puts everything back as it was; after SIGKILL the next install does, from the
 journal.  Every path is resolved inside the root like ``chroot`` would
 (:func:`crossbuild.host.rootfs.resolve_in_root`): symlinks in the rootfs never lead a write
@@ -12,6 +15,7 @@ outside it.
 
 from __future__ import annotations
 
+import errno
 import itertools
 import logging
 import os
@@ -25,11 +29,15 @@ from .._exceptions import InstallTargetError
 from .._faults import fault_point
 from .._files import make_dirs
 from .._signals import deferred, signals_raise, work_complete
-from ..host.rootfs import resolve_in_root
+from ..host.rootfs import RootResolver
 from . import journal
 from .journal import Step
 
 logger = logging.getLogger("crossbuild")
+
+#: The directory of the stage where files staged under names of their own are: no host
+#: path leads there (a scheme never puts a file in ``/``, and this is not a name to use).
+_NEW = ".crossbuild-new"
 
 
 class RootTransaction:
@@ -42,7 +50,22 @@ class RootTransaction:
         self.stage_dir = self._work / journal.STAGE
         self.stage_dir.mkdir()
         self._removals: list[str] = []
+        self._new: dict[str, str] = {}  # host path: its file in the work directory
         self._kept = False
+
+    def new_file(self, host_path: str) -> Path:
+        """Where to write the file that goes to ``host_path``: a name of its own in the
+        stage (the same again if its file was removed).  Raises :class:`FileExistsError`
+        if another staged file goes there."""
+        if host_path in self._new and not os.path.lexists(self._work / self._new[host_path]):
+            return self._work / self._new[host_path]
+        if host_path in self._new or (self.stage_dir / host_path.lstrip("/")).exists():
+            raise FileExistsError(errno.EEXIST, "two files are staged for the same path", host_path)
+        if not self._new:
+            (self.stage_dir / _NEW).mkdir(0o700)
+        work_path = f"{journal.STAGE}/{_NEW}/{len(self._new)}"
+        self._new[host_path] = work_path
+        return self._work / work_path
 
     def remove(self, host_path: str) -> None:
         """Remove the file at ``host_path`` (a path on the host) when committing."""
@@ -50,17 +73,22 @@ class RootTransaction:
 
     def staged_files(self) -> list[str]:
         """Host paths of the staged files."""
-        return sorted("/" + p.relative_to(self.stage_dir).as_posix() for p in _files(self.stage_dir))
+        in_tree = list(_files(self.stage_dir))
+        twice = set(in_tree) & self._new.keys()
+        if twice:
+            raise FileExistsError(errno.EEXIST, "two files are staged for the same path", min(twice))
+        return sorted([*in_tree, *self._new])
 
     def commit(self) -> None:
         """Apply the changes; on any failure undo them and re-raise."""
         with signals_raise():
             steps = self._plan()
+            resolve = RootResolver(self.root)
             try:
                 journal.begin(self._work, steps)
                 fault_point("commit:before-move")
                 for count, step in enumerate(steps, 1):
-                    journal.apply(self.root, self._work, step)
+                    journal.apply(self.root, self._work, step, resolve)
                     fault_point("commit:after-move", count)
                 fault_point("commit:after-last-move")
             except BaseException:
@@ -89,9 +117,17 @@ class RootTransaction:
         backups = itertools.count()
         gone: set[Path] = set()  # moved aside by an earlier step
         new: set[Path] = set()  # made or placed by an earlier step
+        resolve = RootResolver(self.root)  # the root does not change while this plans
+        exists: dict[Path, bool] = {}
 
         def present(path: Path) -> bool:
-            return path in new or (path not in gone and os.path.lexists(path))
+            if path in new:
+                return True
+            if path in gone:
+                return False
+            if path not in exists:
+                exists[path] = os.path.lexists(path)
+            return exists[path]
 
         def aside(target: Path) -> None:
             if present(target) and not _is_directory(target):
@@ -100,23 +136,29 @@ class RootTransaction:
                 new.discard(target)
 
         for host_path in self._removals:
-            aside(resolve_in_root(self.root, host_path, follow_last=False))
+            aside(resolve(host_path))
         for host_path in self.staged_files():
-            target = resolve_in_root(self.root, host_path, follow_last=False)
-            missing = [parent for parent in _parents(target, self.root) if not present(parent)]
+            target = resolve(host_path)
+            missing = []  # up to the nearest present one: the parents of a present directory are present
+            for parent in _parents(target, self.root):
+                if present(parent):
+                    break
+                missing.append(parent)
             for directory in reversed(missing):
                 steps.append(Step("mkdir", self._relative(directory)))
                 new.add(directory)
             aside(target)
-            staged = (self.stage_dir / host_path.lstrip("/")).relative_to(self._work)
-            steps.append(Step("place", self._relative(target), staged.as_posix()))
+            staged = self._new.get(host_path) or f"{journal.STAGE}/{host_path.lstrip('/')}"
+            steps.append(Step("place", self._relative(target), staged))
             new.add(target)
         return steps
 
     def _relative(self, target: Path) -> str:
-        if target == self.root or not target.is_relative_to(self.root):  # resolve_in_root never does this
+        prefix = str(self.root).rstrip("/") + "/"
+        path = str(target)
+        if not path.startswith(prefix) or path == prefix:  # resolve_in_root never does this
             raise InstallTargetError("refusing to write {target}: it is outside {root}", target=target, root=self.root)
-        return target.relative_to(self.root).as_posix()
+        return path[len(prefix) :]
 
 
 def _parents(path: Path, root: Path) -> Iterator[Path]:
@@ -135,7 +177,12 @@ def _is_directory(path: Path) -> bool:
         return False
 
 
-def _files(directory: Path) -> Iterator[Path]:
-    for dirpath, _dirnames, filenames in os.walk(directory):
+def _files(directory: Path) -> Iterator[str]:
+    """The files under ``directory`` (but not under its own names), as host paths (``/usr/lib/...``)."""
+    top = len(str(directory))
+    for dirpath, dirnames, filenames in os.walk(directory):
+        if dirpath == str(directory) and _NEW in dirnames:
+            dirnames.remove(_NEW)
+        prefix = dirpath[top:] + "/"
         for filename in filenames:
-            yield Path(dirpath) / filename
+            yield prefix + filename

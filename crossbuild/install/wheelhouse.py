@@ -48,7 +48,7 @@ def build_wheelhouse(
         choices = install_options or InstallOptions()
         wanted = collect(requirements, requirement_files, constraint_files, host.marker_environment())
         options = (options or BuildOptions()).for_host(host)
-        options = dataclasses.replace(options, index=with_index_options(options.index, wanted))
+        options = dataclasses.replace(options, index=with_index_options(options.index, wanted, options.cache))
         with temporary_directory("wheelhouse") as tmp:
 
             def build(source: Path) -> Path:

@@ -20,6 +20,7 @@ from typing import BinaryIO
 import unearth
 import unearth.preparer
 
+from .._cache import content_digest
 from .._exceptions import HashMismatchError, SourceError
 from .._files import atomic_file, make_dirs
 
@@ -58,8 +59,7 @@ def download(session: unearth.fetchers.Fetcher, link: unearth.Link, directory: P
     make_dirs(directory)
     target = directory / link.filename
     if target.is_file():
-        with target.open("rb") as stream:
-            problem = _problem(stream, link, hashes, must_open=True)
+        problem = _cached_problem(target, link, hashes)
         if problem is None:
             logger.debug("using %s, downloaded before", target)
             return target
@@ -72,6 +72,20 @@ def download(session: unearth.fetchers.Fetcher, link: unearth.Link, directory: P
     except unearth.preparer.HTTPErrors as error:
         raise SourceError("cannot download {url}: {error}", url=link.redacted, error=error) from None
     return target
+
+
+def _cached_problem(target: Path, link: unearth.Link, hashes: Hashes | None) -> _Problem | None:
+    """What is wrong with the file in the cache, as :func:`_problem` says; a file the index
+    gives a sha256 of is hashed by :func:`~crossbuild._cache.content_digest`, whose answer
+    the verification and unpacked-wheel caches, keyed by it, reuse (a wheel read once)."""
+    expected = (link.hash_option or {}).get("sha256")
+    if hashes or not expected:
+        with target.open("rb") as stream:
+            return _problem(stream, link, hashes, must_open=True)
+    digest = content_digest(target)
+    if digest in expected:
+        return None
+    return _Problem("does not have the digest the index gives", f"its sha256 is {digest}")
 
 
 def _fetch(session: unearth.fetchers.Fetcher, link: unearth.Link, stream: BinaryIO) -> None:

@@ -105,7 +105,7 @@ def locate_source(source: str | os.PathLike[str], index: IndexSettings | None, c
             "pass e.g. ./project, foo-1.0.tar.gz or 'foo==1.0'",
             text=text,
         ) from None
-    return Source(text, sdist=_fetch_sdist(requirement, index or IndexSettings.from_pip_config(), cache))
+    return Source(text, sdist=_fetch_sdist(requirement, index or IndexSettings.from_pip_config(cache), cache))
 
 
 def looks_like_path(text: str) -> bool:

@@ -3,21 +3,36 @@
 A wheel is refused when it is not a sound archive (a corrupt or truncated zip, a member
 whose content does not match RECORD, a member named outside the wheel: ``../x`` or
 ``/etc/x``) or when it holds a binary that is not for the host.
+
+Reading every member, hashing it and parsing every ELF file costs most of a warm
+install: given a cache, what a wheel holds (its ELF files and what each needs of the
+loader) is kept under the wheel's sha256, the host's ELF target and this code's digest,
+once the archive was found sound.  A wheel with those bytes needs no second look; only
+whether its libraries load from the host's root — which may have changed — is checked
+every time.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
+import logging
 import posixpath
 import zipfile
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from installer.exceptions import InstallerError
 from installer.sources import WheelFile
 
+from .._cache import code_digest, content_digest
 from .._exceptions import InvalidWheelError, UnloadableWheelError, WheelVerificationError
-from ..host.elf import ElfTarget, is_elf, read_elf_target, read_linkage
+from .._files import atomic_file, make_dirs
+from ..host.elf import ElfTarget, Linkage, is_elf, read_elf_target, read_linkage
 from ..host.libraries import HostLibraries
+
+logger = logging.getLogger("crossbuild")
 
 
 @dataclass(frozen=True)
@@ -31,21 +46,33 @@ class WheelContents:
         return bool(self.elf_files)
 
 
-def verify_wheel(wheel: Path, expected: ElfTarget, libraries: HostLibraries | None = None) -> WheelContents:
+def verify_wheel(
+    wheel: Path, expected: ElfTarget, libraries: HostLibraries | None = None, cache: Path | None = None
+) -> WheelContents:
     """Raise :class:`InvalidWheelError` for an unsound archive,
     :class:`WheelVerificationError` naming the first ELF file not built for ``expected``,
     and, given the host's ``libraries``, :class:`UnloadableWheelError` naming the first
-    library or symbol version an ELF file needs that neither the wheel nor the host has."""
-    try:
-        with zipfile.ZipFile(wheel) as archive:
-            _check_names(wheel, archive)
-            _check_record(wheel, archive)
-            contents = WheelContents(elf_files=_elf_files(wheel, archive, expected))
-            if libraries is not None:
-                _check_loadable(wheel, archive, contents.elf_files, libraries)
-            return contents
-    except (zipfile.BadZipFile, EOFError, zipfile.LargeZipFile, OSError) as error:
-        raise InvalidWheelError(wheel, "is not a readable zip archive ({error})", error=error) from None
+    library or symbol version an ELF file needs that neither the wheel nor the host has.
+    ``cache`` keeps what a sound wheel holds, so the same bytes are read once."""
+    kept = _kept_path(wheel, expected, cache) if cache is not None else None
+    linkages = _read_kept(kept) if kept is not None else None
+    if linkages is None:
+        try:
+            with zipfile.ZipFile(wheel) as archive:
+                _check_names(wheel, archive)
+                _check_record(wheel, archive)
+                elf_files = _elf_files(wheel, archive, expected)
+                wanted = libraries is not None or kept is not None
+                linkages = {member: read_linkage(archive.read(member)) for member in elf_files} if wanted else {}
+        except (zipfile.BadZipFile, EOFError, zipfile.LargeZipFile, OSError) as error:
+            raise InvalidWheelError(wheel, "is not a readable zip archive ({error})", error=error) from None
+        if kept is not None:
+            _keep(kept, elf_files, linkages)
+    else:
+        elf_files = tuple(linkages)
+    if libraries is not None:
+        _check_loadable(wheel, linkages, libraries)
+    return WheelContents(elf_files=tuple(elf_files))
 
 
 def _check_names(wheel: Path, archive: zipfile.ZipFile) -> None:
@@ -83,12 +110,9 @@ def _elf_files(wheel: Path, archive: zipfile.ZipFile, expected: ElfTarget) -> tu
     return tuple(elf_files)
 
 
-def _check_loadable(
-    wheel: Path, archive: zipfile.ZipFile, elf_files: tuple[str, ...], libraries: HostLibraries
-) -> None:
-    """Every library each ELF file needs is in the wheel or the host's root, and defines
-    every symbol version the file needs of it."""
-    linkages = {member: read_linkage(archive.read(member)) for member in elf_files}
+def _check_loadable(wheel: Path, linkages: Mapping[str, Linkage | None], libraries: HostLibraries) -> None:
+    """Every library each ELF file (``linkages``: each one's linkage, by member) needs is
+    in the wheel or the host's root, and defines every symbol version the file needs of it."""
     in_wheel = {PurePosixPath(member).name: linkage for member, linkage in linkages.items() if linkage}
     for member, linkage in linkages.items():
         if linkage is None:
@@ -137,3 +161,58 @@ def _newest_hint(version: str, defined: frozenset[str]) -> str:
         if other_family == family and other_number.replace(".", "").isdigit():
             numbers.append((tuple(int(x) for x in other_number.split(".") if x), other))
     return f" (it has up to {max(numbers)[1]})" if family and numbers else ""
+
+
+def _kept_path(wheel: Path, expected: ElfTarget, cache: Path) -> Path:
+    """Where what ``wheel`` holds is kept: its bytes, the target and this code decide."""
+    code = code_digest("wheel/verify.py", "host/elf.py")
+    key = hashlib.sha256(f"{content_digest(wheel)}\0{expected}\0{code}".encode())
+    return cache / "verified" / f"{key.hexdigest()[:40]}.json"
+
+
+def _keep(kept: Path, elf_files: tuple[str, ...], linkages: Mapping[str, Linkage | None]) -> None:
+    entry = {"elf_files": [[member, _linkage_json(linkages.get(member))] for member in elf_files]}
+    try:
+        make_dirs(kept.parent)
+        with atomic_file(kept) as stream:
+            stream.write(json.dumps(entry, sort_keys=True).encode())
+    except OSError as error:  # a cache that cannot be written costs time, nothing else
+        logger.debug("cannot keep the verification of a wheel in %s: %s", kept, error)
+
+
+def _read_kept(kept: Path) -> dict[str, Linkage | None] | None:
+    """The ELF files and their linkages kept for a sound wheel; ``None`` if none are (or
+    the entry is unreadable: the wheel is then verified again, and the entry rewritten)."""
+    try:
+        entry = json.loads(kept.read_bytes())
+        return {member: _linkage_of(value) for member, value in entry["elf_files"]}
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError, TypeError, KeyError, AttributeError) as error:
+        logger.debug("verifying again: %s is damaged (%s)", kept, error)
+        return None
+
+
+def _linkage_json(linkage: Linkage | None) -> object:
+    if linkage is None:
+        return None
+    return {
+        "needed": list(linkage.needed),
+        "search_paths": list(linkage.search_paths),
+        "versions_needed": {library: dict(versions) for library, versions in linkage.versions_needed.items()},
+        "versions_defined": sorted(linkage.versions_defined),
+    }
+
+
+def _linkage_of(value: object) -> Linkage | None:
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        raise TypeError(f"a linkage is not a mapping: {value!r}")
+    needed = value["versions_needed"]
+    return Linkage(
+        needed=tuple(map(str, value["needed"])),
+        search_paths=tuple(map(str, value["search_paths"])),
+        versions_needed={str(lib): {str(v): str(s) for v, s in versions.items()} for lib, versions in needed.items()},
+        versions_defined=frozenset(map(str, value["versions_defined"])),
+    )
