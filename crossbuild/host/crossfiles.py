@@ -15,20 +15,25 @@ import shutil
 from pathlib import Path
 
 from .host import Host
+from .hostcopies import HostTools
 from .machines import MESON_CPU_FAMILY, longdouble_format, rust_target
 from .wrappers import CompilerWrappers
 
 
-def pkg_config_dirs(host: Host) -> list[Path]:
-    """Where the host's ``.pc`` files are, on the build machine."""
-    return [
+def pkg_config_dirs(host: Host, host_tools: HostTools | None = None) -> list[Path]:
+    """Where the host's ``.pc`` files are, on the build machine: host copies' first."""
+    copies = [host_tools.pkgconfig_dir] if host_tools and host_tools.pkgconfig_dir else []
+    return copies + [
         host.build_sysroot / d
         for d in (f"usr/lib/{host.multiarch}/pkgconfig", "usr/lib/pkgconfig", "usr/share/pkgconfig")
     ]
 
 
-def write_meson_cross_file(host: Host, wrappers: CompilerWrappers, python: Path, path: Path) -> Path:
-    """Write the meson cross file of ``host``; ``python`` is the backend's interpreter."""
+def write_meson_cross_file(
+    host: Host, wrappers: CompilerWrappers, python: Path, path: Path, host_tools: HostTools | None = None
+) -> Path:
+    """Write the meson cross file of ``host``; ``python`` is the backend's interpreter;
+    ``host_tools`` name the config tools of host requirements (``numpy-config``)."""
     binaries: dict[str, str | list[str]] = {
         "c": [str(wrappers.cc)],
         "cpp": [str(wrappers.cxx)],
@@ -40,10 +45,12 @@ def write_meson_cross_file(host: Host, wrappers: CompilerWrappers, python: Path,
         binaries["pkg-config"] = pkg_config
     if host.emulator:
         binaries["exe_wrapper"] = list(host.emulator)
+    if host_tools:
+        binaries.update(host_tools.binaries)
 
     properties: dict[str, str | list[str] | bool] = {
         "sys_root": str(host.build_sysroot),
-        "pkg_config_libdir": [str(d) for d in pkg_config_dirs(host)],
+        "pkg_config_libdir": [str(d) for d in pkg_config_dirs(host, host_tools)],
         "needs_exe_wrapper": True,
     }
     size = host.config_vars.get("SIZEOF_LONG_DOUBLE")
@@ -77,8 +84,11 @@ def _meson_value(value: str | list[str] | bool) -> str:
     return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
 
 
-def write_cmake_toolchain(host: Host, wrappers: CompilerWrappers, path: Path) -> Path:
-    """Write the CMake toolchain file of ``host``."""
+def write_cmake_toolchain(
+    host: Host, wrappers: CompilerWrappers, path: Path, host_tools: HostTools | None = None
+) -> Path:
+    """Write the CMake toolchain file of ``host``, with ``FindPython``'s hints for the
+    host copies of ``host_tools`` (``Python_NumPy_INCLUDE_DIR``)."""
     settings: list[tuple[str, str, str]] = [
         ("CMAKE_SYSTEM_NAME", "Linux", ""),
         ("CMAKE_SYSTEM_PROCESSOR", host.machine, ""),
@@ -99,6 +109,8 @@ def write_cmake_toolchain(host: Host, wrappers: CompilerWrappers, path: Path) ->
     ]
     if host.emulator:
         settings.append(("CMAKE_CROSSCOMPILING_EMULATOR", ";".join(host.emulator), ""))
+    if host_tools:
+        settings += [(name, value, 'CACHE PATH ""') for name, value in host_tools.cmake.items()]
     lines = ["# CMake toolchain file written by crossbuild"]
     lines += [f"set({name} {_cmake_quote(value)}{' ' + extra if extra else ''})" for name, value, extra in settings]
     path.write_text("\n".join(lines) + "\n")

@@ -20,6 +20,8 @@ import unearth
 from packaging.tags import Tag
 from unearth.evaluator import Evaluator
 
+from ..host.host import Host
+
 logger = logging.getLogger("crossbuild")
 
 PYPI = "https://pypi.org/simple/"
@@ -118,6 +120,16 @@ def _tag_set(target: unearth.TargetPython) -> frozenset[Tag]:
         tags = frozenset(target.supported_tags())
         target._crossbuild_tag_set = tags  # type: ignore[attr-defined]
     return tags
+
+
+def host_target(host: Host) -> unearth.TargetPython:
+    """The host as unearth's target: its python version, ABIs and platform tags."""
+    return unearth.TargetPython(
+        py_ver=tuple(int(p) for p in host.full_version.split(".")[:3] if p.isdigit()),
+        abis=[host.abi_tag, "abi3", "none"],
+        impl="cp",
+        platforms=host.platform_tags,
+    )
 
 
 def pip_configuration(environ: Mapping[str, str] | None = None) -> str:
