@@ -233,7 +233,22 @@ def test_a_host_copy_that_cannot_be_built_is_one_line(host: Host, tmp_path: Path
         f"cannot cross-build the host's copy of numpy==2.2.6, which the build compiles against (no host wheel of it "
         f"on {links}): no sdist of numpy==2.2.6 on {links}; put a host wheel of it on the index (--find-links)"
     )
-    assert not (tmp_path / "cache/host-copies").exists() or not any((tmp_path / "cache/host-copies").iterdir())
+    assert [p.name for p in (tmp_path / "cache/host-copies").iterdir() if not p.name.endswith(".lock")] == []
+
+
+def test_a_host_requirement_that_needs_itself_is_refused_not_awaited(host: Host, tmp_path: Path) -> None:
+    links = tmp_path / "links"
+    links.mkdir()
+    options = _options(tmp_path, links)
+
+    def build(requirement: str, build_host: Host, wheel_dir: Path, inner: BuildOptions) -> Path:
+        # its own build asks for its host copy again, as a project naming itself would
+        host_copies([_req(requirement)], build_host, inner, build, wheel_dir)
+        raise AssertionError("unreachable: the copy it needs is its own")
+
+    with pytest.raises(HostRequirementError) as caught:
+        host_copies([_req("numpy==2.2.6")], host, options, build, tmp_path / "work")
+    assert "numpy==2.2.6 needs itself to be built (through numpy → numpy)" in str(caught.value)
 
 
 def test_a_host_wheel_with_a_member_outside_it_leaves_nothing(host: Host, tmp_path: Path) -> None:

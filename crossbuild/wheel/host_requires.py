@@ -105,10 +105,11 @@ def wanted_host_requires(
                     version=version,
                 )
             requirement = Requirement(f"{name}=={version}")
-            logger.info("host requirement %s: the version of the native build requirement", requirement)
         if name in wanted and str(wanted[name].specifier) != str(requirement.specifier):
             requirement.specifier &= wanted[name].specifier
         wanted[name] = requirement
+    for name in sorted(wanted.keys() & native.keys()):
+        logger.info("host requirement %s: the version of the native build requirement", wanted[name])
     return [wanted[name] for name in sorted(wanted)]
 
 
@@ -125,14 +126,33 @@ def native_versions(site_packages: Path) -> dict[NormalizedName, str]:
 def host_copies(
     requirements: Iterable[Requirement], host: Host, options: BuildOptions, build: BuildFunction, workdir: Path
 ) -> tuple[HostCopy, ...]:
-    """A host copy of each of ``requirements``, unpacked in the cache."""
+    """A host copy of each of ``requirements``, unpacked in the cache.
+
+    One run at a time gets the copy of a given requirement for a given host (parallel
+    builds of ``install`` would otherwise cross-build the same numpy at once): the others
+    wait, then find its wheel in the built-wheel cache.
+    """
     copies = []
     for requirement in requirements:
-        wheel = _host_wheel(requirement, host, options, build, workdir)
+        with _procuring(requirement, host, options.cache):
+            wheel = _host_wheel(requirement, host, options, build, workdir)
         name, version = _name_version(wheel)
         logger.info("host requirement %s: the host's copy is %s", requirement, wheel.name)
         copies.append(HostCopy(name, version, _unpacked(wheel, host, options.cache)))
     return tuple(copies)
+
+
+@contextlib.contextmanager
+def _procuring(requirement: Requirement, host: Host, cache: Path) -> Iterator[None]:
+    """Hold the lock of ``requirement``'s host copy, unless this run holds it already (a
+    requirement that needs itself: :func:`_host_wheel` says so, rather than wait forever)."""
+    if canonicalize_name(requirement.name) in _in_progress.get():
+        yield
+        return
+    key = hashlib.sha256(json.dumps([host.fingerprint, str(requirement)]).encode()).hexdigest()[:24]
+    make_dirs(cache / "host-copies")
+    with filelock.FileLock(str(cache / "host-copies" / f"{key}.getting.lock"), mode=FILE_MODE):
+        yield
 
 
 def _host_wheel(
