@@ -91,6 +91,17 @@ def test_meson_dependency_numpy_and_pybind11(
     assert out == f"{size} {size} 5 {size * 8}"
 
 
+@pytest.mark.parametrize("numpy_host", ["armhf"], indirect=True)  # arm64's sizes are the build machine's
+def test_cmake_findpython_numpy_component(
+    numpy_host: tuple[crossbuild.Host, sysroot_script.Arch],
+    host_numpy: Path,
+    project: Callable[[str], Path],
+    tmp_path: Path,
+) -> None:
+    qemu, size = _built_and_installed(project("cmake_numpy"), numpy_host, host_numpy, tmp_path)
+    assert qemu.python("import _cmnumpy\nprint(*_cmnumpy.sizes())") == f"{size} {size}"
+
+
 def test_a_host_requirement_that_contradicts_the_build_requirements(
     host_python: Path, project: Callable[[str], Path], tmp_path: Path
 ) -> None:
