@@ -52,11 +52,15 @@ def host_numpy(
 
 
 def _built_and_installed(
-    source: str | Path, numpy_host: tuple[crossbuild.Host, sysroot_script.Arch], host_numpy: Path, tmp_path: Path
+    source: str | Path,
+    numpy_host: tuple[crossbuild.Host, sysroot_script.Arch],
+    host_numpy: Path,
+    tmp_path: Path,
+    options: crossbuild.BuildOptions | None = None,
 ) -> tuple[QemuHost, int]:
     """Cross-build ``source`` and install it with the host's numpy for qemu; and the host's sizeof(long)."""
     host, arch = numpy_host
-    wheel = crossbuild.build_wheel(source, host, tmp_path / "dist")
+    wheel = crossbuild.build_wheel(source, host, tmp_path / "dist", options)
     (tmp_path / "site").mkdir()
     qemu = QemuHost(host.sysroot, tmp_path / "site", arch.qemu, sysroot_script.python_of(arch.suite))
     qemu.install(host_numpy)
@@ -80,13 +84,16 @@ def test_numpy_c_api_extension_sees_the_hosts_numpy(
     assert out == f"{size} {size} 1.0 [1, 1, 1] {size}"
 
 
+@pytest.mark.parametrize("method", ["auto", "config-tool"])  # auto: numpy.pc first
 def test_meson_dependency_numpy_and_pybind11(
     numpy_host: tuple[crossbuild.Host, sysroot_script.Arch],
     host_numpy: Path,
     project: Callable[[str], Path],
     tmp_path: Path,
+    method: str,
 ) -> None:
-    qemu, size = _built_and_installed(project("meson_hostdeps"), numpy_host, host_numpy, tmp_path)
+    options = crossbuild.BuildOptions(config_settings={"setup-args": f"-Dnumpy_method={method}"})
+    qemu, size = _built_and_installed(project("meson_hostdeps"), numpy_host, host_numpy, tmp_path, options)
     out = qemu.python("import _npsizes, _pbadd\nprint(*_npsizes.sizes(), _pbadd.add(2, 3), _pbadd.long_bits())")
     assert out == f"{size} {size} 5 {size * 8}"
 

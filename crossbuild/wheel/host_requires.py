@@ -197,9 +197,11 @@ def _host_wheel(
 
 
 def _inner(options: BuildOptions) -> BuildOptions:
-    """The options of a host requirement's own build: not the user's host requirements
-    (they are the outer project's), so that it shares a cached wheel with a plain build."""
-    return dataclasses.replace(options, host_requires=())
+    """The options of a host requirement's own build: without what the user gave for the
+    outer project (its config settings, host requirements, ``--strip``/``--repair``: a
+    host copy only lends its headers and libraries to the build), so that it is a plain
+    build of the requirement and shares its cached wheel with ``crossbuild wheel numpy==…``."""
+    return dataclasses.replace(options, config_settings={}, host_requires=(), strip=False, repair=False, plat=None)
 
 
 @contextlib.contextmanager
