@@ -13,6 +13,8 @@ Steps, roughly in the order an ``install`` reaches them:
     a wheel or sdist of an index (or ``--find-links``) was downloaded;
 ``build``
     a wheel was cross-built, in its temporary directory, not yet published;
+``host-copy``
+    a build requirement's host wheel is unpacked in the cache, not yet renamed into place;
 ``stage``
     every wheel is installed into the staging directory inside the root;
 ``commit:before-move``

@@ -19,7 +19,7 @@ from fakehost import FakeLayout, make_wheel, write_script
 from packaging.requirements import Requirement
 
 import crossbuild.__main__ as cli
-from crossbuild import BuildOptions, HostRequirementError, SourceError
+from crossbuild import BuildOptions, HostRequirementError, SourceError, _faults
 from crossbuild.host import _hostpatch
 from crossbuild.host.host import Host
 from crossbuild.host.hostcopies import HostCopy, HostTools, write_host_tools
@@ -200,6 +200,22 @@ def test_a_host_wheel_on_the_index_is_unpacked_once(host: Host, tmp_path: Path) 
     [again] = host_copies([_req("numpy==2.2.6")], host, _options(tmp_path, links), build, tmp_path / "work")
     assert again.prefix == first.prefix
     assert [p.name for p in first.prefix.parent.iterdir() if p.is_dir()] == [first.prefix.name]  # no partial
+
+
+@pytest.mark.parametrize("action", ["raise", "sigint"])
+def test_an_unpacking_cut_short_leaves_no_host_copy(
+    host: Host, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, action: str
+) -> None:
+    links = tmp_path / "links"
+    _numpy_wheel(links, "cp311-cp311-linux_aarch64")
+    monkeypatch.setattr(_faults, "_ARMED", _faults.parse(f"host-copy:{action}"))
+    with pytest.raises((RuntimeError, KeyboardInterrupt)):
+        host_copies([_req("numpy==2.2.6")], host, _options(tmp_path, links), _no_build, tmp_path / "work")
+    copies = tmp_path / "cache/host-copies"
+    assert [p.name for p in copies.iterdir() if not p.name.endswith(".lock")] == []  # no entry, no partial one
+    monkeypatch.setattr(_faults, "_ARMED", {})
+    [copy] = host_copies([_req("numpy==2.2.6")], host, _options(tmp_path, links), _no_build, tmp_path / "work")
+    assert (copy.prefix / "numpy/_core/include/numpy/_numpyconfig.h").is_file()
 
 
 def test_without_a_host_wheel_crossbuild_builds_it(host: Host, tmp_path: Path) -> None:

@@ -37,6 +37,7 @@ from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import NormalizedName, canonicalize_name, parse_wheel_filename
 
 from .._exceptions import CrossbuildError, HostRequirementError, SourceError
+from .._faults import fault_point
 from .._files import DIR_MODE, FILE_MODE, make_dirs, normalise_modes
 from ..host.host import Host
 from ..host.hostcopies import HOST_DEPENDENT, HostCopy
@@ -239,6 +240,7 @@ def _unpacked(wheel: Path, host: Host, cache: Path) -> Path:
                 archive.extractall(partial)
             normalise_modes(partial)
             partial.chmod(DIR_MODE)
+            fault_point("host-copy")
             partial.rename(entry)
         except (OSError, zipfile.BadZipFile) as error:
             problem = HostRequirementError("cannot unpack the host wheel {wheel}: {error}", wheel=wheel, error=error)
