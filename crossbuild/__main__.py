@@ -59,6 +59,7 @@ def _run(args: argparse.Namespace, configuration: Configuration) -> int:
             index=_index_settings(args),
             cache_dir=cache_dir,
             allow_pure_fallback=args.allow_pure_fallback,
+            host_requires=tuple(args.host_requires),
             rust_toolchain=args.rust_toolchain,
             vendored_crates=args.vendored_crates,
             compiler_launcher=args.compiler_launcher,

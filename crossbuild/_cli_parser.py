@@ -56,6 +56,14 @@ def make_parser(prog: str) -> argparse.ArgumentParser:
         "found on PATH, in pyenv or uv)",
     )
     build_options.add_argument(
+        "--host-requires",
+        action="append",
+        default=[],
+        metavar="REQ",
+        help="a build requirement to compile against the host's copy of, as numpy is by default: its host wheel "
+        "is unpacked (cross-built if the index has none) and the build pointed at it (repeatable)",
+    )
+    build_options.add_argument(
         "--allow-pure-fallback", action="store_true", help="accept a pure-Python wheel even when a compiler call failed"
     )
     build_options.add_argument(

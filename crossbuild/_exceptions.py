@@ -117,6 +117,11 @@ class RequirementError(CrossbuildError):
     """A requirement, requirements file or constraints file that cannot be understood."""
 
 
+class HostRequirementError(CrossbuildError):
+    """A host requirement (a build requirement the project compiles against: numpy) that
+    cannot be understood, found for the host or cross-built."""
+
+
 class HashMismatchError(CrossbuildError):
     """A file whose digest is none of the ``--hash`` values its requirement allows."""
 

@@ -16,6 +16,8 @@ Steps, roughly in the order an ``install`` reaches them:
 ``copy``
     a file of a wheel unpacked in the cache is about to be copied into the staging
     directory (copies run a core at a time: which file is not fixed);
+``host-copy``
+    a build requirement's host wheel is unpacked in the cache, not yet renamed into place;
 ``stage``
     every wheel is installed into the staging directory inside the root;
 ``commit:before-move``

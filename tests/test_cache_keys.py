@@ -47,6 +47,7 @@ def test_build_settings_change_the_key(tmp_path: Path) -> None:
         BuildOptions(strip=True),
         BuildOptions(repair=True),
         BuildOptions(repair=True, plat="manylinux_2_28"),
+        BuildOptions(host_requires=("numpy",)),
     ]
     keys = [options.key for options in [base, *changed]]
     assert len(set(keys)) == len(keys)

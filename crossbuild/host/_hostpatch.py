@@ -8,7 +8,8 @@ same environment still installs native packages.  Only the standard library is u
 With the patch on, the build backend sees the host in ``sysconfig`` (config vars, the
 platform, include paths), ``platform.machine()``/``os.uname()``,
 ``sys.implementation._multiarch`` and the glibc version (``os.confstr``);
-``packaging.tags`` (every vendored copy of it) follows from those.
+``packaging.tags`` (every vendored copy of it) follows from those.  A module given a
+host copy (``get_include``: numpy) answers ``get_include()`` with the host copy's headers.
 
 A ``setup.py`` also looks at the machine's files itself: Pillow enables a feature when
 ``/usr/include/xcb/xcb.h`` and ``libxcb.so`` exist, evdev generates its key codes from
@@ -48,6 +49,8 @@ def activate() -> None:
         sys.implementation._multiarch = config["multiarch"]  # type: ignore[attr-defined]
     if config.get("system_files"):
         _patch_system_files(SystemFiles(**config["system_files"]))
+    if config.get("get_include") and not any(isinstance(f, _HostIncludes) for f in sys.meta_path):
+        sys.meta_path.insert(0, _HostIncludes(config["get_include"]))
 
 
 def _patch_sysconfig(config_vars: dict[str, Any], paths: dict[str, str]) -> None:
@@ -166,3 +169,44 @@ def _patch_system_files(files: SystemFiles) -> None:
         return native_open(file, mode, *args, **kwargs)
 
     io.open = builtins.open = open_
+
+
+class _HostIncludes:
+    """Make ``<module>.get_include()`` return the host copy's headers, once the native
+    module (which is what runs here) is imported: ``numpy.get_include()`` in a setup.py, a
+    meson ``run_command`` or CMake's FindPython gives the host's ``_numpyconfig.h``."""
+
+    def __init__(self, includes: dict[str, str]) -> None:
+        self.includes = includes
+        self.searching: set[str] = set()
+
+    def find_spec(self, name: str, path: Any = None, target: Any = None) -> Any:
+        if name not in self.includes or name in self.searching:
+            return None  # searching: another finder asks importlib again; let it find the module
+        self.searching.add(name)
+        try:
+            spec = self._native_spec(name, path, target)
+        finally:
+            self.searching.discard(name)
+        if spec is None:
+            return None
+        loader, include = spec.loader, self.includes[name]
+        if loader is None or not hasattr(loader, "exec_module"):
+            return spec
+        native_exec = loader.exec_module
+
+        def exec_module(module: Any) -> None:
+            native_exec(module)
+            module.get_include = lambda: include
+
+        loader.exec_module = exec_module
+        return spec
+
+    def _native_spec(self, name: str, path: Any, target: Any) -> Any:
+        for finder in sys.meta_path:
+            if isinstance(finder, _HostIncludes) or not hasattr(finder, "find_spec"):
+                continue
+            spec = finder.find_spec(name, path, target)
+            if spec is not None:
+                return spec
+        return None

@@ -16,26 +16,34 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from .host import Host
+from .hostcopies import HostTools
 from .machines import MESON_CPU_FAMILY, longdouble_format, rust_target
 from .wrappers import CompilerWrappers
 
 
-def pkg_config_dirs(host: Host) -> list[Path]:
-    """Where the host's ``.pc`` files are, on the build machine."""
-    return [
+def pkg_config_dirs(host: Host, host_tools: HostTools | None = None) -> list[Path]:
+    """Where the host's ``.pc`` files are, on the build machine: host copies' first."""
+    copies = [host_tools.pkgconfig_dir] if host_tools and host_tools.pkgconfig_dir else []
+    return copies + [
         host.build_sysroot / d
         for d in (f"usr/lib/{host.multiarch}/pkgconfig", "usr/lib/pkgconfig", "usr/share/pkgconfig")
     ]
 
 
 def write_meson_cross_file(
-    host: Host, wrappers: CompilerWrappers, python: Path, path: Path, tools: Mapping[str, Path] | None = None
+    host: Host,
+    wrappers: CompilerWrappers,
+    python: Path,
+    path: Path,
+    tools: Mapping[str, Path] | None = None,
+    host_tools: HostTools | None = None,
 ) -> Path:
     """Write the meson cross file of ``host``; ``python`` is the backend's interpreter.
 
     ``tools`` are more programs that answer for the host, by name (the root's config
     scripts): in a cross build meson looks for a config tool (``dependency('cups')``:
     ``cups-config``) only among the cross file's binaries, not on ``PATH``.
+    ``host_tools`` name the config tools of host requirements (``numpy-config``).
     """
     binaries: dict[str, str | list[str]] = {name: str(program) for name, program in (tools or {}).items()}
     # The compilers by name: the wrapper directory comes first on the backend's PATH, and
@@ -48,10 +56,12 @@ def write_meson_cross_file(
         binaries["pkg-config"] = pkg_config
     if host.emulator:
         binaries["exe_wrapper"] = list(host.emulator)
+    if host_tools:
+        binaries.update(host_tools.binaries)
 
     properties: dict[str, str | list[str] | bool] = {
         "sys_root": str(host.build_sysroot),
-        "pkg_config_libdir": [str(d) for d in pkg_config_dirs(host)],
+        "pkg_config_libdir": [str(d) for d in pkg_config_dirs(host, host_tools)],
         "needs_exe_wrapper": True,
     }
     size = host.config_vars.get("SIZEOF_LONG_DOUBLE")
@@ -85,8 +95,11 @@ def _meson_value(value: str | list[str] | bool) -> str:
     return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
 
 
-def write_cmake_toolchain(host: Host, wrappers: CompilerWrappers, path: Path) -> Path:
-    """Write the CMake toolchain file of ``host``."""
+def write_cmake_toolchain(
+    host: Host, wrappers: CompilerWrappers, path: Path, host_tools: HostTools | None = None
+) -> Path:
+    """Write the CMake toolchain file of ``host``, with ``FindPython``'s hints for the
+    host copies of ``host_tools`` (``Python_NumPy_INCLUDE_DIR``)."""
     settings: list[tuple[str, str, str]] = [
         ("CMAKE_SYSTEM_NAME", "Linux", ""),
         ("CMAKE_SYSTEM_PROCESSOR", host.machine, ""),
@@ -107,6 +120,8 @@ def write_cmake_toolchain(host: Host, wrappers: CompilerWrappers, path: Path) ->
     ]
     if host.emulator:
         settings.append(("CMAKE_CROSSCOMPILING_EMULATOR", ";".join(host.emulator), ""))
+    if host_tools:
+        settings += [(name, value, 'CACHE PATH ""') for name, value in host_tools.cmake.items()]
     lines = ["# CMake toolchain file written by crossbuild"]
     lines += [f"set({name} {_cmake_quote(value)}{' ' + extra if extra else ''})" for name, value, extra in settings]
     path.write_text("\n".join(lines) + "\n")

@@ -14,7 +14,7 @@ import json
 import os
 import shlex
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -22,6 +22,7 @@ from .autoconf import build_compilers_environ, write_config_site
 from .configscripts import ConfigScripts, write_config_scripts
 from .crossfiles import pkg_config_dirs, rust_environ, write_cmake_toolchain, write_meson_cross_file
 from .host import Host
+from .hostcopies import HostTools
 from .launcher import CompilerLauncher
 from .patch import PATCH_ENV_VAR
 from .rust import RustToolchain, VendoredCrates, rust_build_environ
@@ -62,6 +63,8 @@ class CrossSettings:
     """What runs every compile (ccache…), if anything."""
     config_scripts: ConfigScripts | None = None
     """The root's ``*-config`` scripts, on the backend's ``PATH`` in the wrapper directory."""
+    host_tools: HostTools = field(default_factory=HostTools)
+    """What points the build at host copies of build requirements (``numpy-config``…)."""
 
     @property
     def launcher_stats_log(self) -> Path:
@@ -88,6 +91,7 @@ def prepare_settings(
     jobs: int = 1,
     launcher: CompilerLauncher | None = None,
     cache: Path | None = None,
+    host_tools: HostTools | None = None,
 ) -> CrossSettings:
     """Write the settings of a build for ``host`` whose backend runs with ``python``.
 
@@ -95,8 +99,9 @@ def prepare_settings(
     Rust builds run ``rust_toolchain`` (default: cargo on ``PATH``) on ``vendored_crates``;
     setuptools builds compile up to ``jobs`` extensions at once.
     ``launcher`` runs every compile, with its cache in crossbuild's ``cache`` (default:
-    ``directory``).
+    ``directory``).  ``host_tools`` point the build at host copies of build requirements.
     """
+    host_tools = host_tools or HostTools()
     directory.mkdir(parents=True, exist_ok=True)
     wrappers = write_wrappers(host, directory / "bin", dirs, launcher)
     config_scripts = write_config_scripts(host, wrappers.directory)
@@ -114,13 +119,14 @@ def prepare_settings(
                 "glibc": ".".join(map(str, host.glibc)) if host.glibc else None,
                 "multiarch": host.multiarch,
                 "system_files": _system_files(host, directory / _SYSTEM_FILES_LOG),
+                "get_include": dict(host_tools.includes),
             },
             indent=1,
         )
     )
-    cmake_toolchain_file = write_cmake_toolchain(host, wrappers, directory / "toolchain.cmake")
+    cmake_toolchain_file = write_cmake_toolchain(host, wrappers, directory / "toolchain.cmake", host_tools)
     environ = {
-        **_environ(host, wrappers, config_vars, host_config),
+        **_environ(host, wrappers, config_vars, host_config, host_tools),
         **rust_environ(host, wrappers),
         **rust_build_environ(directory, wrappers.directory, rust_toolchain, vendored_crates),
         "CMAKE_TOOLCHAIN_FILE": str(cmake_toolchain_file),
@@ -133,12 +139,13 @@ def prepare_settings(
         wrappers=wrappers,
         host_config=host_config,
         meson_cross_file=write_meson_cross_file(
-            host, wrappers, python, directory / "cross.ini", config_scripts.programs
+            host, wrappers, python, directory / "cross.ini", config_scripts.programs, host_tools
         ),
         cmake_toolchain_file=cmake_toolchain_file,
         environ=environ,
         launcher=launcher,
         config_scripts=config_scripts,
+        host_tools=host_tools,
     )
 
 
@@ -212,7 +219,7 @@ def _setuptools_jobs(directory: Path, jobs: int) -> dict[str, str]:
 
 
 def _environ(
-    host: Host, wrappers: CompilerWrappers, config_vars: Mapping[str, Any], host_config: Path
+    host: Host, wrappers: CompilerWrappers, config_vars: Mapping[str, Any], host_config: Path, host_tools: HostTools
 ) -> dict[str, str]:
     environ = {
         PATCH_ENV_VAR: str(host_config),
@@ -224,7 +231,7 @@ def _environ(
         "LDSHARED": str(config_vars.get("LDSHARED") or shlex.join([str(wrappers.cc), "-shared"])),
         "LDCXXSHARED": str(config_vars.get("LDCXXSHARED") or shlex.join([str(wrappers.cxx), "-shared"])),
         "PKG_CONFIG_SYSROOT_DIR": str(host.build_sysroot),
-        "PKG_CONFIG_LIBDIR": os.pathsep.join(map(str, pkg_config_dirs(host))),
+        "PKG_CONFIG_LIBDIR": os.pathsep.join(map(str, pkg_config_dirs(host, host_tools))),
     }
     environ.update({name.upper(): tool for name, tool in host.toolchain.binutils.items()})
     environ.update(build_compilers_environ())

@@ -26,7 +26,7 @@ from .._reporter import Reporter, reporting
 from ..host.host import Host
 from ..host.libraries import host_libraries
 from ..wheel.cache import BuiltWheels, built_wheel_key
-from ..wheel.index import IndexSettings
+from ..wheel.index import IndexSettings, host_target
 from ..wheel.options import BuildOptions
 from ..wheel.verify import verify_wheel
 from .artifacts import ArtifactStore, BuildFunction
@@ -67,12 +67,7 @@ def resolve_wheels(
     ``existing`` are the distributions already in ``root`` (none for a wheelhouse); every
     wheel is checked to hold only binaries for the host that load from its root.
     """
-    target_python = unearth.TargetPython(
-        py_ver=tuple(int(p) for p in host.full_version.split(".")[:3] if p.isdigit()),
-        abis=[host.abi_tag, "abi3", "none"],
-        impl="cp",
-        platforms=host.platform_tags,
-    )
+    target_python = host_target(host)
     assert options.index is not None
     finder = options.index.finder(
         options.cache,

@@ -33,6 +33,7 @@ from unearth.auth import MultiDomainBasicAuth
 from unearth.evaluator import Evaluator
 
 from .._files import atomic_file, make_dirs
+from ..host.host import Host
 from .index_pages import IndexClient
 
 logger = logging.getLogger("crossbuild")
@@ -163,6 +164,16 @@ def _tag_set(target: unearth.TargetPython) -> frozenset[Tag]:
         tags = frozenset(target.supported_tags())
         target._crossbuild_tag_set = tags  # type: ignore[attr-defined]
     return tags
+
+
+def host_target(host: Host) -> unearth.TargetPython:
+    """The host as unearth's target: its python version, ABIs and platform tags."""
+    return unearth.TargetPython(
+        py_ver=tuple(int(p) for p in host.full_version.split(".")[:3] if p.isdigit()),
+        abis=[host.abi_tag, "abi3", "none"],
+        impl="cp",
+        platforms=host.platform_tags,
+    )
 
 
 def pip_configuration(environ: Mapping[str, str] | None = None, cache: Path | None = None) -> str:

@@ -88,6 +88,10 @@ class BuildOptions:
     """With ``repair``: the platform tag asked for (``manylinux_2_28_aarch64``, or
     ``manylinux_2_28`` for the host's machine); ``None`` or ``auto``: the most compatible
     tag the wheel allows."""
+    host_requires: tuple[str, ...] = ()
+    """Build requirements to compile against the host's copy of (``--host-requires``), on
+    top of numpy and the project's ``[tool.crossbuild] host-requires``: their host-arch
+    wheel is unpacked, and the build pointed at its headers (``host_requires.py``)."""
     jobs: int | None = field(default=None, metadata=NOT_IN_KEY)
     """How much runs at once (default: the number of cores): builds of different sdists in
     ``install``, and a setuptools build's extensions (``build_ext --parallel``; meson and
@@ -101,6 +105,7 @@ class BuildOptions:
     def __post_init__(self) -> None:
         settings = {k: v if isinstance(v, str) else tuple(v) for k, v in self.config_settings.items()}
         object.__setattr__(self, "config_settings", MappingProxyType(settings))
+        object.__setattr__(self, "host_requires", tuple(self.host_requires))
         if self.jobs is not None and self.jobs < 1:
             raise OptionError("{jobs} {value} is not a number of jobs; pass 1 or more", value=self.jobs)
         if self.plat == "auto":

@@ -28,6 +28,7 @@ from .._signals import signals_raise
 from .._tempdirs import temporary_directory
 from .._version import __version__
 from ..host.host import Host, as_host
+from ..host.hostcopies import HostTools, write_host_tools
 from ..host.launcher import ccache_stats
 from ..host.libraries import host_libraries
 from ..host.patch import PATCH_ENV_VAR
@@ -35,6 +36,7 @@ from ..host.settings import CrossSettings, prepare_settings
 from ..host.wrappers import BuildDirs
 from .backend import Backend, build_backend_name, build_system_requires, cross_config_settings
 from .cache import BuiltWheels, built_wheel_key
+from .host_requires import host_copies, native_versions, project_host_requires, wanted_host_requires
 from .isolated_env import IsolatedEnv, get_isolated_env
 from .options import BuildOptions
 from .repair import repair_for_host
@@ -111,6 +113,8 @@ def _run_backend(
     with reporting(reporter, tree.name, "building", "build environment"):
         env = get_isolated_env(options.python, build_system_requires(tree), options.cache, pip_environ, log)
     dirs = BuildDirs(source=tree.path, work=workdir, env=env.path)
+    with reporting(reporter, tree.name, "building", "host requirements"):
+        host_tools = _host_tools(tree, env, host, options, workdir)
     jobs = options.jobs or default_jobs()
     settings = prepare_settings(
         host,
@@ -121,6 +125,7 @@ def _run_backend(
         jobs=jobs,
         launcher=options.launcher,
         cache=options.cache,
+        host_tools=host_tools,
     )
     environ = _backend_environ(env, settings, options.source_date_epoch) | {"TMPDIR": str(tmpdir)}
     backend = Backend(tree, env.python, environ, log, reporter)
@@ -167,6 +172,15 @@ def _log_config_scripts(settings: CrossSettings) -> None:
         logger.info("%s printed the host's %s: using %s", script, old, new)
 
 
+def _host_tools(tree: SourceTree, env: IsolatedEnv, host: Host, options: BuildOptions, workdir: Path) -> HostTools:
+    """Host copies of the build requirements the project compiles against (numpy, those it
+    and the user name), and the config tools that point the build at them."""
+    native = native_versions(env.site_packages)
+    wanted = wanted_host_requires(native, project_host_requires(tree), options.host_requires, tree.name)
+    copies = host_copies(wanted, host, options, build_wheel, workdir)
+    return write_host_tools(copies, env.scripts_dir, host.build_sysroot, workdir / "cross" / "host-copies")
+
+
 def _log_launcher_stats(name: str, settings: CrossSettings) -> None:
     """Say (``-v``) how many of the build's compiles ccache had already seen."""
     if settings.launcher is None:
@@ -179,7 +193,8 @@ def _log_launcher_stats(name: str, settings: CrossSettings) -> None:
 
 
 def _backend_environ(env: IsolatedEnv, settings: CrossSettings, source_date_epoch: int) -> dict[str, str]:
-    path = os.pathsep.join([str(settings.wrappers.directory), env.make_extra_environ()["PATH"]])
+    tools = [str(settings.host_tools.bin_dir)] if settings.host_tools.bin_dir else []
+    path = os.pathsep.join([str(settings.wrappers.directory), *tools, env.make_extra_environ()["PATH"]])
     # The backends' wheel writers and the compilers' __DATE__ take the build's time from it.
     return {**settings.environ, "PATH": path, "SOURCE_DATE_EPOCH": str(source_date_epoch)}
 
