@@ -105,7 +105,7 @@ def test_missing_cxx(wrappers: CompilerWrappers) -> None:
     message = "no C++ compiler for aarch64 was found; Debian: apt-get install g++-aarch64-linux-gnu, or pass --cxx"
     assert result.stderr == f"crossbuild: {message}\n"
     assert "--cxx" in result.stderr
-    assert wrappers.failed_calls() == [CompilerCall(argv=["-c", "x.cpp"], returncode=1, stderr=message)]
+    assert wrappers.failed_calls() == [CompilerCall(argv=["-c", "x.cpp"], returncode=1, stderr=message, missing=True)]
 
 
 def test_compiler_gone_at_run_time(wrappers: CompilerWrappers, failing_cc: Path) -> None:

@@ -32,6 +32,7 @@ def write_meson_cross_file(host: Host, wrappers: CompilerWrappers, python: Path,
     binaries: dict[str, str | list[str]] = {
         "c": [str(wrappers.cc)],
         "cpp": [str(wrappers.cxx)],
+        "fortran": [str(wrappers.fortran)],
         "python": str(python),
     }
     binaries.update(host.toolchain.binutils)
@@ -85,6 +86,7 @@ def write_cmake_toolchain(host: Host, wrappers: CompilerWrappers, path: Path) ->
         ("CMAKE_SYSROOT", str(host.build_sysroot), ""),
         ("CMAKE_C_COMPILER", str(wrappers.cc), ""),
         ("CMAKE_CXX_COMPILER", str(wrappers.cxx), ""),
+        ("CMAKE_Fortran_COMPILER", str(wrappers.fortran), ""),
     ]
     for name, tool in host.toolchain.binutils.items():
         settings.append((f"CMAKE_{name.upper()}", tool, 'CACHE FILEPATH ""'))
