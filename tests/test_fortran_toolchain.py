@@ -139,3 +139,10 @@ def test_the_wheel_cache_key_follows_the_fortran_compiler(fake_bin: Path, tmp_pa
     assert without.fingerprint != with_fortran.fingerprint
     assert with_fortran.summary()["toolchain"]["fortran"] == [str(fake_bin / "aarch64-linux-gnu-gfortran")]
 
+
+def test_meson_finds_pybind11_through_the_build_envs_config_tool(fake_bin: Path, tmp_path: Path) -> None:
+    host = _host(tmp_path, fake_bin, fortran=False)
+    settings = _settings(host, tmp_path)
+    assert _meson_binaries(settings.meson_cross_file)["pybind11-config"] == str(
+        Path(sys.executable).parent / "pybind11-config"
+    )

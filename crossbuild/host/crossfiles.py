@@ -34,6 +34,9 @@ def write_meson_cross_file(host: Host, wrappers: CompilerWrappers, python: Path,
         "cpp": [str(wrappers.cxx)],
         "fortran": [str(wrappers.fortran)],
         "python": str(python),
+        # dependency('pybind11') in cross mode asks the cross file; the build env's config tool
+        # answers (pybind11 is headers only, the same for every host)
+        "pybind11-config": str(python.parent / "pybind11-config"),
     }
     binaries.update(host.toolchain.binutils)
     pkg_config = shutil.which("pkg-config") or shutil.which("pkgconf")
