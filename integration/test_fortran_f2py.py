@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 from conftest import PACKAGES, QemuHost, assert_no_wheel, error_line, run_crossbuild
 
-from crossbuild.host.elf import read_linkage
+from crossbuild.host.elf import Linkage, read_linkage
 
 #: The numpy the host runs: PyPI's wheel for arm64 (the wheel was built against numpy 2).
 HOST_NUMPY = "numpy==2.2.6"
@@ -54,18 +54,18 @@ def host_site(blas_root: Path, fortran_wheel: Path, tmp_path_factory: pytest.Tem
     return qemu
 
 
-def _needed(wheel: Path, module: str) -> tuple[str, ...]:
+def _linkage(wheel: Path, module: str) -> Linkage:
     with zipfile.ZipFile(wheel) as archive:
         [name] = [n for n in archive.namelist() if n.startswith(f"fortranf2py/{module}.") and n.endswith(".so")]
         linkage = read_linkage(archive.read(name))
     assert linkage is not None
-    return linkage.needed
+    return linkage
 
 
 def test_a_fortran_routine_called_through_f2py(fortran_wheel: Path, blas_root: Path, host_site: QemuHost) -> None:
     assert fortran_wheel.name == "fortranf2py-1.0-cp311-cp311-linux_aarch64.whl"
     # the gfortran runtime (formatted output) is the root's libgfortran.so.5
-    assert "libgfortran.so.5" in _needed(fortran_wheel, "_horner")
+    assert "libgfortran.so.5" in _linkage(fortran_wheel, "_horner").needed
     assert (blas_root / "usr/lib/aarch64-linux-gnu/libgfortran.so.5").exists()
     output = host_site.python(
         "import platform, fortranf2py as f\n"
@@ -75,7 +75,10 @@ def test_a_fortran_routine_called_through_f2py(fortran_wheel: Path, blas_root: P
 
 
 def test_blas_of_the_root_through_pkg_config(fortran_wheel: Path, host_site: QemuHost) -> None:
-    assert "libopenblas.so.0" in _needed(fortran_wheel, "_blasdot")
+    linkage = _linkage(fortran_wheel, "_blasdot")
+    assert "libopenblas.so.0" in linkage.needed
+    # meson's rpath to the .pc file's directory names it as the host does, not this machine's sysroot
+    assert linkage.search_paths == ("/usr/lib/aarch64-linux-gnu/openblas-pthread",)
     output = host_site.python(
         "import numpy as np, fortranf2py as f\n"
         "a = np.array([[1.0, 2.0], [3.0, 4.0]]); b = np.array([[5.0, 6.0], [7.0, 8.0]])\n"

@@ -266,3 +266,30 @@ def test_an_older_compiler_s_option(
     own = [str(failing_cc), f"--sysroot={host.sysroot}", *(f"{option}={m}" for m in maps), "-c", "x.c"]
     assert argv[: len(own)] == own
     assert (f"{dirs.source}=." in maps) == (option is not None)
+
+
+def test_run_time_search_paths_into_the_root_become_the_hosts(wrappers: CompilerWrappers, host: Host) -> None:
+    """meson adds ``-rpath`` for a ``.pc`` library outside the system directories (Debian's
+    OpenBLAS): the wheel must name the host's directory, not this machine's sysroot."""
+    root = host.sysroot
+    result = _run(
+        wrappers.cc,
+        "-shared",
+        f"-Wl,--as-needed,-rpath,$ORIGIN/:{root}/usr/lib/aarch64-linux-gnu/openblas-pthread:/opt/x",
+        f"-Wl,-rpath={root}/usr/lib/a",
+        f"-Wl,--enable-new-dtags,-R{root}/usr/lib/b",
+        f"-Wl,-rpath-link,{root}/usr/lib/c",
+        "-o",
+        "x.so",
+    )
+    assert _compiled(result).split() == [
+        "compiled",
+        f"--sysroot={root}",
+        "-shared",
+        "-Wl,--as-needed,-rpath,$ORIGIN/:/usr/lib/aarch64-linux-gnu/openblas-pthread:/opt/x",
+        "-Wl,-rpath=/usr/lib/a",
+        "-Wl,--enable-new-dtags,-R/usr/lib/b",
+        "-o",
+        "x.so",
+    ]
+    assert f"-Wl,-rpath-link,{root}/usr/lib/c" in result.stdout.split()  # where the linker finds libraries: stays

@@ -9,6 +9,9 @@ Every call also gets ``-ffile-prefix-map`` flags, so that no path of this machin
 sysroot, the temporary build directories, the cached build environment) ends up in debug
 information or ``__FILE__``: the same source makes the same binary wherever it is built.
 The wrappers see every compiler call, which ``CFLAGS`` does not (backends override it).
+For the same reason a run-time search path into the root (``-Wl,-rpath,ROOT/usr/lib/…``:
+meson adds one for a library of a ``.pc`` file outside the system directories, as
+Debian's OpenBLAS is) becomes the host's own path, as a build on the host would record.
 
 A compiler launcher (ccache, sccache, distcc: ``launcher.py``) runs the compiler in the
 wrapper, so every backend's compiles go through it; the log still records each call's exit
@@ -37,7 +40,17 @@ import os, sys
 command = {command!r}
 option, maps = {prefix_map_option!r}, {maps!r}
 moves, keep, root_flags = {moves!r}, {keep!r}, {root_flags!r}
+roots = {roots!r}
 args, rewritten = sys.argv[1:], []
+
+
+def unrooted(directory):
+    for root in roots:
+        if directory == root or directory.startswith(root + "/"):
+            return directory[len(root):] or "/"
+    return directory
+
+
 for at, arg in enumerate(args):  # -I/-L naming the build machine's system dirs: the root's instead
     if at and args[at - 1] in ("-I", "-L", "-isystem", "-idirafter", "-iquote"):
         flag = ""
@@ -53,6 +66,20 @@ for at, arg in enumerate(args):  # -I/-L naming the build machine's system dirs:
             args[at] = flag + new + value[len(old):]
             rewritten.append([value, new + value[len(old):]])
             break
+for at, arg in enumerate(args):  # run-time search paths into the root: the host's own paths
+    if arg.startswith("-Wl,") and roots:
+        parts, value_at = arg.split(","), 0
+        for i, part in enumerate(parts):
+            if i == value_at and i:
+                parts[i] = ":".join(unrooted(d) for d in part.split(":"))
+            elif part in ("-rpath", "--rpath", "-R"):
+                value_at = i + 1
+            elif part.startswith(("-rpath=", "--rpath=")):
+                name, _, value = part.partition("=")
+                parts[i] = name + "=" + ":".join(unrooted(d) for d in value.split(":"))
+            elif part.startswith("-R/"):
+                parts[i] = "-R" + ":".join(unrooted(d) for d in part[2:].split(":"))
+        args[at] = ",".join(parts)
 if "-nostdinc" in args:
     root_flags = [f for f in root_flags if not f.startswith(("-nostdinc", "-idirafter"))]
 try:
@@ -228,6 +255,7 @@ def write_wrappers(
             moves=moves,
             keep=keep,
             root_flags=root_flags,
+            roots=_root_spellings(host),
             missing=f"no {what} compiler for {host.machine} was found; {hint}",
             log=str(log),
         )
@@ -244,6 +272,13 @@ def write_wrappers(
     if not gfortran.exists():  # a build that runs plain gfortran gets the host's
         gfortran.symlink_to(paths["fortran"].name)
     return CompilerWrappers(directory=directory, cc=paths["cc"], cxx=paths["c++"], fortran=paths["fortran"], log=log)
+
+
+def _root_spellings(host: Host) -> list[str]:
+    """The host's root as the build may name it (given, resolved; the view of an as-is root)."""
+    spellings = [str(root) for root in (host.build_sysroot, host.sysroot)]
+    spellings += [os.path.realpath(spelling) for spelling in spellings]
+    return [spelling for spelling in dict.fromkeys(spellings) if spelling != "/"]
 
 
 def replace_program(command_line: str, program: Path) -> str:
