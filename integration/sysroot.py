@@ -27,6 +27,7 @@ import fcntl
 import hashlib
 import os
 import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -369,6 +370,34 @@ def relativize_symlinks(root: Path) -> None:
                 path.symlink_to(new)
 
 
+def apply_alternatives(root: Path, debs: Sequence[Path]) -> None:
+    """Make the links the packages' ``update-alternatives --install`` would (``dpkg -x`` runs
+    no maintainer script): OpenBLAS's ``libblas.so.3``, ``libopenblas.so.0`` and
+    ``openblas.pc`` are such links on an installed system.  The highest priority wins."""
+    chosen: dict[str, tuple[int, list[tuple[str, str]]]] = {}
+    for deb in debs:
+        script = subprocess.run(["dpkg-deb", "-I", str(deb), "postinst"], capture_output=True, text=True)
+        if script.returncode != 0:
+            continue  # no postinst
+        for line in script.stdout.replace("\\\n", " ").splitlines():
+            words = shlex.split(line, comments=True)
+            if words[:2] != ["update-alternatives", "--install"] or len(words) < 6:
+                continue
+            link, name, path, priority, rest = words[2], words[3], words[4], int(words[5]), words[6:]
+            links = [(link, path)]
+            while rest[:1] == ["--slave"] and len(rest) >= 4:
+                links.append((rest[1], rest[3]))
+                rest = rest[4:]
+            if name not in chosen or priority > chosen[name][0]:
+                chosen[name] = (priority, links)
+    for _, links in chosen.values():
+        for link, path in links:
+            where = root / link.lstrip("/")
+            if (root / path.lstrip("/")).exists() and not where.exists() and not where.is_symlink():
+                where.parent.mkdir(parents=True, exist_ok=True)
+                where.symlink_to(path)
+
+
 def ensure_sysroot(
     arch: Arch,
     dest: Path | None = None,
@@ -403,6 +432,7 @@ def ensure_sysroot(
     log(f"unpacking {len(debs)} packages into {dest}")
     for deb in debs:
         run(["dpkg-deb", "-x", str(deb), str(staging)])
+    apply_alternatives(staging, debs)
     if not as_is:
         relativize_symlinks(staging)
     (staging / ".crossbuild-sysroot").write_text(digest)

@@ -307,9 +307,16 @@ def write_script(path: Path, body: str) -> Path:
 
 
 def install_fake_toolchain(
-    bin_dir: Path, machine: Machine = AARCH64, *, prefix: str | None = None, cxx: bool = True, binutils: bool = True
+    bin_dir: Path,
+    machine: Machine = AARCH64,
+    *,
+    prefix: str | None = None,
+    cxx: bool = True,
+    binutils: bool = True,
+    fortran: bool = False,
 ) -> Path:
-    """``PREFIX-gcc`` (and ``PREFIX-g++``, ``PREFIX-gcc-ar``…) for ``machine`` in ``bin_dir``.
+    """``PREFIX-gcc`` (and ``PREFIX-g++``, ``PREFIX-gcc-ar``…, ``PREFIX-gfortran`` if
+    ``fortran``) for ``machine`` in ``bin_dir``.
 
     Returns the C compiler's path.  ``prefix`` defaults to the machine's triplet.
     """
@@ -317,6 +324,8 @@ def install_fake_toolchain(
     cc = write_fake_compiler(bin_dir / f"{prefix}-gcc", machine)
     if cxx:
         write_fake_compiler(bin_dir / f"{prefix}-g++", machine)
+    if fortran:
+        write_fake_compiler(bin_dir / f"{prefix}-gfortran", machine)
     if binutils:
         for tool in ("gcc-ar", "gcc-ranlib", "strip"):
             write_script(bin_dir / f"{prefix}-{tool}", "exit 0\n")

@@ -105,7 +105,7 @@ def test_missing_cxx(wrappers: CompilerWrappers) -> None:
     message = "no C++ compiler for aarch64 was found; Debian: apt-get install g++-aarch64-linux-gnu, or pass --cxx"
     assert result.stderr == f"crossbuild: {message}\n"
     assert "--cxx" in result.stderr
-    assert wrappers.failed_calls() == [CompilerCall(argv=["-c", "x.cpp"], returncode=1, stderr=message)]
+    assert wrappers.failed_calls() == [CompilerCall(argv=["-c", "x.cpp"], returncode=1, stderr=message, missing=True)]
 
 
 def test_compiler_gone_at_run_time(wrappers: CompilerWrappers, failing_cc: Path) -> None:
@@ -266,3 +266,30 @@ def test_an_older_compiler_s_option(
     own = [str(failing_cc), f"--sysroot={host.sysroot}", *(f"{option}={m}" for m in maps), "-c", "x.c"]
     assert argv[: len(own)] == own
     assert (f"{dirs.source}=." in maps) == (option is not None)
+
+
+def test_run_time_search_paths_into_the_root_become_the_hosts(wrappers: CompilerWrappers, host: Host) -> None:
+    """meson adds ``-rpath`` for a ``.pc`` library outside the system directories (Debian's
+    OpenBLAS): the wheel must name the host's directory, not this machine's sysroot."""
+    root = host.sysroot
+    result = _run(
+        wrappers.cc,
+        "-shared",
+        f"-Wl,--as-needed,-rpath,$ORIGIN/:{root}/usr/lib/aarch64-linux-gnu/openblas-pthread:/opt/x",
+        f"-Wl,-rpath={root}/usr/lib/a",
+        f"-Wl,--enable-new-dtags,-R{root}/usr/lib/b",
+        f"-Wl,-rpath-link,{root}/usr/lib/c",
+        "-o",
+        "x.so",
+    )
+    assert _compiled(result).split() == [
+        "compiled",
+        f"--sysroot={root}",
+        "-shared",
+        "-Wl,--as-needed,-rpath,$ORIGIN/:/usr/lib/aarch64-linux-gnu/openblas-pthread:/opt/x",
+        "-Wl,-rpath=/usr/lib/a",
+        "-Wl,--enable-new-dtags,-R/usr/lib/b",
+        "-o",
+        "x.so",
+    ]
+    assert f"-Wl,-rpath-link,{root}/usr/lib/c" in result.stdout.split()  # where the linker finds libraries: stays

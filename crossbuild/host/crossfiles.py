@@ -49,7 +49,9 @@ def write_meson_cross_file(
     # The compilers by name: the wrapper directory comes first on the backend's PATH, and
     # what a project records of its compiler (numpy's __config__.py) names no directory of
     # this build, so two builds give the same bytes.
-    binaries.update({"c": [wrappers.cc.name], "cpp": [wrappers.cxx.name], "python": str(python)})
+    compilers = {"c": wrappers.cc, "cpp": wrappers.cxx, "fortran": wrappers.fortran}
+    binaries.update({language: [wrapper.name] for language, wrapper in compilers.items()})
+    binaries["python"] = str(python)
     binaries.update(host.toolchain.binutils)
     pkg_config = shutil.which("pkg-config") or shutil.which("pkgconf")
     if pkg_config:
@@ -106,6 +108,7 @@ def write_cmake_toolchain(
         ("CMAKE_SYSROOT", str(host.build_sysroot), ""),
         ("CMAKE_C_COMPILER", str(wrappers.cc), ""),
         ("CMAKE_CXX_COMPILER", str(wrappers.cxx), ""),
+        ("CMAKE_Fortran_COMPILER", str(wrappers.fortran), ""),
     ]
     for name, tool in host.toolchain.binutils.items():
         settings.append((f"CMAKE_{name.upper()}", tool, 'CACHE FILEPATH ""'))

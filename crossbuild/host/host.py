@@ -154,7 +154,7 @@ class Host:
         """What a built wheel depends on: the host's build data and the compilers — each
         program by name (not where it is installed) with all its arguments, and which build
         of it is installed."""
-        compilers = [self.toolchain.cc, *([self.toolchain.cxx] if self.toolchain.cxx else [])]
+        compilers = [self.toolchain.cc, *(c for c in (self.toolchain.cxx, self.toolchain.fortran) if c)]
         identity = json.dumps(
             [
                 dict(self.config_vars),
@@ -194,6 +194,7 @@ class Host:
             "toolchain": {
                 "cc": list(self.toolchain.cc),
                 "cxx": list(self.toolchain.cxx) if self.toolchain.cxx else None,
+                "fortran": list(self.toolchain.fortran) if self.toolchain.fortran else None,
                 "target": self.toolchain.target,
                 "ar": self.toolchain.ar,
                 "strip": self.toolchain.strip,

@@ -3,7 +3,7 @@
 :func:`prepare_settings` writes, into a per-build directory, the compiler wrappers and
 those of the root's ``*-config`` scripts, the host description the runtime patch reads,
 the meson cross file and the CMake toolchain file, and computes the environment variables
-of the backend process (``CC``, ``LDSHARED``, ``_PYTHON_HOST_PLATFORM``,
+of the backend process (``CC``, ``FC``, ``LDSHARED``, ``_PYTHON_HOST_PLATFORM``,
 ``PKG_CONFIG_*``, ``CMAKE_TOOLCHAIN_FILE``, Cargo and PyO3 settings…).
 """
 
@@ -233,6 +233,8 @@ def _environ(
         "PKG_CONFIG_SYSROOT_DIR": str(host.build_sysroot),
         "PKG_CONFIG_LIBDIR": os.pathsep.join(map(str, pkg_config_dirs(host, host_tools))),
     }
+    if host.toolchain.fortran:  # else unset: a build that runs plain gfortran gets the wrapper's one-line error
+        environ.update(dict.fromkeys(("FC", "F77", "F90"), shlex.quote(str(wrappers.fortran))))
     environ.update({name.upper(): tool for name, tool in host.toolchain.binutils.items()})
     environ.update(build_compilers_environ())
     if host.sysroot != Path("/"):

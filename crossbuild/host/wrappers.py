@@ -1,6 +1,6 @@
 """Compiler wrappers: the host compilers with ``--sysroot``, and a record of every call.
 
-Backends are given the wrappers instead of the real compilers (``CC``, ``CXX``,
+Backends are given the wrappers instead of the real compilers (``CC``, ``CXX``, ``FC``,
 ``LDSHARED``, sysconfig, the meson and CMake files).  Each call is appended to a
 log; a failed call keeps the compiler's error output.  That log is how crossbuild notices
 a project that quietly fell back to pure Python after its C build failed.
@@ -9,6 +9,9 @@ Every call also gets ``-ffile-prefix-map`` flags, so that no path of this machin
 sysroot, the temporary build directories, the cached build environment) ends up in debug
 information or ``__FILE__``: the same source makes the same binary wherever it is built.
 The wrappers see every compiler call, which ``CFLAGS`` does not (backends override it).
+For the same reason a run-time search path into the root (``-Wl,-rpath,ROOT/usr/lib/…``:
+meson adds one for a library of a ``.pc`` file outside the system directories, as
+Debian's OpenBLAS is) becomes the host's own path, as a build on the host would record.
 
 A compiler launcher (ccache, sccache, distcc: ``launcher.py``) runs the compiler in the
 wrapper, so every backend's compiles go through it; the log still records each call's exit
@@ -37,7 +40,17 @@ import os, sys
 command = {command!r}
 option, maps = {prefix_map_option!r}, {maps!r}
 moves, keep, root_flags = {moves!r}, {keep!r}, {root_flags!r}
+roots = {roots!r}
 args, rewritten = sys.argv[1:], []
+
+
+def unrooted(directory):
+    for root in roots:
+        if directory == root or directory.startswith(root + "/"):
+            return directory[len(root):] or "/"
+    return directory
+
+
 for at, arg in enumerate(args):  # -I/-L naming the build machine's system dirs: the root's instead
     if at and args[at - 1] in ("-I", "-L", "-isystem", "-idirafter", "-iquote"):
         flag = ""
@@ -53,6 +66,20 @@ for at, arg in enumerate(args):  # -I/-L naming the build machine's system dirs:
             args[at] = flag + new + value[len(old):]
             rewritten.append([value, new + value[len(old):]])
             break
+for at, arg in enumerate(args):  # run-time search paths into the root: the host's own paths
+    if arg.startswith("-Wl,") and roots:
+        parts, value_at = arg.split(","), 0
+        for i, part in enumerate(parts):
+            if i == value_at and i:
+                parts[i] = ":".join(unrooted(d) for d in part.split(":"))
+            elif part in ("-rpath", "--rpath", "-R"):
+                value_at = i + 1
+            elif part.startswith(("-rpath=", "--rpath=")):
+                name, _, value = part.partition("=")
+                parts[i] = name + "=" + ":".join(unrooted(d) for d in value.split(":"))
+            elif part.startswith("-R/"):
+                parts[i] = "-R" + ":".join(unrooted(d) for d in part[2:].split(":"))
+        args[at] = ",".join(parts)
 if "-nostdinc" in args:
     root_flags = [f for f in root_flags if not f.startswith(("-nostdinc", "-idirafter"))]
 try:
@@ -64,12 +91,13 @@ if cwd != "/" and "=" not in cwd:  # a backend's own build directory: .mesonpy-X
 # The compiler applies the last map that matches a path: the longest prefix goes last.
 flags = [option + "=" + old + "=" + maps[old] for old in sorted(maps, key=len)] if option else []
 argv = command + flags + args + root_flags if command else args
-captured = []
+captured, missing = [], False
 if not command:
     message = {missing!r}
     sys.stderr.write("crossbuild: " + message + "\\n")
     captured.append(message.encode())
     returncode = 1
+    missing = True
 else:
     read_end, write_end = os.pipe()
     pid = os.fork()
@@ -93,12 +121,18 @@ else:
 record = {{"argv": argv, "returncode": returncode}}
 if rewritten:
     record["rewritten"] = rewritten
+if missing:
+    record["missing"] = True
 if returncode:
     record["stderr"] = b"".join(captured).decode(errors="replace")[-8000:]
 with open({log!r}, "a", encoding="utf-8") as log:  # a Python literal: json costs 9 ms to import
     log.write(repr(record) + "\\n")
 sys.exit(returncode if returncode >= 0 else 128 - returncode)
 """
+
+
+#: Each language's name in messages, and the option that names its compiler.
+_LANGUAGES = {"c": ("C", ", or pass --cc"), "c++": ("C++", ", or pass --cxx"), "fortran": ("Fortran", "")}
 
 
 @dataclass(frozen=True)
@@ -108,6 +142,8 @@ class CompilerCall:
     stderr: str = ""
     rewritten: list[list[str]] = field(default_factory=list)
     """``[build machine directory, its root's]`` of each ``-I``/``-L`` mapped into the root."""
+    missing: bool = False
+    """The call was to a compiler the host has none of (no C++ or Fortran compiler)."""
 
 
 @dataclass(frozen=True)
@@ -118,6 +154,7 @@ class CompilerWrappers:
     cc: Path
     cxx: Path
     log: Path
+    fortran: Path
 
     def calls(self) -> list[CompilerCall]:
         if not self.log.is_file():
@@ -132,6 +169,10 @@ class CompilerWrappers:
 
     def failed_calls(self) -> list[CompilerCall]:
         return [call for call in self.calls() if call.returncode != 0]
+
+    def missing_compiler(self) -> str | None:
+        """What the first call to a compiler the host lacks said (it names the package)."""
+        return next((call.stderr for call in self.calls() if call.missing), None)
 
 
 @dataclass(frozen=True)
@@ -179,7 +220,7 @@ def prefix_maps(sysroot: Path, dirs: BuildDirs | None) -> dict[str, str]:
 def write_wrappers(
     host: Host, directory: Path, dirs: BuildDirs | None = None, launcher: CompilerLauncher | None = None
 ) -> CompilerWrappers:
-    """Write ``cc`` and ``c++`` wrappers for ``host`` into ``directory``.
+    """Write ``cc``, ``c++`` and ``fortran`` wrappers for ``host`` into ``directory``.
 
     They are also written under the real compilers' names (``aarch64-linux-gnu-gcc``…), so
     a tool that runs the compiler named in the host's sysconfig gets the wrapper too.
@@ -192,13 +233,20 @@ def write_wrappers(
     flags = sysroot_flags(host.build_sysroot)
     # the user's root and the view the toolchain gets of it (see host/view.py) both read as /
     maps = {**prefix_maps(host.sysroot, dirs), **prefix_maps(host.build_sysroot, None)}
-    hint = compiler_package_hint(host.multiarch, "c++")
     launch = [str(launcher.program)] if launcher is not None else []
     moves, keep = build_dir_moves(host)
     libraries = library_flags(host.build_sysroot, host.multiarch)  # the view of an as-is root
     paths = {}
-    for name, command, language in (("cc", toolchain.cc, "c"), ("c++", toolchain.cxx, "c++")):
-        root_flags = [*include_flags([*command, *flags], host.build_sysroot, language), *libraries] if command else []
+    compilers = (("cc", toolchain.cc, "c"), ("c++", toolchain.cxx, "c++"), ("fortran", toolchain.fortran, "fortran"))
+    for name, command, language in compilers:
+        # Not for Fortran: gfortran's -nostdinc also drops its own modules (omp_lib.mod), and
+        # Fortran sources seldom include C headers; its links take the root's libraries first.
+        root_flags = []
+        if command:
+            includes = include_flags([*command, *flags], host.build_sysroot, language) if language != "fortran" else []
+            root_flags = [*includes, *libraries]
+        what, option = _LANGUAGES[language]
+        hint = compiler_package_hint(host.multiarch, language) + option
         text = _WRAPPER.format(
             python=sys.executable,
             command=[*launch, *command, *flags] if command else [],
@@ -207,7 +255,8 @@ def write_wrappers(
             moves=moves,
             keep=keep,
             root_flags=root_flags,
-            missing=f"no C++ compiler for {host.machine} was found; {hint}, or pass --cxx",
+            roots=_root_spellings(host),
+            missing=f"no {what} compiler for {host.machine} was found; {hint}",
             log=str(log),
         )
         wrapper = directory / f"crossbuild-{name}"
@@ -219,7 +268,17 @@ def write_wrappers(
             alias.symlink_to(wrapper.name)
         paths[name] = wrapper
     write_shims(host, directory, paths["cc"], paths["c++"])
-    return CompilerWrappers(directory=directory, cc=paths["cc"], cxx=paths["c++"], log=log)
+    gfortran = directory / "gfortran"
+    if not gfortran.exists():  # a build that runs plain gfortran gets the host's
+        gfortran.symlink_to(paths["fortran"].name)
+    return CompilerWrappers(directory=directory, cc=paths["cc"], cxx=paths["c++"], fortran=paths["fortran"], log=log)
+
+
+def _root_spellings(host: Host) -> list[str]:
+    """The host's root as the build may name it (given, resolved; the view of an as-is root)."""
+    spellings = [str(root) for root in (host.build_sysroot, host.sysroot)]
+    spellings += [os.path.realpath(spelling) for spelling in spellings]
+    return [spelling for spelling in dict.fromkeys(spellings) if spelling != "/"]
 
 
 def replace_program(command_line: str, program: Path) -> str:

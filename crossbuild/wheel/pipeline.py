@@ -19,7 +19,7 @@ from pathlib import Path
 from packaging.utils import parse_wheel_filename
 
 from .._buildlog import BuildLog, build_log, first_failure
-from .._exceptions import BackendError, PureFallbackError
+from .._exceptions import BackendError, PureFallbackError, ToolchainError
 from .._faults import fault_point
 from .._files import make_dirs, publish_file
 from .._pool import default_jobs
@@ -138,6 +138,14 @@ def _run_backend(
     try:
         with _config_script_errors(settings):
             built = backend.build_wheel(workdir / "dist", config_settings)
+    except BackendError:
+        missing = settings.wrappers.missing_compiler()
+        if missing is None:
+            raise
+        # meson's "Unknown compiler(s)" or CMake's "No CMAKE_Fortran_COMPILER" say less than this
+        raise ToolchainError(
+            "{project} needs a compiler the host lacks: {missing}", project=tree.name, missing=missing
+        ) from None
     finally:
         for old, new in settings.wrappers.rewrites():
             logger.info("compiler search dir %s is the build machine's: using the host's %s", old, new)
