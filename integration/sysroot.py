@@ -262,6 +262,13 @@ def ensure_toolchain(arch: Arch) -> None:
     apt_install(arch, arch.toolchain_packages, "the cross toolchain")
 
 
+def ensure_fortran(arch: Arch) -> None:
+    """The host's Fortran compiler (``gfortran-<triplet>``), for the Fortran tests."""
+    if shutil.which(f"{arch.triplet}-gfortran") is None:
+        log(f"installing gfortran-{arch.triplet}")
+        apt_install(arch, [f"gfortran-{arch.triplet}"], "the Fortran cross compiler")
+
+
 def apt_install(arch: Arch, packages: list[str], what: str, *options: str) -> None:
     """``apt-get install`` ``packages`` (``what`` they are, for the error), retried with
     fresh package lists: a mirror in the middle of a sync fails now and then."""

@@ -17,7 +17,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import PACKAGES, QemuHost, assert_no_wheel, error_line, run_crossbuild
+import sysroot as sysroot_script
+from conftest import ARCH, PACKAGES, QemuHost, assert_no_wheel, error_line, run_crossbuild
 
 from crossbuild.host.elf import Linkage, read_linkage
 
@@ -27,6 +28,7 @@ HOST_NUMPY = "numpy==2.2.6"
 
 @pytest.fixture(scope="module")
 def blas_root(sysroot_with: Callable[..., Path]) -> Path:
+    sysroot_script.ensure_fortran(ARCH)
     return sysroot_with("libopenblas-dev")
 
 
