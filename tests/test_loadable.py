@@ -11,7 +11,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from nativebuild import MULTIARCH, demo_builds, needs_gcc, root_with, wheel_of
+from nativebuild import MULTIARCH, compile_shared, demo_builds, needs_gcc, root_with, wheel_of
 
 from crossbuild import UnloadableWheelError
 from crossbuild.host.elf import read_linkage
@@ -82,3 +82,22 @@ def test_ld_so_conf_directories_are_searched(tmp_path: Path, built: dict[str, Pa
     assert configured.find("libdemo.so.1") == libraries.root / "opt/vendor/lib/libdemo.so.1"
     wheel = wheel_of(tmp_path, {"pkg/_ext.so": built["ext"]})
     verify_wheel(wheel, configured.target, configured)
+
+
+def test_a_run_time_search_path_into_the_root_on_this_machine_is_refused(
+    tmp_path: Path, built: dict[str, Path]
+) -> None:
+    libraries = root_with(tmp_path, built["new"])
+    inside = f"{libraries.root}/usr/lib/{MULTIARCH}/openblas-pthread"
+    ext = compile_shared(tmp_path / "rpath", "_ext.so", "int f(void) { return 1; }\n", f"-Wl,-rpath,/opt/x:{inside}")
+    wheel = wheel_of(tmp_path, {"pkg/_ext.so": ext})
+    with pytest.raises(UnloadableWheelError) as caught:
+        verify_wheel(wheel, libraries.target, libraries)
+    assert str(caught.value) == (
+        f"{wheel.name}: pkg/_ext.so searches {inside} for libraries at run time, a directory of this machine "
+        f"(the host's root is {libraries.root} here); on the host it is /usr/lib/{MULTIARCH}/openblas-pthread: "
+        f"link with -Wl,-rpath,/usr/lib/{MULTIARCH}/openblas-pthread"
+    )
+    source, flags = "int f(void) { return 1; }\n", f"-Wl,-rpath,/usr/lib/{MULTIARCH}/x"
+    host_path = compile_shared(tmp_path / "ok", "_ext.so", source, flags)
+    assert verify_wheel(wheel_of(tmp_path / "ok", {"pkg/_ext.so": host_path}), libraries.target, libraries).elf_files

@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import os
 import posixpath
 import zipfile
 from collections.abc import Mapping
@@ -118,6 +119,7 @@ def _check_loadable(wheel: Path, linkages: Mapping[str, Linkage | None], librari
         if linkage is None:
             continue
         absolute = tuple(p for p in linkage.search_paths if p.startswith("/"))  # $ORIGIN: inside the wheel
+        _check_search_paths(wheel, member, absolute, libraries.root)
         for library in dict.fromkeys([*linkage.needed, *linkage.versions_needed]):
             if library in in_wheel:
                 defined, where = in_wheel[library].versions_defined, "the wheel's"
@@ -149,6 +151,26 @@ def _check_loadable(wheel: Path, linkages: Mapping[str, Linkage | None], librari
                     library=library,
                     where=where,
                     newest=_newest_hint(version, defined),
+                )
+
+
+def _check_search_paths(wheel: Path, member: str, search_paths: tuple[str, ...], root: Path) -> None:
+    """No run-time search path (``RUNPATH``/``RPATH``) names the root where it is on this
+    machine: on the device that directory does not exist (meson records ``-rpath`` of a
+    ``.pc`` library outside the system directories, with the sysroot in front)."""
+    here = {str(root), os.path.realpath(root)} - {"/"}
+    for path in search_paths:
+        for prefix in here:
+            if path == prefix or path.startswith(prefix + "/"):
+                raise UnloadableWheelError(
+                    "{wheel_name}: {member} searches {path} for libraries at run time, a directory of this "
+                    "machine (the host's root is {root} here); on the host it is {host_path}: link with "
+                    "-Wl,-rpath,{host_path}",
+                    wheel_name=wheel.name,
+                    member=member,
+                    path=path,
+                    root=root,
+                    host_path="/" + path[len(prefix) :].lstrip("/"),
                 )
 
 
