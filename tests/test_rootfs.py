@@ -155,3 +155,21 @@ def test_root_resolver_forgets(root: Path) -> None:
     (root / "usr/lib/python3/dist-packages/pkg").unlink()
     resolve.forget()
     assert resolve("/usr/lib/python3/dist-packages/pkg/mod.py") == root / "usr/lib/python3/dist-packages/pkg/mod.py"
+
+
+def test_root_resolver_serves_relative_paths_from_what_it_resolved(root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A journal names its paths relative to the root: they too resolve a directory once."""
+    from crossbuild.host import rootfs
+
+    calls: list[object] = []
+    full = rootfs.resolve_in_root
+
+    def counted(*args: object, **kwargs: object) -> Path:
+        calls.append(args[1])
+        return full(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(rootfs, "resolve_in_root", counted)
+    resolve = RootResolver(root)
+    found = [resolve(f"usr/local/lib/python3.11/dist-packages/m{i}.py") for i in range(50)]
+    assert found[7] == root / "opt/local/lib/python3.11/dist-packages/m7.py"
+    assert len(calls) == 1  # /usr/local, the one symlink on the way

@@ -44,6 +44,8 @@ class RootResolver:
 
     def __call__(self, host_path: str | PurePosixPath) -> Path:
         text = str(host_path)
+        if not text.startswith("/"):  # relative to the root, as resolve_in_root reads it (a journal's steps)
+            text = "/" + text
         if not _plain(text):  # "//", "." or ".." in it, relative, a trailing "/": as resolve_in_root reads it
             path = PurePosixPath("/", host_path)
             return resolve_in_root(self.root, path, follow_last=False)  # rare: not kept
