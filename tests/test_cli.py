@@ -18,7 +18,7 @@ from fakehost import AARCH64, X86_64, FakeLayout, make_layout, make_rust_toolcha
 
 import crossbuild.__main__ as cli
 import crossbuild._cli_host as cli_host
-from crossbuild import BackendError, BuildPython, OptionError, __version__
+from crossbuild import BackendError, BuildOptions, BuildPython, OptionError, __version__
 from crossbuild.wheel.index import IndexSettings
 from crossbuild.wheel.options import parse_config_settings
 
@@ -391,16 +391,9 @@ def test_repair_takes_on_or_off(
 def test_install_strip_reaches_the_builds(
     layout: FakeLayout, fake_cc: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    calls: list[dict[str, Any]] = []
-
-    def install(*args: Any, **kwargs: Any) -> Any:
-        calls.append(kwargs)
-        raise OptionError("stop here")
-
-    monkeypatch.setattr(cli, "install", install)
-    assert run_cli(["install", "a", "--host", str(layout.python), "--strip"], capsys)[0] == 1
-    assert calls[0]["options"].strip is True
-    assert calls[0]["options"].repair is False  # repair is for wheels that leave: `crossbuild wheel`
+    options = _install_options(["--host", str(layout.python), "--strip"], capsys, monkeypatch)
+    assert options.strip is True
+    assert options.repair is False  # repair is for wheels that leave: `crossbuild wheel`
 
 
 @pytest.mark.parametrize(("flags", "expected"), [([], None), (["-j", "3"], 3), (["--jobs=1"], 1)])
@@ -412,6 +405,13 @@ def test_jobs_reach_the_install(
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    assert _install_options(["--host", str(layout.python), *flags], capsys, monkeypatch).jobs == expected
+
+
+def _install_options(
+    flags: list[str], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> BuildOptions:
+    """The build options ``crossbuild install a FLAGS`` hands the library (which it stops)."""
     calls: list[dict[str, Any]] = []
 
     def install(*args: Any, **kwargs: Any) -> Any:
@@ -419,8 +419,9 @@ def test_jobs_reach_the_install(
         raise OptionError("stop here")
 
     monkeypatch.setattr(cli, "install", install)
-    assert run_cli(["install", "a", "--host", str(layout.python), *flags], capsys)[0] == 1
-    assert calls[0]["options"].jobs == expected
+    assert run_cli(["install", "a", *flags], capsys)[0] == 1
+    options: BuildOptions = calls[0]["options"]
+    return options
 
 
 def test_jobs_must_be_positive(layout: FakeLayout, fake_cc: Path, capsys: pytest.CaptureFixture[str]) -> None:
