@@ -14,7 +14,7 @@ import unearth
 from httpindex import Index, serving
 
 from crossbuild.wheel.index import IndexSettings, _tag_set
-from crossbuild.wheel.index_pages import JSON_PAGE, only_usable_files
+from crossbuild.wheel.index_pages import JSON_PAGE, IndexClient, only_usable_files
 
 TARGET = unearth.TargetPython(
     py_ver=(3, 11, 2), abis=["cp311", "abi3", "none"], impl="cp", platforms=["manylinux_2_17_aarch64", "linux_aarch64"]
@@ -139,3 +139,22 @@ def test_a_page_asked_for_ahead_is_not_asked_for_again(index: Index, tmp_path: P
     assert len(index.asked(PAGE)) == 1  # asked ahead, once; the finder waited for that answer
     assert len(index.asked("/simple/missing/")) == 2  # a 404 ahead: the finder asks itself
     assert list(tmp_path.glob("index-pages/*.page")) != []  # kept by the thread that used it
+
+
+def test_only_pages_over_http_are_asked_for_ahead(
+    index: Index, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # a file:// index is read where it lies (its directory's index.html); asking ahead for
+    # the directory itself only failed ("Is a directory")
+    local = tmp_path / "local-index"
+    (local / "pkg").mkdir(parents=True)
+    (local / "pkg" / "index.html").write_text("<html><body></body></html>")
+    asked: list[str] = []
+    monkeypatch.setattr(IndexClient, "prefetch", lambda self, url: asked.append(url))
+    settings = IndexSettings(index_url=local.as_uri() + "/", extra_index_urls=(f"{index.url}/simple/",))
+    finder = settings.finder(tmp_path / "cache", target_python=TARGET)
+    try:
+        finder.prefetch(["pkg"])  # type: ignore[attr-defined]
+    finally:
+        finder.session.close()  # type: ignore[attr-defined]
+    assert asked == [f"{index.url}/simple/pkg/"]

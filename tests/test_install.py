@@ -103,6 +103,18 @@ def test_local_wheel(install: Install, root: Path, tmp_path: Path) -> None:
     assert (root / SITE / "beta-1.0.dist-info/METADATA").is_file()
 
 
+def test_installing_wheels_never_digests_what_the_root_offers_builds(
+    install: Install, root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the built-wheel key lists the root's headers and libraries: a cost only a build needs
+    def refuse(*args: object) -> str:
+        raise AssertionError("the root's surface was digested with no source to build")
+
+    monkeypatch.setattr("crossbuild.wheel.cache.root_surface_digest", refuse)
+    result = install(["alpha"])
+    assert installed(result) == [("alpha", "1.0", "wheel", True), ("beta", "2.0", "wheel", False)]
+
+
 def test_prefix_is_the_same_as_root(tmp_path: Path, fake_cc: Path, links: Path) -> None:
     by_root = make_layout(tmp_path / "by-root", sysconfig_py=True)
     by_prefix = make_layout(tmp_path / "by-prefix", sysconfig_py=True)

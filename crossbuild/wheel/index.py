@@ -146,10 +146,10 @@ class _Finder(unearth.PackageFinder):
         session = self.session
         if not isinstance(session, IndexClient):
             return
-        for name in names:
-            for source in self.sources:
-                if source["type"] == "index":
-                    session.prefetch(self._build_index_page_link(source["url"], name).normalized)
+        indexes = [s["url"] for s in self.sources if s["type"] == "index" and s["url"].startswith(("http:", "https:"))]
+        for name in names:  # a file:// index is read where it lies: nothing to wait for
+            for index in indexes:
+                session.prefetch(self._build_index_page_link(index, name).normalized)
 
     def build_evaluator(self, package_name: str, allow_yanked: bool = False) -> Evaluator:
         evaluator = super().build_evaluator(package_name, allow_yanked)
