@@ -13,6 +13,7 @@ import pytest
 import unearth
 from httpindex import Index, serving
 
+from crossbuild.wheel import index_pages
 from crossbuild.wheel.index import IndexSettings, _tag_set
 from crossbuild.wheel.index_pages import JSON_PAGE, IndexClient, only_usable_files
 
@@ -158,3 +159,31 @@ def test_only_pages_over_http_are_asked_for_ahead(
     finally:
         finder.session.close()  # type: ignore[attr-defined]
     assert asked == [f"{index.url}/simple/pkg/"]
+
+
+def test_an_unchanged_page_is_not_cut_again(index: Index, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # no validators (this machine's index sends none): fetched each time, cut once
+    cuts: list[bytes] = []
+    cut = index_pages.only_usable_files
+    monkeypatch.setattr(index_pages, "only_usable_files", lambda body, tags: cuts.append(body) or cut(body, tags))
+    first = _versions_and_files(index, tmp_path)
+    assert _versions_and_files(index, tmp_path) == first
+    assert len(index.asked(PAGE)) == 2
+    assert len(cuts) == 1
+    assert sorted(first) == sorted(_versions_and_files(index, None))  # what a run without a cache sees
+    cuts.clear()
+    index.files[PAGE] = _page(["pkg-2.0.tar.gz", "pkg-2.0-cp311-cp311-win_amd64.whl"])  # the page changed
+    assert _versions_and_files(index, tmp_path) == ["pkg-2.0.tar.gz"]
+    assert len(cuts) == 1
+    x86 = unearth.TargetPython(py_ver=(3, 11, 2), abis=["cp311"], impl="cp", platforms=["win_amd64"])
+    finder = IndexSettings(index_url=f"{index.url}/simple/").finder(tmp_path, target_python=x86)
+    try:  # another host's tags: cut for them
+        assert [p.link.filename for p in finder.find_all_packages("pkg")] == [
+            "pkg-2.0-cp311-cp311-win_amd64.whl",
+            "pkg-2.0.tar.gz",
+        ]
+    finally:
+        finder.session.close()  # type: ignore[attr-defined]
+    assert len(cuts) == 2
+    [kept] = tmp_path.glob("index-pages/*.usable")  # one file per page (and per request)
+    assert kept.stat().st_mode & 0o777 == 0o644

@@ -12,6 +12,9 @@ always asked for again; a page without validators or freshness is simply fetched
 link of each and tests its tags, most of a warm resolution.  A JSON page (PEP 691) is
 handed to unearth without the wheels whose tags the host supports none of — those the
 tag test would reject anyway — so the same candidates come out, a hundred times faster.
+What is left of a page is kept beside it, under the digest of the page and of the tags:
+an unchanged page (a fresh one, a ``304``, or the same bytes fetched again from an index
+that sends no validators) is not parsed and cut again.
 
 **Asked for ahead.**  The resolver asks for one project's page at a time, as it learns
 of the project; :meth:`IndexClient.prefetch` asks for pages it will want (the named
@@ -56,6 +59,7 @@ class IndexClient(PyPIClient):
         super().__init__(**kwargs)
         self._pages = cache / "index-pages" if cache is not None else None
         self._tags = tags
+        self._tags_digest: str | None = None
         self._ahead: dict[str, _Ahead] = {}
         self._ahead_lock = threading.Lock()
 
@@ -119,8 +123,34 @@ class IndexClient(PyPIClient):
 
     def _answer(self, request: httpx2.Request, headers: Mapping[str, str], body: bytes) -> httpx2.Response:
         if self._tags is not None and headers.get("content-type", "").lower().startswith(JSON_PAGE):
-            body = only_usable_files(body, self._tags)
+            body = self._usable(request, body, self._tags)
         return httpx2.Response(200, headers=headers, content=body, request=request)
+
+    def _usable(self, request: httpx2.Request, body: bytes, tags: frozenset[Tag]) -> bytes:
+        """:func:`only_usable_files` of ``body``, kept beside the page (one file per page,
+        under the digest of the page and of the tags): a page that did not change, kept or
+        fetched again, is not cut again."""
+        path = self._path(request)
+        if self._tags_digest is None:
+            self._tags_digest = hashlib.sha256(" ".join(sorted(map(str, tags))).encode()).hexdigest()
+        source = f"{hashlib.sha256(body).hexdigest()} {self._tags_digest}".encode()
+        cut = path.with_suffix(".usable") if path is not None else None
+        if cut is not None:
+            try:
+                head, _, usable = cut.read_bytes().partition(b"\n")
+                if head == source:
+                    return usable
+            except OSError:
+                pass
+        usable = only_usable_files(body, tags)
+        if cut is not None:
+            try:
+                make_dirs(cut.parent)
+                with atomic_file(cut) as stream:
+                    stream.write(source + b"\n" + usable)
+            except OSError as error:  # a cache that cannot be written costs time, nothing else
+                logger.debug("cannot keep the usable files of %s: %s", request.url, error)
+        return usable
 
     def _path(self, request: httpx2.Request) -> Path | None:
         if self._pages is None:
