@@ -27,11 +27,13 @@ from ..host.host import Host
 from ..host.libraries import host_libraries
 from ..wheel.cache import BuiltWheels, built_wheel_key
 from ..wheel.index import IndexSettings, host_target
+from ..wheel.index_pages import IndexClient
 from ..wheel.options import BuildOptions
 from ..wheel.verify import verify_wheel
 from .artifacts import ArtifactStore, BuildFunction
 from .choices import check_every_hash, hash_checking, preferences_from
 from .installed import Existing
+from .memo import ResolutionMemo
 from .options import InstallOptions
 from .requirements import RequirementSet, UserRequirement, parse_argument, read_requirement_files
 from .resolver import Candidate, HostProvider, HostRequirement, Preferences, from_requirement, resolve
@@ -88,7 +90,8 @@ def resolve_wheels(
     )
     preferences = preferences_from(choices, wanted, existing or {}, root or Path("/"))
     jobs = options.jobs or default_jobs()
-    chosen, requested = _resolve(host, wanted, finder, store, preferences, reporter, jobs)
+    memo = ResolutionMemo.of(options.cache, host, wanted, choices, options.index)
+    chosen, requested = _resolve(host, wanted, finder, store, preferences, reporter, jobs, memo)
     if hash_checking(choices, wanted):
         check_every_hash(wanted, chosen)
     wheels = _wheels(store, chosen, jobs)
@@ -116,8 +119,10 @@ def _resolve(
     preferences: Preferences,
     reporter: Reporter | None = None,
     jobs: int = 1,
+    memo: ResolutionMemo | None = None,
 ) -> tuple[dict[NormalizedName, Candidate], set[NormalizedName]]:
-    """The candidate chosen for every project, and the names the user asked for."""
+    """The candidate chosen for every project, and the names the user asked for; ``memo``
+    gives the resolution made before when nothing it read has changed."""
     fault_point("resolve")
     # local sources (paths, URLs) are cross-built first, jobs at a time: their names and
     # versions come from their wheels
@@ -148,8 +153,16 @@ def _resolve(
         preferences,
     )
     logger.info("resolving %s for %s", ", ".join(map(str, top_level)), host.tag)
+    session = finder.session
+    if not isinstance(session, IndexClient) or preferences.installed:  # what is installed steers the choice
+        memo = None
     with reporting(reporter, ", ".join(map(str, top_level)), "resolving"):
-        return resolve(provider, top_level), {r.name for r in top_level}
+        chosen = memo.recall(session) if memo is not None else None
+        if chosen is None:
+            chosen = resolve(provider, top_level)
+            if memo is not None:
+                memo.remember(chosen, session)
+    return chosen, {r.name for r in top_level}
 
 
 def collect(

@@ -62,6 +62,9 @@ class IndexClient(PyPIClient):
         self._tags_digest: str | None = None
         self._ahead: dict[str, _Ahead] = {}
         self._ahead_lock = threading.Lock()
+        self.pages_seen: dict[str, tuple[int, str]] = {}
+        """Every index page (http(s) and file://) handed to unearth: its URL, status and
+        :func:`page_digest`, to tell later whether the same pages would be seen again."""
 
     def prefetch(self, url: str) -> None:
         """Ask for the page at ``url`` in a thread now (once); a request for it waits for
@@ -96,8 +99,19 @@ class IndexClient(PyPIClient):
     def _send_single_request(self, request: httpx2.Request) -> httpx2.Response:
         """One request (after redirects and authentication are handled): an index page
         from the cache when it is fresh, revalidated when it is stale."""
-        if not _is_page_request(request) or getattr(_asking_ahead, "active", False):
+        if getattr(_asking_ahead, "active", False) or request.headers.get("accept") != ACCEPT:
             return super()._send_single_request(request)
+        response = self._send_page_request(request) if _is_page_request(request) else self._read(request)
+        self.pages_seen[str(request.url)] = (response.status_code, page_digest(response))
+        return response
+
+    def _read(self, request: httpx2.Request) -> httpx2.Response:
+        """A page not over http(s) (a ``file://`` index), read whole."""
+        response = super()._send_single_request(request)
+        response.read()
+        return response
+
+    def _send_page_request(self, request: httpx2.Request) -> httpx2.Response:
         kept = self._kept(request)
         if kept is not None and kept.fresh():
             logger.debug("index page %s: kept, fresh", request.url)
@@ -244,6 +258,11 @@ class _Page:
                 self.headers[name.lower()] = value
         self.headers.setdefault("date", email.utils.formatdate(usegmt=True))
         self.stored = time.time()
+
+
+def page_digest(response: httpx2.Response) -> str:
+    """What unearth is given of a page (read whole), as a digest: empty unless a ``200``."""
+    return hashlib.sha256(response.read()).hexdigest() if response.status_code == 200 else ""
 
 
 def _is_page_request(request: httpx2.Request) -> bool:
