@@ -101,29 +101,3 @@ def test_a_run_time_search_path_into_the_root_on_this_machine_is_refused(
     source, flags = "int f(void) { return 1; }\n", f"-Wl,-rpath,/usr/lib/{MULTIARCH}/x"
     host_path = compile_shared(tmp_path / "ok", "_ext.so", source, flags)
     assert verify_wheel(wheel_of(tmp_path / "ok", {"pkg/_ext.so": host_path}), libraries.target, libraries).elf_files
-
-
-def test_what_was_read_of_the_roots_libraries_is_kept_while_they_are_the_same(
-    tmp_path: Path, built: dict[str, Path], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    first = root_with(tmp_path, built["new"])
-    cache = tmp_path / "cache"
-    wheel = wheel_of(tmp_path, {"pkg/_ext.so": built["ext"]})
-
-    def libraries() -> HostLibraries:  # as the next run makes them
-        return HostLibraries(first.root, MULTIARCH, first.target, cache)
-
-    verify_wheel(wheel, first.target, libraries())
-    [kept] = (cache / "verified").glob("root-libraries-*.json")
-    assert kept.stat().st_mode & 0o777 == 0o644
-    with monkeypatch.context() as patched:  # kept: no library is read again
-        patched.setattr("crossbuild.host.libraries.read_elf_target", lambda path: pytest.fail(f"read {path}"))
-        patched.setattr("crossbuild.host.libraries.read_linkage", lambda path: pytest.fail(f"read {path}"))
-        assert verify_wheel(wheel, first.target, libraries()).elf_files == ("pkg/_ext.so",)
-    library = first.root / "usr/lib" / MULTIARCH / "libdemo.so.1"
-    shutil.copyfile(built["old"], library)  # written over in place: the same inode, a new change time
-    with pytest.raises(UnloadableWheelError, match=r"which the host's libdemo\.so\.1 does not define"):
-        verify_wheel(wheel, first.target, libraries())
-    kept.write_bytes(b"{damaged")
-    with pytest.raises(UnloadableWheelError, match=r"which the host's libdemo\.so\.1 does not define"):
-        verify_wheel(wheel, first.target, libraries())

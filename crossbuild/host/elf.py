@@ -187,30 +187,3 @@ def _undefined_symbol_versions(
     for index, (section_index,) in enumerate(symbol.iter_unpack(table[: count * symbol.size])):
         if index and section_index == 0:  # SHN_UNDEF
             yield index, indexes[index]
-
-
-def linkage_to_json(linkage: Linkage | None) -> object:
-    """``linkage`` as JSON data (for the caches that keep what was read of ELF files)."""
-    if linkage is None:
-        return None
-    return {
-        "needed": list(linkage.needed),
-        "search_paths": list(linkage.search_paths),
-        "versions_needed": {library: dict(versions) for library, versions in linkage.versions_needed.items()},
-        "versions_defined": sorted(linkage.versions_defined),
-    }
-
-
-def linkage_from_json(value: object) -> Linkage | None:
-    """The linkage :func:`linkage_to_json` made ``value`` of (``TypeError``/``KeyError`` if it is not one)."""
-    if value is None:
-        return None
-    if not isinstance(value, dict):
-        raise TypeError(f"a linkage is not a mapping: {value!r}")
-    needed = value["versions_needed"]
-    return Linkage(
-        needed=tuple(map(str, value["needed"])),
-        search_paths=tuple(map(str, value["search_paths"])),
-        versions_needed={str(lib): {str(v): str(s) for v, s in versions.items()} for lib, versions in needed.items()},
-        versions_defined=frozenset(map(str, value["versions_defined"])),
-    )

@@ -95,7 +95,7 @@ def resolve_wheels(
     if hash_checking(choices, wanted):
         check_every_hash(wanted, chosen)
     wheels = _wheels(store, chosen, jobs)
-    libraries = host_libraries(host.sysroot, host.multiarch, host.elf, options.cache)
+    libraries = host_libraries(host.sysroot, host.multiarch, host.elf)
     for wheel in wheels.values():
         verify_wheel(wheel, host.elf, libraries, options.cache)
     return Resolved(chosen, requested, wheels, store)

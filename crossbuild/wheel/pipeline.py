@@ -72,7 +72,7 @@ def build_wheel(
         host = as_host(host, options.cache_dir)
         options = options.for_host(host)
         cache = options.cache
-        libraries = host_libraries(host.sysroot, host.multiarch, host.elf, cache)
+        libraries = host_libraries(host.sysroot, host.multiarch, host.elf)
         name = os.fspath(source)
         fetched = not Path(name).exists()  # a requirement: its sdist comes from an index
         with reporting(reporter if fetched else None, name, "downloading"):

@@ -30,7 +30,7 @@ from installer.sources import WheelFile
 from .._cache import code_digest, content_digest
 from .._exceptions import InvalidWheelError, UnloadableWheelError, WheelVerificationError
 from .._files import atomic_file, make_dirs
-from ..host.elf import ElfTarget, Linkage, is_elf, linkage_from_json, linkage_to_json, read_elf_target, read_linkage
+from ..host.elf import ElfTarget, Linkage, is_elf, read_elf_target, read_linkage
 from ..host.libraries import HostLibraries
 
 logger = logging.getLogger("crossbuild")
@@ -193,7 +193,7 @@ def _kept_path(wheel: Path, expected: ElfTarget, cache: Path) -> Path:
 
 
 def _keep(kept: Path, elf_files: tuple[str, ...], linkages: Mapping[str, Linkage | None]) -> None:
-    entry = {"elf_files": [[member, linkage_to_json(linkages.get(member))] for member in elf_files]}
+    entry = {"elf_files": [[member, _linkage_json(linkages.get(member))] for member in elf_files]}
     try:
         make_dirs(kept.parent)
         with atomic_file(kept) as stream:
@@ -207,9 +207,34 @@ def _read_kept(kept: Path) -> dict[str, Linkage | None] | None:
     the entry is unreadable: the wheel is then verified again, and the entry rewritten)."""
     try:
         entry = json.loads(kept.read_bytes())
-        return {member: linkage_from_json(value) for member, value in entry["elf_files"]}
+        return {member: _linkage_of(value) for member, value in entry["elf_files"]}
     except FileNotFoundError:
         return None
     except (OSError, ValueError, TypeError, KeyError, AttributeError) as error:
         logger.debug("verifying again: %s is damaged (%s)", kept, error)
         return None
+
+
+def _linkage_json(linkage: Linkage | None) -> object:
+    if linkage is None:
+        return None
+    return {
+        "needed": list(linkage.needed),
+        "search_paths": list(linkage.search_paths),
+        "versions_needed": {library: dict(versions) for library, versions in linkage.versions_needed.items()},
+        "versions_defined": sorted(linkage.versions_defined),
+    }
+
+
+def _linkage_of(value: object) -> Linkage | None:
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        raise TypeError(f"a linkage is not a mapping: {value!r}")
+    needed = value["versions_needed"]
+    return Linkage(
+        needed=tuple(map(str, value["needed"])),
+        search_paths=tuple(map(str, value["search_paths"])),
+        versions_needed={str(lib): {str(v): str(s) for v, s in versions.items()} for lib, versions in needed.items()},
+        versions_defined=frozenset(map(str, value["versions_defined"])),
+    )
