@@ -6,11 +6,13 @@ resulting frozen :class:`Host` is passed down the whole pipeline.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
 import shutil
-from collections.abc import Mapping
+import threading
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from types import MappingProxyType
@@ -27,6 +29,37 @@ from .machines import QEMU
 from .rootfs import root_of
 from .toolchain import Toolchain, find_toolchain
 from .view import build_sysroot
+
+
+class _FoundWhenNeeded:
+    """:attr:`Host.toolchain`: given as a :class:`Toolchain`, or as a function that finds
+    it, called when the toolchain is first needed and kept.
+
+    Finding the compilers means running each of them (60-150 ms), and installing binary
+    wheels into a root needs none: ``install`` is then as fast as an installer, and works
+    on a machine without a cross compiler, as pip and uv do.  A build needs them and
+    finds them first (:func:`~crossbuild.wheel.pipeline.build_wheel`), so a missing
+    compiler still stops it before anything is fetched.  Nothing is kept between runs: a
+    compiler installed, removed or replaced since is always seen.
+    """
+
+    _lock = threading.Lock()  # parallel builds of one host find its compilers once
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.slot = f"_{name}"
+
+    def __get__(self, host: Host | None, owner: type | None = None) -> Toolchain:
+        if host is None:
+            raise AttributeError(self.slot)  # a field without a default (dataclasses asks the class)
+        with self._lock:
+            value: Toolchain | Callable[[], Toolchain] = host.__dict__[self.slot]
+            if not isinstance(value, Toolchain):
+                value = value()
+                host.__dict__[self.slot] = value
+            return value
+
+    def __set__(self, host: Host, value: Toolchain | Callable[[], Toolchain]) -> None:
+        host.__dict__[self.slot] = value
 
 
 @dataclass(frozen=True)
@@ -59,7 +92,8 @@ class Host:
     config_vars: Mapping[str, Any] = field(repr=False, compare=False)
     """The host's sysconfig ``build_time_vars`` (paths as on the host), with the values of
     its ``build-details.json`` in place where it has one."""
-    toolchain: Toolchain
+    toolchain: _FoundWhenNeeded = _FoundWhenNeeded()
+    """The compilers and binutils, found when first read (see :class:`_FoundWhenNeeded`)."""
     emulator: tuple[str, ...] | None = None
     """A command that runs host binaries here (qemu-user with the sysroot), if installed."""
     build_details: Path | None = None
@@ -262,7 +296,7 @@ def inspect_host(
         glibc=layout.read_glibc_version(root, multiarch),
         sysconfigdata=files.sysconfigdata,
         config_vars=MappingProxyType(config_vars),
-        toolchain=find_toolchain(elf, config_vars, build_root, cc=cc, cxx=cxx),
+        toolchain=functools.partial(find_toolchain, elf, config_vars, build_root, cc=cc, cxx=cxx),
         emulator=find_emulator(elf.machine, build_root),
         build_details=details.path if details else None,
     )

@@ -76,7 +76,7 @@ def resolve_wheels(
         only_binary=list(choices.only_binary),
         prefer_binary=[":all:"] if choices.prefer_binary else [],
     )
-    built_wheels = BuiltWheels(options.cache, built_wheel_key(host, options))
+    built_wheels = BuiltWheels(options.cache, functools.partial(built_wheel_key, host, options))
     store = ArtifactStore(
         finder,
         options.cache,
