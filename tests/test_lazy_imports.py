@@ -10,12 +10,21 @@ import subprocess
 import sys
 from pathlib import Path
 
-from fakehost import FakeLayout
+from fakehost import FakeLayout, make_layout
 
 #: Loaded only for a build (the PEP 517 frontend, auditwheel, the build pipeline).
 BUILD_MACHINERY = ["build", "auditwheel", "crossbuild.wheel.pipeline", "crossbuild.wheel.isolated_env"]
 #: Loaded only to resolve, download, inspect or lay wheels.
 INSTALL_MACHINERY = ["unearth", "httpx2", "resolvelib", "installer", "elftools", "filelock", "crossbuild.install._core"]
+
+
+#: ``crossbuild install ARGV`` with pip's configuration as PyPI's defaults (pip is not run).
+_INSTALL = (
+    "from crossbuild.wheel.index import IndexSettings\n"
+    "IndexSettings.from_pip_config = classmethod(lambda cls: cls())\n"
+    "import crossbuild.__main__ as cli\n"
+    "result['exit'] = cli.main({argv!r})\n"
+)
 
 
 def _loaded(script: str) -> dict[str, object]:
@@ -74,13 +83,22 @@ def test_installing_wheels_loads_no_build_machinery(
 ) -> None:
     argv = ["install", "alpha", "--host", str(rootfs.python), "--root", str(rootfs.root), "-q"]
     argv += ["--no-index", "-f", str(links), "--cache-dir", str(tmp_path / "cache")]
-    script = (
-        "from crossbuild.wheel.index import IndexSettings\n"
-        "IndexSettings.from_pip_config = classmethod(lambda cls: cls())\n"  # pip's configuration: PyPI's defaults
-        "import crossbuild.__main__ as cli\n"
-        f"result['exit'] = cli.main({argv!r})\n"
-    )
-    result = _loaded(script)
+    result = _loaded(_INSTALL.format(argv=argv))
     assert result["exit"] == 0
     assert (rootfs.root / "usr/local/lib/python3.11/dist-packages/alpha/__init__.py").is_file()
     assert not set(BUILD_MACHINERY) & set(result["loaded"])  # type: ignore[arg-type]
+
+
+def test_a_warm_install_parses_no_elf_file(fake_bin: Path, links: Path, tmp_path: Path) -> None:
+    """Headers name the host and the root's libraries; what the wheels hold was kept by
+    the first install: the second loads no ELF parser."""
+    loaded = []
+    for name in ("first", "second"):
+        rootfs = make_layout(tmp_path / name, sysconfig_py=True)
+        argv = ["install", "alpha", "--host", str(rootfs.python), "--root", str(rootfs.root), "-q"]
+        argv += ["--no-index", "-f", str(links), "--cache-dir", str(tmp_path / "cache")]
+        result = _loaded(_INSTALL.format(argv=argv))
+        assert result["exit"] == 0
+        loaded.append(result["loaded"])
+    assert "elftools" in loaded[0]  # the wheel's library, read once
+    assert "elftools" not in loaded[1]

@@ -24,7 +24,7 @@ from .. import _cache
 from .._exceptions import HostPythonError
 from . import layout
 from .details import read_build_details
-from .elf import ElfTarget, read_elf_target
+from .elf import ElfTarget, read_elf_header
 from .machines import QEMU
 from .rootfs import root_of
 from .toolchain import Toolchain, find_toolchain
@@ -282,7 +282,7 @@ def inspect_host(
         raise HostPythonError(
             files.executable, "is not CPython (SOABI {soabi!r}); crossbuild supports CPython hosts", soabi=soabi
         )
-    elf = read_elf_target(files.executable)
+    elf = read_elf_header(files.executable)
     if elf is None or not layout.looks_like_python(files.executable):
         what = "an ELF executable" if elf is None else "a Python interpreter"
         raise HostPythonError(files.executable, "is not {what}; pass {host} the host's python binary", what=what)
