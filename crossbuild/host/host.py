@@ -263,7 +263,8 @@ def inspect_host(
     the directory that holds the python's prefix (``ROOT`` for ``ROOT/usr/bin/python3``);
     ``cc``/``cxx`` override the compilers found.  A root with symlinks that lead out of it
     on this machine gets a view in ``cache_dir`` (default: ``$CROSSBUILD_CACHE_DIR``, else
-    the user cache directory).
+    the user cache directory).  The compilers, that view and the emulator are found when
+    first read (a build, qemu): an install of wheels needs none of them.
     """
     given_root = Path(sysroot).absolute() if sysroot is not None else None
     files = layout.locate(Path(python), given_root)
