@@ -13,39 +13,9 @@ with ``from crossbuild.install.placement import ...``.)
 
 from __future__ import annotations
 
-from ._exceptions import (
-    BackendError,
-    BuildPythonError,
-    CommandError,
-    ConfigurationError,
-    CrossbuildError,
-    HashMismatchError,
-    HostPythonError,
-    HostRequirementError,
-    InstallTargetError,
-    InvalidWheelError,
-    OptionError,
-    PureFallbackError,
-    RepairError,
-    RequirementError,
-    ResolutionError,
-    RootfsError,
-    SourceError,
-    ToolchainError,
-    UnloadableWheelError,
-    VersionMismatchError,
-    WheelVerificationError,
-)
-from ._reporter import Reporter, Step
-from ._signals import Terminated
+from typing import TYPE_CHECKING
+
 from ._version import __version__
-from .config import Configuration, HostProfile, load_configuration
-from .host import ElfTarget, Host, Toolchain, inspect_host
-from .install import CheckReport, InstalledDistribution, InstallOptions, InstallResult, Problem, check_root, install
-from .install.imports import ImportFailure, ImportReport, check_imports
-from .install.testing import WheelTests, build_tested_wheel, run_wheel_tests
-from .install.wheelhouse import build_wheelhouse
-from .wheel import BuildOptions, BuildPython, IndexSettings, build_wheel
 
 __all__ = [
     "BackendError",
@@ -99,3 +69,90 @@ __all__ = [
     "load_configuration",
     "run_wheel_tests",
 ]
+
+if TYPE_CHECKING:
+    from ._exceptions import (
+        BackendError,
+        BuildPythonError,
+        CommandError,
+        ConfigurationError,
+        CrossbuildError,
+        HashMismatchError,
+        HostPythonError,
+        HostRequirementError,
+        InstallTargetError,
+        InvalidWheelError,
+        OptionError,
+        PureFallbackError,
+        RepairError,
+        RequirementError,
+        ResolutionError,
+        RootfsError,
+        SourceError,
+        ToolchainError,
+        UnloadableWheelError,
+        VersionMismatchError,
+        WheelVerificationError,
+    )
+    from ._reporter import Reporter, Step
+    from ._signals import Terminated
+    from .config import Configuration, HostProfile, load_configuration
+    from .host import ElfTarget, Host, Toolchain, inspect_host
+    from .install import CheckReport, InstalledDistribution, InstallOptions, InstallResult, Problem, check_root, install
+    from .install.imports import ImportFailure, ImportReport, check_imports
+    from .install.testing import WheelTests, build_tested_wheel, run_wheel_tests
+    from .install.wheelhouse import build_wheelhouse
+    from .wheel import BuildOptions, BuildPython, IndexSettings, build_wheel
+else:
+    from . import install as _install_room
+    from ._lazy import lazy_exports
+
+    # Importing the subpackage crossbuild.install made it this package's ``install``; the
+    # name is the function's, found on first use like the others (the subpackage is in
+    # sys.modules now, so no later import sets the attribute again).
+    del install, _install_room
+    __getattr__, __dir__ = lazy_exports(
+        __name__,
+        {
+            "._exceptions": (
+                "BackendError",
+                "BuildPythonError",
+                "CommandError",
+                "ConfigurationError",
+                "CrossbuildError",
+                "HashMismatchError",
+                "HostPythonError",
+                "HostRequirementError",
+                "InstallTargetError",
+                "InvalidWheelError",
+                "OptionError",
+                "PureFallbackError",
+                "RepairError",
+                "RequirementError",
+                "ResolutionError",
+                "RootfsError",
+                "SourceError",
+                "ToolchainError",
+                "UnloadableWheelError",
+                "VersionMismatchError",
+                "WheelVerificationError",
+            ),
+            "._reporter": ("Reporter", "Step"),
+            "._signals": ("Terminated",),
+            ".config": ("Configuration", "HostProfile", "load_configuration"),
+            ".host": ("ElfTarget", "Host", "Toolchain", "inspect_host"),
+            ".install": (
+                "CheckReport",
+                "InstalledDistribution",
+                "InstallOptions",
+                "InstallResult",
+                "Problem",
+                "check_root",
+                "install",
+            ),
+            ".install.imports": ("ImportFailure", "ImportReport", "check_imports"),
+            ".install.testing": ("WheelTests", "build_tested_wheel", "run_wheel_tests"),
+            ".install.wheelhouse": ("build_wheelhouse",),
+            ".wheel": ("BuildOptions", "BuildPython", "IndexSettings", "build_wheel"),
+        },
+    )

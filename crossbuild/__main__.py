@@ -10,25 +10,28 @@ import sys
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ._cli_defaults import PREFIX, apply_defaults, flag_names
-from ._cli_host import host_of
 from ._cli_logging import setup_logging
 from ._cli_parser import make_parser
 from ._exceptions import BackendError, CommandError, CrossbuildError, OptionError, PureFallbackError
 from ._progress import progress_reporter
-from ._reporter import Reporter
 from ._signals import Terminated, signals_raise
-from ._summary import summary_lines
-from .config import Configuration, HostProfile, load_configuration
-from .host import Host
-from .install import InstallResult, check_root, install
-from .install.imports import check_imports
+from .config import Configuration, load_configuration
 from .install.options import InstallOptions
-from .install.testing import WheelTests, build_tested_wheel
-from .install.wheelhouse import build_wheelhouse
-from .wheel import IndexSettings, build_wheel
-from .wheel.options import BuildOptions, parse_config_settings
+
+if TYPE_CHECKING:
+    from ._reporter import Reporter
+    from .config import HostProfile
+    from .host.host import Host
+    from .install.result import InstallResult
+    from .wheel.index import IndexSettings
+    from .wheel.options import BuildOptions
+
+# What a command needs beyond the parser and the configuration is imported in the
+# function that runs it: an install of wheels never loads the build machinery, and
+# ``--help`` or ``config`` neither the resolver nor the host's readers.
 
 
 def _run(args: argparse.Namespace, configuration: Configuration) -> int:
@@ -36,6 +39,10 @@ def _run(args: argparse.Namespace, configuration: Configuration) -> int:
         return _check(args)
     if args.command == "config":
         return _config(configuration, args.verbose)
+    from ._cli_host import host_of
+    from ._summary import summary_lines
+    from .wheel.options import BuildOptions, parse_config_settings
+
     host, profile = host_of(args, configuration)
     if args.command == "inspect":
         summary = host.summary()
@@ -91,6 +98,10 @@ def _wheels(
 ) -> list[Path]:
     """``wheel``: each source built (and tested), or with ``-r`` a wheelhouse.  A host
     profile's test command applies unless the command line names one."""
+    from .install.testing import WheelTests, build_tested_wheel
+    from .install.wheelhouse import build_wheelhouse
+    from .wheel.pipeline import build_wheel
+
     command = args.test_command or (profile.test_command if profile and not args.requirement else None)
     requires = _words(args.test_requires) or list(profile.test_requires if profile else ())
     tests = WheelTests(command, tuple(requires)) if command else None
@@ -125,6 +136,8 @@ def _words(values: Sequence[str]) -> list[str]:
 
 def _check_imports(result: InstallResult) -> int:
     """``--check-imports``: one line per module that does not import; exit 1 if any."""
+    from .install.imports import check_imports
+
     report = check_imports(result)
     for failure in report.failures:
         print(f"import failed: {failure}", file=sys.stderr)
@@ -150,6 +163,8 @@ def _repair_wanted(args: argparse.Namespace) -> bool:
 
 def _check(args: argparse.Namespace) -> int:
     """Print the problems (one a line) or a summary; exit 1 when there are problems."""
+    from .install.check import check_root
+
     report = check_root(args.root, host=args.host)
     if args.json:
         print(json.dumps(report.as_dict(), indent=2))
@@ -180,6 +195,8 @@ _NOT_OPTIONS = {"CROSSBUILD_HOST_CONFIG", "CROSSBUILD_CONFIG_FILE", "CROSSBUILD_
 def _index_settings(args: argparse.Namespace) -> IndexSettings | None:
     if not (args.index_url or args.extra_index_url or args.find_links or args.no_index):
         return None
+    from .wheel.index import IndexSettings
+
     return IndexSettings.from_pip_config().with_options(
         index_url=args.index_url,
         extra_index_urls=tuple(args.extra_index_url),
@@ -194,6 +211,8 @@ def _names(values: Sequence[str]) -> list[str]:
 
 
 def _install(args: argparse.Namespace, host: Host, options: BuildOptions, reporter: Reporter | None) -> InstallResult:
+    from .install._core import install
+
     result = install(
         args.requirements,
         host=host,

@@ -38,13 +38,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import platformdirs
 
 from ._exceptions import ConfigurationError
-from .host.host import Host, inspect_host
-from .wheel.options import ConfigSettings
+
+if TYPE_CHECKING:
+    from .host.host import Host
+    from .wheel.options import ConfigSettings
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -94,6 +96,8 @@ class HostProfile:
         cache_dir: str | os.PathLike[str] | None = None,
     ) -> Host:
         """The host, inspected; arguments given here win over the profile's."""
+        from .host.host import inspect_host  # every command reads the configuration, few inspect a host
+
         return inspect_host(
             self.python, sysroot=sysroot or self.sysroot, cc=cc or self.cc, cxx=cxx or self.cxx, cache_dir=cache_dir
         )

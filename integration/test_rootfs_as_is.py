@@ -199,6 +199,7 @@ def test_a_view_of_symlinks_where_hard_links_cannot_be_made(
     with monkeypatch.context() as patch:
         patch.setattr(os, "link", cross_device)
         host = crossbuild.inspect_host(root / "usr/bin/python3.11", cache_dir=tmp_path / "cache")
+        host.build_sysroot  # noqa: B018 - the view is made when first needed: now, without hard links
     zlib_library = f"lib/{arch.triplet}/libz.so.1.2.13"
     assert (host.build_sysroot / zlib_library).readlink() == root / zlib_library
     assert not (host.build_sysroot / "usr/bin/python3.11").is_symlink()  # an executable: copied

@@ -217,3 +217,23 @@ def test_has_answers_as_get_would_without_touching_the_entry(tmp_path: Path, sdi
     _truncate(cached)
     assert not built.has(source)  # damaged: get() would build again
     assert cached.is_file()  # and has() removed nothing
+
+
+def test_the_built_wheel_key_is_made_when_an_sdist_is_first_looked_up(tmp_path: Path, sdist: bytes) -> None:
+    """The key digests the compilers and thousands of files of the root: an install of
+    binary wheels never looks up an sdist, so it never pays for it."""
+    source = tmp_path / "pkg-1.0.tar.gz"
+    source.write_bytes(sdist)
+    made: list[str] = []
+
+    def key() -> str:
+        made.append("key")
+        return "key"
+
+    built = BuiltWheels(tmp_path / "cache", key)
+    assert made == []
+    assert not built.has(source)
+    built.put(source, make_wheel(tmp_path / "dist", name="pkg", tags="py3-none-any", purelib=True))
+    assert built.get(source) is not None
+    assert made == ["key"]  # once
+    assert built.entry(source) == BuiltWheels(tmp_path / "cache", "key").entry(source)  # the same entry as given

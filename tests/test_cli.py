@@ -19,6 +19,7 @@ from fakehost import AARCH64, X86_64, FakeLayout, make_layout, make_rust_toolcha
 import crossbuild.__main__ as cli
 import crossbuild._cli_host as cli_host
 from crossbuild import BackendError, BuildOptions, BuildPython, OptionError, __version__
+from crossbuild.install import _core
 from crossbuild.wheel.index import IndexSettings
 from crossbuild.wheel.options import parse_config_settings
 
@@ -112,7 +113,7 @@ def test_config_setting_without_equals(
     layout: FakeLayout, fake_cc: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     build = _FakeBuild()
-    monkeypatch.setattr(cli, "build_wheel", build)
+    monkeypatch.setattr("crossbuild.wheel.pipeline.build_wheel", build)
     code, out, err = run_cli(["wheel", "x", "--host", str(layout.python), "-C", "novalue"], capsys)
     assert (code, out) == (1, "")
     assert err.splitlines() == ["error: config setting 'novalue' has no '='; pass -C KEY=VALUE"]
@@ -123,7 +124,7 @@ def test_bad_source_date_epoch(
     layout: FakeLayout, fake_cc: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     build = _FakeBuild()
-    monkeypatch.setattr(cli, "build_wheel", build)
+    monkeypatch.setattr("crossbuild.wheel.pipeline.build_wheel", build)
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "last tuesday")
     code, out, err = run_cli(["wheel", "x", "--host", str(layout.python)], capsys)
     assert (code, out) == (1, "")
@@ -138,7 +139,7 @@ def test_wheel_arguments_reach_build_wheel(
     layout: FakeLayout, fake_cc: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     build = _FakeBuild()
-    monkeypatch.setattr(cli, "build_wheel", build)
+    monkeypatch.setattr("crossbuild.wheel.pipeline.build_wheel", build)
     monkeypatch.setattr(
         IndexSettings, "from_pip_config", classmethod(lambda cls: cls(index_url="https://pip.invalid/"))
     )
@@ -168,7 +169,7 @@ def test_no_index_options_leave_the_index_to_pip_config(
     layout: FakeLayout, fake_cc: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     build = _FakeBuild()
-    monkeypatch.setattr(cli, "build_wheel", build)
+    monkeypatch.setattr("crossbuild.wheel.pipeline.build_wheel", build)
     assert run_cli(["wheel", "a", "--host", str(layout.python)], capsys)[0] == 0
     assert build.calls[0][0][3].index is None
 
@@ -177,7 +178,7 @@ def test_backend_error_shows_the_output_tail(
     layout: FakeLayout, fake_cc: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     tail = "running build_ext\nsrc/x.c:3:1: error: expected ';'\nerror: command 'cc' failed\n"
-    monkeypatch.setattr(cli, "build_wheel", _FakeBuild(BackendError("./pkg", "build_wheel", tail)))
+    monkeypatch.setattr("crossbuild.wheel.pipeline.build_wheel", _FakeBuild(BackendError("./pkg", "build_wheel", tail)))
     code, out, err = run_cli(["wheel", "./pkg", "--host", str(layout.python)], capsys)
     assert (code, out) == (1, "")
     assert err.splitlines() == [
@@ -194,7 +195,7 @@ def test_backend_error_names_the_kept_log(
 ) -> None:
     error = BackendError("./pkg", "build_wheel", "x.c:1:1: error: no\n", "x.c:1:1: error: no")
     error.log = Path("/cache/logs/pkg-20250101-000000.log")
-    monkeypatch.setattr(cli, "build_wheel", _FakeBuild(error))
+    monkeypatch.setattr("crossbuild.wheel.pipeline.build_wheel", _FakeBuild(error))
     for verbose in ([], ["-v"]):
         code, out, err = run_cli(["wheel", "./pkg", "--host", str(layout.python), *verbose], capsys)
         assert (code, out) == (1, "")
@@ -335,7 +336,7 @@ def test_rust_options_reach_build_wheel(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     build = _FakeBuild()
-    monkeypatch.setattr(cli, "build_wheel", build)
+    monkeypatch.setattr("crossbuild.wheel.pipeline.build_wheel", build)
     make_rust_toolchain(tmp_path / "rust", ["aarch64-unknown-linux-gnu"])
     (tmp_path / "vendor" / "pyo3").mkdir(parents=True)
     monkeypatch.chdir(tmp_path)
@@ -369,7 +370,7 @@ def test_strip_and_repair_reach_build_wheel(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     build = _FakeBuild()
-    monkeypatch.setattr(cli, "build_wheel", build)
+    monkeypatch.setattr("crossbuild.wheel.pipeline.build_wheel", build)
     for name, value in environ.items():
         monkeypatch.setenv(name, value)
     assert run_cli(["wheel", "a", "--host", str(layout.python), *flags], capsys)[0] == 0
@@ -381,7 +382,7 @@ def test_repair_takes_on_or_off(
     layout: FakeLayout, fake_cc: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     build = _FakeBuild()
-    monkeypatch.setattr(cli, "build_wheel", build)
+    monkeypatch.setattr("crossbuild.wheel.pipeline.build_wheel", build)
     monkeypatch.setenv("CROSSBUILD_REPAIR", "maybe")
     code, out, err = run_cli(["wheel", "a", "--host", str(layout.python)], capsys)
     assert (code, out, err.splitlines()) == (1, "", ["error: --repair takes on or off, not 'maybe'"])
@@ -418,7 +419,7 @@ def _install_options(
         calls.append(kwargs)
         raise OptionError("stop here")
 
-    monkeypatch.setattr(cli, "install", install)
+    monkeypatch.setattr(_core, "install", install)
     assert run_cli(["install", "a", *flags], capsys)[0] == 1
     options: BuildOptions = calls[0]["options"]
     return options

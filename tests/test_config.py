@@ -132,11 +132,11 @@ def test_host_profile_by_name(board: FakeLayout, fake_cc: Path, capsys: pytest.C
 def test_command_line_wins_over_the_profile(
     board: FakeLayout, fake_bin: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import crossbuild.__main__ as cli
+    from crossbuild.wheel import pipeline
 
     seen = []
     monkeypatch.setattr(
-        cli, "build_wheel", lambda source, host, wheel_dir, options, **_: seen.append(options) or Path("w")
+        pipeline, "build_wheel", lambda source, host, wheel_dir, options, **_: seen.append(options) or Path("w")
     )
     argv = ["wheel", "x", "--host", "board", "-C", "setup-args=-Dfrom-cli=1"]
     assert run_cli(argv, capsys)[0] == 0
@@ -146,13 +146,13 @@ def test_command_line_wins_over_the_profile(
 def test_a_profiles_tests_run_unless_the_command_line_names_others(
     board: FakeLayout, places: dict[str, Path], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import crossbuild.__main__ as cli
+    from crossbuild.install import testing
 
     with places["user"].open("a") as stream:
         stream.write('test-command = "pytest {project}/tests"\ntest-requires = ["pytest", "hypothesis"]\n')
     tested = []
     monkeypatch.setattr(
-        cli,
+        testing,
         "build_tested_wheel",
         lambda source, host, wheel_dir, tests, options, **_: tested.append(tests) or Path("w"),
     )
@@ -170,11 +170,11 @@ def test_environment_variables_are_option_defaults(
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    import crossbuild.__main__ as cli
+    from crossbuild.wheel import pipeline
 
     seen = []
     monkeypatch.setattr(
-        cli, "build_wheel", lambda source, host, wheel_dir, options, **_: seen.append(options) or Path("w")
+        pipeline, "build_wheel", lambda source, host, wheel_dir, options, **_: seen.append(options) or Path("w")
     )
     _write(places["project"], '[tool.crossbuild.options]\ncache-dir = "/from/file"\nno-index = false\n')
     monkeypatch.setenv("CROSSBUILD_HOST", "board")

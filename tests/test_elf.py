@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from fakehost import AARCH64, ARMHF, ET_REL, S390X, X86_64, Machine, elf_header
 
-from crossbuild.host.elf import ElfTarget, read_elf_target
+from crossbuild.host.elf import _E_MACHINES, ElfTarget, read_elf_header, read_elf_target
 
 
 @pytest.mark.parametrize(
@@ -69,3 +69,30 @@ def test_real_binary_of_this_machine() -> None:
     assert target.machine == platform.machine()
     assert target.byteorder == sys.byteorder
     assert target.bits == (64 if sys.maxsize > 2**32 else 32)
+
+
+@pytest.mark.parametrize("machine", [AARCH64, X86_64, ARMHF, S390X], ids=lambda machine: machine.uname)
+def test_the_header_alone_names_the_same_target(machine: Machine, tmp_path: Path) -> None:
+    """The host's python and the root's libraries are told apart by their header only."""
+    whole = elf_header(machine) + b"\0" * 100
+    (tmp_path / "file").write_bytes(whole)
+    assert read_elf_header(whole) == read_elf_header(tmp_path / "file") == read_elf_target(whole) is not None
+
+
+@pytest.mark.parametrize("number", [*_E_MACHINES, 4, 0xBEEF])  # EM_68K: not a host's; 0xBEEF: no machine
+def test_header_machine_names_are_pyelftools(number: int) -> None:
+    from elftools.elf.enums import ENUM_E_MACHINE
+
+    machine = Machine("any", number, 64, "little", "any-linux-gnu", "any-linux-gnu")
+    target = read_elf_header(elf_header(machine))
+    names = [name for name, value in ENUM_E_MACHINE.items() if value == number]
+    assert target is not None and target.e_machine == (names[0] if names else str(number))
+
+
+@pytest.mark.parametrize(
+    "data",
+    [b"", b"\x7fELF", elf_header(AARCH64)[:63], elf_header(ARMHF)[:51], b"\x7fELF\x02\x03" + bytes(58)],
+    ids=["empty", "magic-only", "truncated-64", "truncated-32", "bad-data"],
+)
+def test_no_whole_header_is_none(data: bytes) -> None:
+    assert read_elf_header(data) is None

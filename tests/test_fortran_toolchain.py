@@ -34,7 +34,9 @@ ECHO_FC = 'echo "fortran $*"\n'
 
 def _host(tmp_path: Path, bin_dir: Path, *, fortran: bool) -> Host:
     install_fake_toolchain(bin_dir, AARCH64, fortran=fortran)
-    return crossbuild.inspect_host(make_layout(tmp_path / "root").python)
+    host = crossbuild.inspect_host(make_layout(tmp_path / "root").python)
+    host.toolchain  # noqa: B018 - found when first needed: now, with these compilers
+    return host
 
 
 def _settings(host: Host, tmp_path: Path) -> CrossSettings:
@@ -107,6 +109,7 @@ def test_the_fortran_wrapper_runs_gfortran_with_the_sysroot_and_logs_it(fake_bin
     install_fake_toolchain(fake_bin, AARCH64, fortran=True)
     host = crossbuild.inspect_host(make_layout(tmp_path / "root").python)
     (host.sysroot / "usr/lib/aarch64-linux-gnu").mkdir(parents=True, exist_ok=True)
+    assert host.toolchain.fortran is not None
     write_script(fake_bin / "aarch64-linux-gnu-gfortran", ECHO_FC)  # proven already: now it echoes
     wrappers = _settings(host, tmp_path).wrappers
     result = subprocess.run([str(wrappers.fortran), "-c", "x.f90"], capture_output=True, text=True, check=True)

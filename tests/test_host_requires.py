@@ -18,7 +18,6 @@ from commandline import run_cli
 from fakehost import FakeLayout, make_wheel, write_script
 from packaging.requirements import Requirement
 
-import crossbuild.__main__ as cli
 from crossbuild import BuildOptions, HostRequirementError, SourceError, _faults
 from crossbuild.host import _hostpatch
 from crossbuild.host.host import Host
@@ -90,7 +89,7 @@ def test_cli_host_requires_reach_the_build_options(
         calls.append(options)
         return Path("dist/p-1.0-cp311-cp311-linux_aarch64.whl")
 
-    monkeypatch.setattr(cli, "build_wheel", build)
+    monkeypatch.setattr("crossbuild.wheel.pipeline.build_wheel", build)
     argv = ["wheel", "p", "--host", str(layout.python), "--host-requires", "numpy", "--host-requires", "pythran>=0.15"]
     code, _, err = run_cli(argv, capsys)
     assert (code, err) == (0, "")

@@ -11,12 +11,19 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from fakehost import FakeLayout, make_layout, make_wheel, snapshot
+from fakehost import FakeLayout, make_layout, make_sdist, make_wheel, snapshot
 from installing import HOST_SITE, NATIVE, SITE, SO, SO_X86, Install, installed, site_listing
 
 import crossbuild
 import crossbuild.__main__ as cli
-from crossbuild import BuildOptions, CrossbuildError, IndexSettings, InstallResult, WheelVerificationError
+from crossbuild import (
+    BuildOptions,
+    CrossbuildError,
+    IndexSettings,
+    InstallResult,
+    ToolchainError,
+    WheelVerificationError,
+)
 from crossbuild.host.host import Host
 
 
@@ -132,6 +139,22 @@ def test_prefix_is_the_same_as_root(tmp_path: Path, fake_cc: Path, links: Path) 
     assert first.scheme == second.scheme
     assert (by_prefix.root / SITE / NATIVE).is_file()
     assert snapshot(by_root.root) == snapshot(by_prefix.root)
+
+
+def test_binary_wheels_install_without_a_cross_compiler(
+    fake_bin: Path, rootfs: FakeLayout, links: Path, tmp_path: Path
+) -> None:
+    """Laying wheels into a root runs no compiler (as pip and uv need none): the host's
+    compilers are looked for only when something must be built, and then still refused."""
+    host = crossbuild.inspect_host(rootfs.python)  # PATH has no compiler at all
+    options = BuildOptions(index=IndexSettings(no_index=True, find_links=(str(links),)), cache_dir=tmp_path / "cache")
+    result = crossbuild.install(["alpha"], host=host, root=rootfs.root, options=options)
+    assert installed(result) == [("alpha", "1.0", "wheel", True), ("beta", "2.0", "wheel", False)]
+    assert (rootfs.root / SITE / NATIVE).read_bytes() == SO
+    sdist = make_sdist(tmp_path / "sdists/delta-1.0.tar.gz", {"PKG-INFO": b"Name: delta\nVersion: 1.0\n"})
+    with pytest.raises(ToolchainError, match=r"^no C compiler for aarch64 \(64-bit, little-endian\) found on PATH"):
+        crossbuild.install([sdist], host=host, root=rootfs.root, options=options)
+    assert not (rootfs.root / SITE / "delta").exists()
 
 
 def test_bad_targets(rootfs_host: Host, root: Path, tmp_path: Path) -> None:

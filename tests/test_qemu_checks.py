@@ -10,10 +10,9 @@ import pytest
 from commandline import run_cli
 from fakehost import FakeLayout
 
-import crossbuild.__main__ as cli
 from crossbuild import Host, InstalledDistribution, InstallResult, OptionError, ToolchainError, WheelTests
 from crossbuild._subprocess import ProbeResult
-from crossbuild.install import imports
+from crossbuild.install import imports, testing, wheelhouse
 from crossbuild.install.imports import top_level_modules
 from crossbuild.install.testing import build_tested_wheel, host_command, run_wheel_tests
 
@@ -92,7 +91,7 @@ def test_requirement_files_make_a_wheelhouse(
     layout: FakeLayout, fake_cc: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     house = _Recorder()
-    monkeypatch.setattr(cli, "build_wheelhouse", house)
+    monkeypatch.setattr(wheelhouse, "build_wheelhouse", house)
     argv = ["wheel", "extra==1", "-r", "req.txt", "-c", "c.txt", "--no-deps", "--host", str(layout.python), "-w", "h"]
     code, _, err = run_cli(argv, capsys)
     assert (code, err) == (0, "")
@@ -110,7 +109,7 @@ def test_test_options_reach_the_tested_build(
     layout: FakeLayout, fake_cc: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     tested = _Recorder()
-    monkeypatch.setattr(cli, "build_tested_wheel", lambda *a, **k: tested(*a, **k)[0])
+    monkeypatch.setattr(testing, "build_tested_wheel", lambda *a, **k: tested(*a, **k)[0])
     argv = ["wheel", "./src", "--host", str(layout.python), "--test-command", "pytest {project}/tests"]
     argv += ["--test-requires", "pytest hypothesis", "--test-requires", "attrs"]
     code, _, err = run_cli(argv, capsys)

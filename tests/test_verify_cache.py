@@ -4,13 +4,16 @@ target, and whether it loads from the host's root is checked every time."""
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
 from fakehost import AARCH64, ET_DYN, X86_64, elf_header, elf_target, make_wheel
-from nativebuild import demo_builds, needs_gcc, root_with, wheel_of
+from nativebuild import MULTIARCH, demo_builds, needs_gcc, root_with, wheel_of
 
 from crossbuild import UnloadableWheelError, WheelVerificationError
+from crossbuild.host import libraries
+from crossbuild.host.libraries import HostLibraries
 from crossbuild.wheel import verify
 from crossbuild.wheel.verify import WheelContents, verify_wheel
 
@@ -83,3 +86,26 @@ def test_a_kept_wheel_is_checked_against_the_root_every_time(tmp_path: Path, mon
     with pytest.raises(UnloadableWheelError, match=r"needs libdemo\.so\.1, which is neither in the wheel"):
         verify_wheel(wheel, bare.target, bare, cache)
     assert verify_wheel(wheel, good.target, good, cache).elf_files == ("pkg/_ext.so",)
+
+
+@needs_gcc
+def test_the_roots_libraries_are_read_once_per_content(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """What a library of the root defines is kept by its bytes: the next run reads no ELF
+    file, and a library replaced by another build is read again."""
+    built = demo_builds(tmp_path)
+    wheel = wheel_of(tmp_path, {"pkg/_ext.so": built["ext"]})
+    cache = tmp_path / "cache"
+    first = root_with(tmp_path / "host", built["new"])
+    assert verify_wheel(wheel, first.target, first, cache).elf_files == ("pkg/_ext.so",)
+    with monkeypatch.context() as patch:
+
+        def refuse(path: Path) -> None:
+            raise AssertionError(f"{path} was read again")
+
+        patch.setattr(libraries, "read_linkage", refuse)
+        again = HostLibraries(first.root, MULTIARCH, first.target)  # the next run's
+        assert verify_wheel(wheel, again.target, again, cache).elf_files == ("pkg/_ext.so",)
+    shutil.copy(built["old"], first.root / "usr/lib" / MULTIARCH / "libdemo.so.1")  # an older build in its place
+    replaced = HostLibraries(first.root, MULTIARCH, first.target)
+    with pytest.raises(UnloadableWheelError, match=r"needs demo_2_0@DEMO_2\.0 from libdemo\.so\.1"):
+        verify_wheel(wheel, replaced.target, replaced, cache)

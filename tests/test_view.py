@@ -28,6 +28,7 @@ from crossbuild.host.crossfiles import pkg_config_dirs
 from crossbuild.host.rootfs import resolve_in_root
 from crossbuild.host.settings import prepare_settings
 from crossbuild.host.view import VIEWS, build_sysroot, scan
+from crossbuild.wheel.index import IndexSettings
 
 TRIPLET = "powerpc64le-linux-gnu"
 
@@ -346,6 +347,20 @@ def test_the_host_of_a_root_that_stays_inside_has_no_view(layout: FakeLayout, fa
     host = crossbuild.inspect_host(layout.python, cache_dir=tmp_path / "cache")
     assert host.build_sysroot == host.sysroot == layout.root
     assert not (tmp_path / "cache").exists()
+
+
+def test_an_install_of_wheels_makes_no_view(rootfs: FakeLayout, fake_bin: Path, links: Path, tmp_path: Path) -> None:
+    """Only builds and qemu are given the view: laying wheels into a root whose links lead
+    out of it neither walks the root for one nor makes it (a big rootfs takes 0.15 s)."""
+    (rootfs.root / "lib64").symlink_to(f"/lib/{rootfs.machine.triplet}")
+    cache = tmp_path / "cache"
+    host = crossbuild.inspect_host(rootfs.python, cache_dir=cache)
+    options = crossbuild.BuildOptions(index=IndexSettings(no_index=True, find_links=(str(links),)), cache_dir=cache)
+    crossbuild.install(["alpha"], host=host, root=rootfs.root, options=options)
+    assert (rootfs.root / "usr/local/lib/python3.11/dist-packages/alpha/__init__.py").is_file()
+    assert not (cache / VIEWS).exists()
+    assert host.build_sysroot.parent == cache / VIEWS  # made when first needed
+    assert (host.build_sysroot / "usr/bin/python3.11").is_file()
 
 
 def test_a_cache_that_cannot_be_written_is_one_error(root: Path, tmp_path: Path) -> None:

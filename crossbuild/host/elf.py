@@ -1,25 +1,28 @@
 """What machine an ELF file is for: machine, 32/64-bit class and byte order.
 
-Parsing is done by pyelftools; this module only turns its answer into the names a Python
-platform tag uses (``uname -m`` style: ``aarch64``, ``armv7l``, ``s390x``…).
+The file header is read here (:func:`read_elf_header`: all the kernel and ld.so look at to
+take a file for a machine); the rest is parsed by pyelftools, imported when first needed
+(20 ms): an install of cached wheels reads only headers.  This module turns the answers
+into the names a Python platform tag uses (``uname -m`` style: ``aarch64``, ``armv7l``,
+``s390x``…).
 """
 
 from __future__ import annotations
 
 import io
 import struct
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO, TypeVar
 
-from elftools.common.exceptions import ELFError
-from elftools.elf.dynamic import DynamicSection
-from elftools.elf.elffile import ELFFile
-from elftools.elf.gnuversions import GNUVerDefSection, GNUVerNeedSection, GNUVerSymSection
-from elftools.elf.sections import SymbolTableSection
+if TYPE_CHECKING:
+    from elftools.elf.elffile import ELFFile
+    from elftools.elf.gnuversions import GNUVerSymSection
+    from elftools.elf.sections import SymbolTableSection
 
 ELF_MAGIC = b"\x7fELF"
+_T = TypeVar("_T")
 
 
 @dataclass(frozen=True)
@@ -46,24 +49,70 @@ def is_elf(header: bytes) -> bool:
     return header.startswith(ELF_MAGIC)
 
 
+#: pyelftools' names of the ``e_machine`` values hosts have (others are looked up in its table).
+_E_MACHINES = {
+    3: "EM_386",
+    8: "EM_MIPS",
+    20: "EM_PPC",
+    21: "EM_PPC64",
+    22: "EM_S390",
+    40: "EM_ARM",
+    43: "EM_SPARCV9",
+    62: "EM_X86_64",
+    183: "EM_AARCH64",
+    243: "EM_RISCV",
+    258: "EM_LOONGARCH",
+}
+_CLASSES = {1: 32, 2: 64}
+_BYTE_ORDERS = {1: "little", 2: "big"}
+_HEADER_SIZES = {32: 52, 64: 64}
+
+
+def read_elf_header(source: Path | bytes) -> ElfTarget | None:
+    """The target an ELF file's header names, or ``None`` if ``source`` does not start
+    with a whole ELF header.  Nothing else of the file is read: enough to pick a file
+    among others (the host's python, a library of the root), as ld.so does; a file to be
+    installed is read whole, with :func:`read_elf_target`."""
+    if isinstance(source, Path):
+        with source.open("rb") as file:
+            source = file.read(64)
+    if not is_elf(source) or len(source) < 20:
+        return None
+    bits, byteorder = _CLASSES.get(source[4]), _BYTE_ORDERS.get(source[5])
+    if bits is None or byteorder is None or len(source) < _HEADER_SIZES[bits]:
+        return None
+    (number,) = struct.unpack_from("<H" if byteorder == "little" else ">H", source, 18)
+    return ElfTarget(e_machine=_E_MACHINES.get(number) or _e_machine_name(number), bits=bits, byteorder=byteorder)
+
+
+def _e_machine_name(number: int) -> str:
+    from elftools.elf.enums import ENUM_E_MACHINE
+
+    return next((name for name, value in ENUM_E_MACHINE.items() if value == number), str(number))
+
+
 def read_elf_target(source: Path | bytes | BinaryIO) -> ElfTarget | None:
-    """The target of an ELF file, or ``None`` if ``source`` is not an ELF file."""
+    """The target of an ELF file, or ``None`` if ``source`` is not an ELF file pyelftools
+    can open (its header and section headers are read)."""
     if isinstance(source, Path):
         with source.open("rb") as file:
             return read_elf_target(file)
     stream: BinaryIO = io.BytesIO(source) if isinstance(source, bytes) else source
-    if not is_elf(stream.read(4)):
-        return None
+    target = read_elf_header(stream.read(64))
+    return target if target is not None and _opened(stream, lambda elf: True) else None
+
+
+def _opened(stream: BinaryIO, read: Callable[[ELFFile], _T]) -> _T | None:
+    """``read`` of the ELF file in ``stream``, opened by pyelftools (imported here, when a
+    file is first read whole); ``None`` if pyelftools finds no sound ELF file there."""
+    from elftools.common.exceptions import ELFError
+    from elftools.elf.elffile import ELFFile
+
     stream.seek(0)
     try:
-        elf = ELFFile(stream)
+        return read(ELFFile(stream))
     except ELFError:
         return None
-    return ElfTarget(
-        e_machine=str(elf["e_machine"]),
-        bits=elf.elfclass,
-        byteorder="little" if elf.little_endian else "big",
-    )
 
 
 def read_elf_type(source: bytes) -> str | None:
@@ -71,10 +120,7 @@ def read_elf_type(source: bytes) -> str | None:
     file)…; ``None`` if ``source`` is not an ELF file."""
     if not is_elf(source[:4]):
         return None
-    try:
-        return str(ELFFile(io.BytesIO(source))["e_type"])
-    except ELFError:
-        return None
+    return _opened(io.BytesIO(source), lambda elf: str(elf["e_type"]))
 
 
 def uname_machine(target: ElfTarget) -> str:
@@ -118,14 +164,14 @@ def read_linkage(source: Path | bytes) -> Linkage | None:
     with stream:
         if not is_elf(stream.read(4)):
             return None
-        stream.seek(0)
-        try:
-            return _linkage(ELFFile(stream))
-        except ELFError:
-            return None
+        return _opened(stream, _linkage)
 
 
 def _linkage(elf: ELFFile) -> Linkage | None:
+    from elftools.elf.dynamic import DynamicSection
+    from elftools.elf.gnuversions import GNUVerDefSection, GNUVerNeedSection, GNUVerSymSection
+    from elftools.elf.sections import SymbolTableSection
+
     dynamic = elf.get_section_by_name(".dynamic")
     if not isinstance(dynamic, DynamicSection):
         return None

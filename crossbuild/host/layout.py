@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from .._exceptions import HostPythonError
-from .elf import ElfTarget, read_elf_target
+from .elf import ElfTarget, read_elf_header
 from .rootfs import MAX_SYMLINKS, resolve_in_root
 
 _PYTHON_NAME = re.compile(r"^python(?P<version>3\.\d+)(?P<flags>[a-z]*)$")
@@ -130,13 +130,13 @@ def identify_root(root: Path) -> RootIdentity | None:
         python = None
     if python is not None:
         executable = follow_links(python, root)
-        target = read_elf_target(executable) if executable.is_file() else None
+        target = read_elf_header(executable) if executable.is_file() else None
         if target is not None:
             return RootIdentity(python, target, _PYTHON_NAME.match(python.name)["version"])  # type: ignore[index]
     for pattern in _LIBC_PLACES:
         for libc in sorted(root.glob(pattern)):
             real = follow_links(libc, root)
-            target = read_elf_target(real) if real.is_file() else None
+            target = read_elf_header(real) if real.is_file() else None
             if target is not None:
                 return RootIdentity(libc, target, None)
     return None

@@ -13,7 +13,7 @@ from __future__ import annotations
 import functools
 from pathlib import Path, PurePosixPath
 
-from .elf import ElfTarget, Linkage, read_elf_target, read_linkage
+from .elf import ElfTarget, Linkage, read_elf_header, read_linkage
 from .rootfs import resolve_in_root
 
 #: Where ld.so looks when ld.so.conf says nothing more (after the multiarch directories).
@@ -40,7 +40,7 @@ class HostLibraries:
     @functools.cache  # noqa: B019 - one instance per run, a few hundred entries
     def _in(self, directory: str, name: str) -> Path | None:
         candidate = resolve_in_root(self.root, str(PurePosixPath(directory) / name))
-        if candidate.is_file() and read_elf_target(candidate) == self.target:
+        if candidate.is_file() and read_elf_header(candidate) == self.target:
             return candidate
         return None
 

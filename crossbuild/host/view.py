@@ -42,11 +42,13 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-
-import filelock
+from typing import TYPE_CHECKING
 
 from .._exceptions import RootfsError
 from .rootfs import leaves_root, resolve_in_root
+
+if TYPE_CHECKING:
+    import filelock
 
 logger = logging.getLogger("crossbuild")
 
@@ -220,6 +222,8 @@ def _root_key(root: Path) -> str:
 
 
 def _lock(view: Path) -> filelock.FileLock:
+    import filelock  # only a root whose symlinks lead out of it has a view (8 ms to import)
+
     return filelock.FileLock(str(view) + ".lock")
 
 

@@ -7,10 +7,7 @@ imports from here.
 
 from __future__ import annotations
 
-from ._core import install
-from .check import CheckReport, Problem, check_root
-from .options import InstallOptions
-from .result import InstalledDistribution, InstallResult
+from typing import TYPE_CHECKING
 
 __all__ = [
     "CheckReport",
@@ -21,3 +18,21 @@ __all__ = [
     "check_root",
     "install",
 ]
+
+if TYPE_CHECKING:
+    from ._core import install
+    from .check import CheckReport, Problem, check_root
+    from .options import InstallOptions
+    from .result import InstalledDistribution, InstallResult
+else:
+    from .._lazy import lazy_exports
+
+    __getattr__, __dir__ = lazy_exports(
+        __name__,
+        {
+            "._core": ("install",),
+            ".check": ("CheckReport", "Problem", "check_root"),
+            ".options": ("InstallOptions",),
+            ".result": ("InstalledDistribution", "InstallResult"),
+        },
+    )

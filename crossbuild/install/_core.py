@@ -22,7 +22,6 @@ from .._tempdirs import temporary_directory
 from ..host.host import Host, as_host
 from ..host.schemes import install_paths
 from ..wheel.options import BuildOptions
-from ..wheel.pipeline import build_wheel
 from .journal import recover
 from .laying import lay, plan
 from .lock import locked_root
@@ -95,6 +94,8 @@ def _install(
     with temporary_directory("wheels") as tmp:
 
         def build(source: Path) -> Path:
+            from ..wheel.pipeline import build_wheel  # the build machinery, only when a wheel is built
+
             return build_wheel(source, host, tmp, options, reporter=reporter)
 
         existing = {} if choices.ignore_installed else placement.installed()

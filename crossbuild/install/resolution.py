@@ -78,15 +78,14 @@ def resolve_wheels(
         only_binary=list(choices.only_binary),
         prefer_binary=[":all:"] if choices.prefer_binary else [],
     )
-    # the built-wheel key digests the root's headers and libraries: made only when a source is met
-    built_wheels = functools.cache(lambda: BuiltWheels(options.cache, built_wheel_key(host, options)))
+    built_wheels = BuiltWheels(options.cache, functools.partial(built_wheel_key, host, options))
     store = ArtifactStore(
         finder,
         options.cache,
         build,
         target_python.supported_tags(),
         reporter,
-        built_before=lambda source: built_wheels().has(source),
+        built_before=built_wheels.has,
     )
     preferences = preferences_from(choices, wanted, existing or {}, root or Path("/"))
     jobs = options.jobs or default_jobs()

@@ -10,12 +10,14 @@ not cached: their content is not a file whose digest could key them (pip does th
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import logging
 import shutil
 import tempfile
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 
 from installer.exceptions import InstallerError
@@ -46,11 +48,19 @@ def built_wheel_key(host: Host, options: BuildOptions) -> str:
 
 
 class BuiltWheels:
-    """The wheels in ``cache/built`` made under ``key`` (see :func:`built_wheel_key`)."""
+    """The wheels in ``cache/built`` made under ``key`` (see :func:`built_wheel_key`).
 
-    def __init__(self, cache: Path, key: str) -> None:
+    ``key`` may be given as a function that makes it, called when an sdist is first looked
+    up: the key digests the compilers and what the root offers builds (thousands of
+    files), which an install of binary wheels never needs."""
+
+    def __init__(self, cache: Path, key: str | Callable[[], str]) -> None:
         self.directory = cache / "built"
-        self.key = key
+        self._key = key
+
+    @functools.cached_property
+    def key(self) -> str:
+        return self._key if isinstance(self._key, str) else self._key()
 
     def entry(self, sdist: Path) -> Path:
         digest = hashlib.sha256(f"{self.key}:{sha256_of(sdist)}".encode()).hexdigest()[:32]

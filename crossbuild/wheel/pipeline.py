@@ -11,6 +11,7 @@ directory.
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import os
 from collections.abc import Iterator
@@ -71,6 +72,7 @@ def build_wheel(
         options = options or BuildOptions()
         host = as_host(host, options.cache_dir)
         options = options.for_host(host)
+        host.toolchain  # noqa: B018 - a build needs the compilers: found first, before anything is fetched
         cache = options.cache
         libraries = host_libraries(host.sysroot, host.multiarch, host.elf)
         name = os.fspath(source)
@@ -78,7 +80,7 @@ def build_wheel(
         with reporting(reporter if fetched else None, name, "downloading"):
             found = locate_source(source, options.index, cache)
         sdist = found.sdist  # what a built wheel is cached by; source trees are not
-        built_wheels = BuiltWheels(cache, built_wheel_key(host, options))
+        built_wheels = BuiltWheels(cache, functools.partial(built_wheel_key, host, options))
         if sdist is not None:
             cached = built_wheels.get(sdist)
             if cached is not None:

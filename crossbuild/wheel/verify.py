@@ -72,7 +72,7 @@ def verify_wheel(
     else:
         elf_files = tuple(linkages)
     if libraries is not None:
-        _check_loadable(wheel, linkages, libraries)
+        _check_loadable(wheel, linkages, libraries, cache)
     return WheelContents(elf_files=tuple(elf_files))
 
 
@@ -111,7 +111,9 @@ def _elf_files(wheel: Path, archive: zipfile.ZipFile, expected: ElfTarget) -> tu
     return tuple(elf_files)
 
 
-def _check_loadable(wheel: Path, linkages: Mapping[str, Linkage | None], libraries: HostLibraries) -> None:
+def _check_loadable(
+    wheel: Path, linkages: Mapping[str, Linkage | None], libraries: HostLibraries, cache: Path | None
+) -> None:
     """Every library each ELF file (``linkages``: each one's linkage, by member) needs is
     in the wheel or the host's root, and defines every symbol version the file needs of it."""
     in_wheel = {PurePosixPath(member).name: linkage for member, linkage in linkages.items() if linkage}
@@ -134,7 +136,7 @@ def _check_loadable(wheel: Path, linkages: Mapping[str, Linkage | None], librari
                         library=library,
                         root=libraries.root,
                     )
-                found_linkage = libraries.linkage(found)
+                found_linkage = _library_linkage(found, libraries, cache)
                 defined = found_linkage.versions_defined if found_linkage else frozenset()
                 where = "the host's"
             needed = linkage.versions_needed.get(library, {})
@@ -187,19 +189,44 @@ def _newest_hint(version: str, defined: frozenset[str]) -> str:
 
 def _kept_path(wheel: Path, expected: ElfTarget, cache: Path) -> Path:
     """Where what ``wheel`` holds is kept: its bytes, the target and this code decide."""
+    return _kept_entry(cache, content_digest(wheel), str(expected))
+
+
+def _kept_entry(cache: Path, *parts: str) -> Path:
+    """The entry in ``cache`` for what was read of ``parts`` (digests of bytes…) by this code."""
     code = code_digest("wheel/verify.py", "host/elf.py")
-    key = hashlib.sha256(f"{content_digest(wheel)}\0{expected}\0{code}".encode())
+    key = hashlib.sha256("\0".join([*parts, code]).encode())
     return cache / "verified" / f"{key.hexdigest()[:40]}.json"
 
 
+def _library_linkage(library: Path, libraries: HostLibraries, cache: Path | None) -> Linkage | None:
+    """What a library of the root offers, kept in ``cache`` under its bytes' digest: with
+    the wheels' verification kept too, a warm install parses no ELF file at all."""
+    if cache is None:
+        return libraries.linkage(library)
+    kept = _kept_entry(cache, "library", content_digest(library))
+    try:
+        return _linkage_of(json.loads(kept.read_bytes()))
+    except FileNotFoundError:
+        pass
+    except (OSError, ValueError, TypeError, KeyError, AttributeError) as error:
+        logger.debug("reading %s again: %s is damaged (%s)", library, kept, error)
+    linkage = libraries.linkage(library)
+    _write_kept(kept, _linkage_json(linkage))
+    return linkage
+
+
 def _keep(kept: Path, elf_files: tuple[str, ...], linkages: Mapping[str, Linkage | None]) -> None:
-    entry = {"elf_files": [[member, _linkage_json(linkages.get(member))] for member in elf_files]}
+    _write_kept(kept, {"elf_files": [[member, _linkage_json(linkages.get(member))] for member in elf_files]})
+
+
+def _write_kept(kept: Path, entry: object) -> None:
     try:
         make_dirs(kept.parent)
         with atomic_file(kept) as stream:
             stream.write(json.dumps(entry, sort_keys=True).encode())
     except OSError as error:  # a cache that cannot be written costs time, nothing else
-        logger.debug("cannot keep the verification of a wheel in %s: %s", kept, error)
+        logger.debug("cannot keep what verification read in %s: %s", kept, error)
 
 
 def _read_kept(kept: Path) -> dict[str, Linkage | None] | None:
