@@ -16,6 +16,7 @@ import shutil
 import stat
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fakehost import snapshot
@@ -344,3 +345,42 @@ def test_an_edit_in_a_hard_linked_root_is_noticed_in_the_cache(
     assert (other / SITE / NATIVE).read_bytes() == SO
     assert (root / SITE / NATIVE).read_bytes() == SO + b"patched"
     assert (other / SITE / NATIVE).stat().st_ino != (root / SITE / NATIVE).stat().st_ino
+
+
+def test_a_link_made_meanwhile_by_another_run_is_no_damage(
+    install: Install, root: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, no_installer: list[str]
+) -> None:
+    """Another run that hard links an entry's file while this one copies it changes the
+    file's ctime: the copy is hashed, and the entry stays."""
+    install(["alpha"])
+    real = unpacked.copy_unchanged
+    others = tmp_path / "other-root"
+    others.mkdir()
+
+    def linked_meanwhile(source: str, target: Path, *args: Any) -> bool:
+        os.link(source, others / target.name)
+        return real(source, target, *args)
+
+    monkeypatch.setattr(unpacked, "copy_unchanged", linked_meanwhile)
+    install(["alpha"], force_reinstall=True)
+    assert sorted(no_installer) == ["alpha", "beta"]
+    assert (root / SITE / NATIVE).read_bytes() == SO
+
+
+def test_an_entry_removed_while_linked_from_is_made_again(
+    install: Install, root: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, no_installer: list[str]
+) -> None:
+    install(["beta"])
+    real = unpacked.link
+    removed: list[str] = []
+
+    def removed_meanwhile(source: str, *args: Any) -> None:
+        if not removed:
+            removed.append(source)
+            shutil.rmtree(source.partition("/tree/")[0])  # another run found it damaged
+        real(source, *args)
+
+    monkeypatch.setattr(unpacked, "link", removed_meanwhile)
+    install(["beta"], force_reinstall=True, link_mode="hardlink")
+    assert no_installer == ["beta", "beta"]
+    assert (root / SITE / NATIVE).read_bytes() == SO

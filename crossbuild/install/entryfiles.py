@@ -69,15 +69,21 @@ def checked(source: str, file: EntryFile) -> os.stat_result:
 def link(source: str, target: Path, info: os.stat_result, file: EntryFile, laid: list[Path]) -> None:
     """Hard link ``target`` to ``source``, the file ``info`` was taken of; raises
     :class:`OSError` if links are refused (:data:`LINK_REFUSED`)."""
-    os.link(source, target)
+    try:
+        os.link(source, target)
+    except FileNotFoundError:
+        if os.path.lexists(source):  # the stage directory is missing: not the entry's fault
+            raise
+        raise DamagedError(f"{file.path}: gone (the entry was removed meanwhile)") from None
     laid.append(target)
     if not same_file(os.lstat(target), info):  # another file put there, or a write, since it was checked
         raise DamagedError(f"{file.path} changed while it was linked")
 
 
-def copy_unchanged(source: str, target: Path, file: EntryFile, info: os.stat_result, laid: list[Path]) -> None:
-    """Copy ``source``, whose stamp was current when ``info`` was taken, in the kernel
-    where it can be; its stamp must stay current until the copy is done."""
+def copy_unchanged(source: str, target: Path, file: EntryFile, info: os.stat_result, laid: list[Path]) -> bool:
+    """Copy ``source``, whose stamp was current when ``info`` was taken, in the kernel where
+    it can be; whether its stamp stayed current until the copy was done (if not — another
+    run linked it, or someone wrote to it — the copy must be checked otherwise)."""
     try:
         reader = os.open(source, os.O_RDONLY | os.O_CLOEXEC)
     except OSError as error:
@@ -86,16 +92,14 @@ def copy_unchanged(source: str, target: Path, file: EntryFile, info: os.stat_res
         writer = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
         laid.append(target)
         try:
-            if stamp(os.fstat(reader)) != stamp(info):
-                raise DamagedError(f"{file.path} changed while it was copied")
+            unchanged = stamp(os.fstat(reader)) == stamp(info)
             copied = _kernel_copy(reader, writer, file.size)
             if copied is None:  # not here: read and write
                 copied = _plain_copy(reader, writer, file)
             os.fchmod(writer, file.mode)
         finally:
             os.close(writer)
-        if copied != file.size or stamp(os.fstat(reader)) != stamp(info):
-            raise DamagedError(f"{file.path} changed while it was copied")
+        return unchanged and copied == file.size and stamp(os.fstat(reader)) == stamp(info)
     finally:
         os.close(reader)
 

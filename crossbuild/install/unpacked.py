@@ -26,8 +26,10 @@ directory is what the wheel's RECORD vouches for, with the modes the manifest gi
 
 Copies by default, made in the kernel (``copy_file_range``; on btrfs or XFS that shares
 the extents, a reflink: still a file of its own) or else by reading and writing.  A
-copy never shares its inode with the cache or with another root, so an edit in place
-in one image (a patch, an appended line) stays in that image.
+file's stamp must stay current until its copy is done; if it does not (another run
+linked the file meanwhile, or wrote to it), the copy itself is hashed.  A copy never
+shares its inode with the cache or with another root, so an edit in place in one
+image (a patch, an appended line) stays in that image.
 
 Hard links on request (``link_mode="hardlink"``, uv's habit): the root's files *are* the
 entry's files, so no byte is written — the cheapest way onto a file system without
@@ -35,8 +37,9 @@ reflinks.  The cost: an edit in place in one image changes the cache entry and e
 image laid from it.  The next install notices the changed entry and makes it again,
 but the images keep the edit.  Every link made or removed changes the ctime of the
 entry's files, so in this mode their stamps are seldom current and the files are
-hashed (read, not written) before they are linked.  Where a link is refused (the cache
-on another file system, too many links, a file of another user) files are copied.
+hashed (read, not written) before they are linked; after the link, the file must still
+be the one hashed (inode, size, mtime).  Where a link is refused (the cache on another
+file system, too many links, a file of another user) files are copied.
 
 An entry appears whole or not at all (made in a temporary directory of the cache and
 renamed into place), so parallel runs share it safely.
@@ -170,7 +173,7 @@ class UnpackedWheels:
             for path in laid:
                 path.unlink(missing_ok=True)
             raise
-        if hashed and not link:  # (a link changes the ctimes again)
+        if hashed and not (link and self._hardlink):  # (a link changes the ctimes again)
             _record_stamps(entry, files, seen)
         return tuple(f.path for f in files)
 
@@ -189,22 +192,23 @@ class UnpackedWheels:
         """Check ``source`` against its stamp (or else its hash), then link or copy it."""
         fault_point("copy")
         info = seen[index] = checked(source, file)
-        current = recorded is not None and stamp(info) == recorded
-        if not current:
+        verified = recorded is not None and stamp(info) == recorded
+        if not verified:
             hashed.append(index)
         if link_it and self._hardlink:
-            if not current:
+            if not verified:
                 check_hash(source, file)
+                verified = True  # as of ``info``: what is linked must still be that file
             try:
                 return link(source, target, info, file, laid)
             except OSError as error:
                 if error.errno not in LINK_REFUSED:
                     raise
                 self._refused(error)
-        if current:
-            copy_unchanged(source, target, file, info, laid)
-        else:
+        if not verified:
             copy_hashed(source, target, file, laid)
+        elif not copy_unchanged(source, target, file, info, laid):
+            check_hash(str(target), file)  # the entry's file changed meanwhile (a link, a write): is the copy sound?
 
     def _refused(self, error: OSError) -> None:
         """Links are refused: copy from now on, and say so once."""
