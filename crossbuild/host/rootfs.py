@@ -67,7 +67,7 @@ class RootResolver:
         up, _, name = path.rpartition("/")
         candidate = f"{self._directory(up)}/{name}"
         link = os.path.islink(candidate)  # noqa: PTH114 (a Path costs more than the call)
-        found = str(resolve_in_root(self.root, path)) if link else candidate
+        found = str(resolve_in_root(self.root, path)).rstrip("/") if link else candidate  # ("" for a root "/")
         self._parents[path] = found
         return found
 

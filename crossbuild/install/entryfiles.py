@@ -92,14 +92,15 @@ def copy_unchanged(source: str, target: Path, file: EntryFile, info: os.stat_res
         writer = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
         laid.append(target)
         try:
-            unchanged = stamp(os.fstat(reader)) == stamp(info)
             copied = _kernel_copy(reader, writer, file.size)
             if copied is None:  # not here: read and write
                 copied = _plain_copy(reader, writer, file)
             os.fchmod(writer, file.mode)
         finally:
             os.close(writer)
-        return unchanged and copied == file.size and stamp(os.fstat(reader)) == stamp(info)
+        # The same stamp now (the same inode, and a ctime that only ever moves forward) is
+        # the same file, unchanged since ``info`` was taken: what was copied is that file.
+        return copied == file.size and stamp(os.fstat(reader)) == stamp(info)
     finally:
         os.close(reader)
 
