@@ -84,6 +84,8 @@ _TREE = "tree"
 _MANIFEST = "manifest"
 _STAMPS = "stamps"
 _BLOCK = 1 << 20
+#: From how many files on a wheel is laid by a thread per core (starting threads costs too).
+_THREADED = 64
 
 
 class UnpackedWheels:
@@ -168,7 +170,7 @@ class UnpackedWheels:
             for index, (f, target, stamp) in enumerate(zip(files, targets, stamps, strict=True))
         ]
         try:
-            in_parallel(calls, default_jobs())  # file creation waits on the file system: overlap it
+            in_parallel(calls, default_jobs() if len(calls) >= _THREADED else 1)  # file creation waits: overlap it
         except DamagedError:
             for path in laid:
                 path.unlink(missing_ok=True)
