@@ -21,7 +21,8 @@ and by ``pip install --platform manylinux_2_36_aarch64 --only-binary=:all: --tar
 the older manylinux tags too: pip 23 does not add them itself), each tool's time also as a
 multiple of uv's in the same run (the tools take turns: the load of a shared machine
 changes). uv lays files in by hard link from its cache (its default on Linux): a row with
-``--link-mode=copy`` shows it with independent files, as crossbuild lays them.
+``--link-mode=copy`` shows it with independent files, as crossbuild lays them by default;
+``crossbuild … --link-mode hardlink`` is crossbuild with hard links, as uv.
 uv is installed into this venv from PyPI when missing.  crossbuild's ``.pyc`` files are
 written first (``compileall``), as installing its wheel writes them.
 """
@@ -151,6 +152,7 @@ def install_rows(work: Path, python: Path, repeat: int) -> list[tuple[str, float
         subprocess.run([sys.executable, "-m", "pip", "install", "-q", "uv"], check=True)
         uv = str(Path(sys.executable).parent / "uv")
     cache = work / "install-cache"
+    hardlink_cache = work / "install-cache-hardlink"  # its own: each link changes the files' ctimes (hashed next)
 
     def fresh(name: str) -> Callable[[int], Path]:
         def make(i: int) -> Path:
@@ -167,6 +169,9 @@ def install_rows(work: Path, python: Path, repeat: int) -> list[tuple[str, float
     tools: list[tuple[str, Callable[[int], object]]] = [
         ("crossbuild install --root", lambda i: crossbuild(
             "install", "-r", requirements, "--host", python, "--root", work / f"cb-{i}", "--cache-dir", cache)),
+        ("crossbuild … --link-mode hardlink", lambda i: crossbuild(
+            "install", "-r", requirements, "--host", python, "--root", work / f"cbhl-{i}", "--cache-dir",
+            hardlink_cache, "--link-mode", "hardlink")),
         ("uv pip install --target", lambda i: run(
             [uv, "pip", "install", "-q", "--python-platform", "aarch64-manylinux_2_36", "--python-version", "3.11",
              "--target", work / f"uv-{i}", "-r", requirements])),
@@ -177,7 +182,8 @@ def install_rows(work: Path, python: Path, repeat: int) -> list[tuple[str, float
             [sys.executable, "-m", "pip", "install", "-q", *PIP_PLATFORMS,
              "--python-version", "3.11", "--only-binary=:all:", "--target", work / f"pip-{i}", "-r", requirements])),
     ]  # fmt: skip
-    prefixes = {"crossbuild install --root": "cb", "uv pip install --target": "uv",
+    prefixes = {"crossbuild install --root": "cb", "crossbuild … --link-mode hardlink": "cbhl",
+                "uv pip install --target": "uv",
                 "uv … --target --link-mode=copy": "uvcopy", "pip install --platform --target": "pip"}  # fmt: skip
     for _, step in tools:
         step(repeat)  # warm the caches

@@ -233,6 +233,7 @@ def _install(args: argparse.Namespace, host: Host, options: BuildOptions, report
             ignore_installed=args.ignore_installed,
             require_hashes=args.require_hashes,
             dry_run=args.dry_run,
+            link_mode=args.link_mode,
         ),
         requirement_files=args.requirement,
         constraint_files=args.constraint,

@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 
 from . import __version__
-from .install.options import UPGRADE_STRATEGIES
+from .install.options import LINK_MODES, UPGRADE_STRATEGIES
 
 HOST_HELP = (
     "the host's python inside its sysroot or rootfs (e.g. ROOTFS/usr/bin/python3.11), or the name of a host "
@@ -232,6 +232,12 @@ def make_parser(prog: str) -> argparse.ArgumentParser:
     )
     install.add_argument(
         "--dry-run", action="store_true", help="resolve and build, print what would change, change nothing"
+    )
+    install.add_argument(
+        "--link-mode",
+        choices=LINK_MODES,
+        default="copy",
+        help="lay files from the cache by copy (default) or by hard link (shared with the cache: see the README)",
     )
     install.add_argument("--report", metavar="FILE", help="write what was installed and why as JSON")
     install.add_argument(

@@ -14,8 +14,8 @@ Steps, roughly in the order an ``install`` reaches them:
 ``build``
     a wheel was cross-built, in its temporary directory, not yet published;
 ``copy``
-    a file of a wheel unpacked in the cache is about to be copied into the staging
-    directory (copies run a core at a time: which file is not fixed);
+    a file of a wheel unpacked in the cache is about to be checked and copied (or hard
+    linked) into the staging directory (a core at a time: which file is not fixed);
 ``host-copy``
     a build requirement's host wheel is unpacked in the cache, not yet renamed into place;
 ``stage``

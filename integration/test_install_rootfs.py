@@ -10,7 +10,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from conftest import ARCH, run_crossbuild
+from conftest import ARCH, link_copy, run_crossbuild
 from fakehost import snapshot
 
 SITE = "usr/local/lib/python3.11/dist-packages"
@@ -213,3 +213,34 @@ def test_wheels_cross_built_from_sdists_are_reused(sysroot: Path, tmp_path: Path
     assert "building crcmod-1.7.tar.gz" not in runs[1].stderr  # no backend ran
     assert "(built)" in runs[0].stdout and "(reused)" in runs[1].stdout  # the summary says which
     assert snapshot(tmp_path / "first") == snapshot(tmp_path / "second")
+
+
+def test_hard_links_from_the_cache(sysroot: Path, tmp_path: Path) -> None:
+    """--link-mode hardlink: two images share the cache entry's files, and import from
+    them on the device; an edit in place in one reaches the cache entry, which the next
+    install notices and makes again (the edited image keeps its edit: the documented cost)."""
+    cache = tmp_path / "cache"
+    roots = [link_copy(sysroot, tmp_path / name) for name in ("one", "two")]
+
+    def install(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
+        host = root / "usr/bin/python3.11"
+        flags = ("--link-mode", "hardlink", "--host", host, "--root", root, "--cache-dir", cache)
+        result = run_crossbuild("install", "pyyaml==6.0.2", *args, *flags)
+        assert result.returncode == 0, result.stderr
+        return result
+
+    for root in roots:
+        install(root)
+    one, two = (root / SITE / "yaml/_yaml.cpython-311-aarch64-linux-gnu.so" for root in roots)
+    assert one.stat().st_ino == two.stat().st_ino
+    assert one.stat().st_nlink == 3  # the two images and the cache entry
+    assert one.stat().st_mode & 0o7022 == 0  # pip's modes: nobody else may write it
+    assert host_python(roots[1], "-c", "import yaml; print(yaml.__with_libyaml__)") == "True"
+
+    edited = roots[0] / SITE / "yaml/__init__.py"
+    with edited.open("a") as stream:
+        stream.write("EDITED = True\n")
+    result = install(roots[1], "--force-reinstall")
+    assert "unpacking PyYAML-6.0.2-" in result.stderr and "again: its copy in the cache is damaged" in result.stderr
+    assert "EDITED" not in (roots[1] / SITE / "yaml/__init__.py").read_text()
+    assert "EDITED" in edited.read_text()

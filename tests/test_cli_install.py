@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from commandline import run_cli
 from fakehost import FakeLayout, snapshot
-from installing import SITE, on_disk
+from installing import NATIVE, SITE, on_disk
 
 from crossbuild._summary import human_size
 
@@ -122,3 +122,22 @@ def test_cli_prints_one_summary(
         f"downgraded  beta 1.0 (from 2.0) {human_size(beta1):>9}  (wheel)",
         f"image shrank by {beta - beta1} bytes (4 files added, 6 removed, 1 replaced)",
     ]
+
+
+@pytest.mark.parametrize(
+    ("flags", "env"), [(["--link-mode", "hardlink"], {}), ([], {"CROSSBUILD_LINK_MODE": "hardlink"})]
+)
+def test_cli_link_mode(
+    rootfs: FakeLayout,
+    options: list[str],
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    flags: list[str],
+    env: dict[str, str],
+) -> None:
+    """Hard links on request (flag or variable): the root's file is the cache's."""
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    code, _out, err = run_cli(["install", "beta", *options, *flags], capsys)
+    assert code == 0, err
+    assert (rootfs.root / SITE / NATIVE).stat().st_nlink == 2

@@ -7,6 +7,7 @@ The resolver's choices are tested in test_resolver.py, how wheels are laid into 
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -199,16 +200,16 @@ def test_interrupted_install_leaves_the_root_as_it_was(
 ) -> None:
     install(["beta==1.0", "tool"])
     before = snapshot(root)
-    original = Path.rename
-    renamed: list[Path] = []
+    original = os.rename  # (Path.rename calls it too)
+    renamed: list[str | os.PathLike[str]] = []
 
-    def rename(self: Path, target: str | Path) -> Path:
-        renamed.append(self)
+    def rename(source: str | os.PathLike[str], target: str | os.PathLike[str]) -> None:
+        renamed.append(source)
         if len(renamed) == 9:  # the 5 files of beta 1.0 moved aside, 3 of alpha in place
             raise KeyboardInterrupt
-        return original(self, target)
+        original(source, target)
 
-    monkeypatch.setattr(Path, "rename", rename)
+    monkeypatch.setattr(os, "rename", rename)
     with pytest.raises(KeyboardInterrupt):
         install(["alpha"])
     monkeypatch.undo()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from crossbuild import OptionError
+from crossbuild import InstallOptions, OptionError
 from crossbuild.wheel.options import DEFAULT_SOURCE_DATE_EPOCH, BuildOptions
 
 
@@ -34,3 +34,10 @@ def test_bad_source_date_epoch(monkeypatch: pytest.MonkeyPatch, value: str) -> N
     assert str(raised.value) == (
         f"SOURCE_DATE_EPOCH={value!r} is not a number of seconds since 1970; set it to an integer or unset it"
     )
+
+
+def test_link_mode_is_copy_or_hardlink() -> None:
+    assert InstallOptions().link_mode == "copy"
+    with pytest.raises(OptionError) as caught:
+        InstallOptions(link_mode="symlink")
+    assert caught.value.render() == "link mode 'symlink' is not one of copy, hardlink; pass link_mode= one of them"

@@ -6,6 +6,7 @@ import logging
 import os
 import signal
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fakehost import snapshot
@@ -155,21 +156,21 @@ def test_removal_empties_a_package_directory(root: Path) -> None:
 def _counting_rename(
     monkeypatch: pytest.MonkeyPatch, fail_at: int, error: BaseException, after: bool = False
 ) -> list[Path]:
-    """Make the ``fail_at``-th ``Path.rename`` raise ``error`` (0: never) instead of renaming,
-    or ``after`` renaming (a signal that arrives as the system call returns)."""
-    original = Path.rename
+    """Make the ``fail_at``-th ``rename`` (``os.rename``, which ``Path.rename`` calls too)
+    raise ``error`` (0: never) instead of renaming, or ``after`` renaming (a signal that
+    arrives as the system call returns)."""
+    original = os.rename
     calls: list[Path] = []
 
-    def rename(self: Path, target: str | os.PathLike[str]) -> Path:
-        calls.append(self)
+    def rename(source: str | os.PathLike[str], target: str | os.PathLike[str]) -> None:
+        calls.append(Path(source))
         if len(calls) == fail_at and not after:
             raise error
-        renamed = original(self, target)
+        original(source, target)
         if len(calls) == fail_at:
             raise error
-        return renamed
 
-    monkeypatch.setattr(Path, "rename", rename)
+    monkeypatch.setattr(os, "rename", rename)
     return calls
 
 
@@ -255,19 +256,19 @@ def test_sigterm_restores_the_root(root: Path, monkeypatch: pytest.MonkeyPatch) 
 
 
 def test_failure_making_a_parent_directory_restores_the_root(root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    original = Path.mkdir
+    original = os.mkdir
     made: list[Path] = []
 
-    def mkdir(self: Path, *args: object, **kwargs: object) -> None:
-        if self.name == "deep":  # after new/ and new/sub/ were made
-            raise PermissionError(13, "Permission denied", str(self))
-        made.append(self)
-        original(self, *args, **kwargs)  # type: ignore[arg-type]
+    def mkdir(path: str | os.PathLike[str], *args: Any, **kwargs: Any) -> None:
+        if Path(path).name == "deep":  # after new/ and new/sub/ were made
+            raise PermissionError(13, "Permission denied", str(path))
+        made.append(Path(path))
+        original(path, *args, **kwargs)
 
     before = snapshot(root)
     transaction = RootTransaction(root)
     _changes(transaction)
-    monkeypatch.setattr(Path, "mkdir", mkdir)
+    monkeypatch.setattr(os, "mkdir", mkdir)
     with pytest.raises(PermissionError):
         transaction.commit()
     monkeypatch.undo()
@@ -479,16 +480,16 @@ def test_other_dot_crossbuild_entries_are_not_work_directories(root: Path) -> No
 def test_an_undo_that_fails_keeps_the_journal_for_the_next_run(root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     before = snapshot(root)
     _arm(monkeypatch, "commit:after-move:9", "raise")
-    original = Path.rename
+    original = os.rename
     refused: list[Path] = []
 
-    def rename(self: Path, target: str | os.PathLike[str]) -> Path:
-        if self.parent.name == journal.BACKUP and not refused:  # the first backup to go back
-            refused.append(self)
+    def rename(source: str | os.PathLike[str], target: str | os.PathLike[str]) -> None:
+        if Path(source).parent.name == journal.BACKUP and not refused:  # the first backup to go back
+            refused.append(Path(source))
             raise PermissionError(13, "Permission denied")
-        return original(self, target)
+        original(source, target)
 
-    monkeypatch.setattr(Path, "rename", rename)
+    monkeypatch.setattr(os, "rename", rename)
     transaction = RootTransaction(root)
     _changes(transaction)
     with pytest.raises(InstallTargetError, match="cannot restore") as raised:

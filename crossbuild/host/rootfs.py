@@ -8,6 +8,7 @@ absolute *on the host*.  Followed on the build machine it would lead out of the 
 
 from __future__ import annotations
 
+import os
 from pathlib import Path, PurePosixPath
 
 from .._exceptions import RootfsError
@@ -40,35 +41,38 @@ class RootResolver:
 
     def __init__(self, root: Path) -> None:
         self.root = root
-        self._parents: dict[str, Path] = {}
+        self._parents: dict[str, str] = {"": str(root).rstrip("/")}
 
     def __call__(self, host_path: str | PurePosixPath) -> Path:
+        return Path(self.text(host_path))
+
+    def text(self, host_path: str | PurePosixPath) -> str:
+        """The resolved path as a string (what a loop over a thousand files wants: no
+        :class:`~pathlib.Path` made)."""
         text = str(host_path)
         if not text.startswith("/"):  # relative to the root, as resolve_in_root reads it (a journal's steps)
             text = "/" + text
         if not _plain(text):  # "//", "." or ".." in it, relative, a trailing "/": as resolve_in_root reads it
             path = PurePosixPath("/", host_path)
-            return resolve_in_root(self.root, path, follow_last=False)  # rare: not kept
+            return str(resolve_in_root(self.root, path, follow_last=False))  # rare: not kept
         parent, _, name = text.rpartition("/")
-        return self._directory(parent) / name
+        return f"{self._directory(parent)}/{name}"
 
-    def _directory(self, path: str) -> Path:
+    def _directory(self, path: str) -> str:
         """The directory ``path`` (plain, ``""`` for ``/``) resolved: from its parent's
         resolution when its last component is no symlink (one ``lstat``), else in full."""
         found = self._parents.get(path)
         if found is not None:
             return found
-        if not path:
-            found = self.root
-        else:
-            up, _, name = path.rpartition("/")
-            candidate = self._directory(up) / name
-            found = resolve_in_root(self.root, path) if candidate.is_symlink() else candidate
+        up, _, name = path.rpartition("/")
+        candidate = f"{self._directory(up)}/{name}"
+        link = os.path.islink(candidate)  # noqa: PTH114 (a Path costs more than the call)
+        found = str(resolve_in_root(self.root, path)).rstrip("/") if link else candidate  # ("" for a root "/")
         self._parents[path] = found
         return found
 
     def forget(self) -> None:
-        self._parents.clear()
+        self._parents = {"": self._parents[""]}
 
 
 def _plain(path: str) -> bool:

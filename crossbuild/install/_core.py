@@ -90,6 +90,7 @@ def _install(
         install_paths(host, host_prefix, choices.scheme),
         compile_with=options.python.executable if choices.compile_bytecode else None,
         cache=options.cache,
+        hardlink=choices.link_mode == "hardlink",
     )
     with temporary_directory("wheels") as tmp:
 

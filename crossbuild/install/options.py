@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from .._exceptions import OptionError
 
 UPGRADE_STRATEGIES = ("only-if-needed", "eager")
+LINK_MODES = ("copy", "hardlink")
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,11 @@ class InstallOptions:
     (on as well whenever any requirement has a hash, as with pip)."""
     dry_run: bool = False
     """Resolve and build, report the plan, change nothing in the root."""
+    link_mode: str = "copy"
+    """How files of wheels kept unpacked in the cache reach the root: ``copy`` (each root
+    has files of its own) or ``hardlink`` (the root's files are the cache's: nothing is
+    written, but an edit in place in one root changes the cache and every root laid from
+    it).  Files are copied where a link is refused, and without a cache."""
 
     def __post_init__(self) -> None:
         if self.upgrade_strategy not in UPGRADE_STRATEGIES:
@@ -50,6 +56,12 @@ class InstallOptions:
                 "upgrade strategy {strategy!r} is not one of {known}; pass {upgrade_strategy} one of them",
                 strategy=self.upgrade_strategy,
                 known=", ".join(UPGRADE_STRATEGIES),
+            )
+        if self.link_mode not in LINK_MODES:
+            raise OptionError(
+                "link mode {mode!r} is not one of {known}; pass {link_mode} one of them",
+                mode=self.link_mode,
+                known=", ".join(LINK_MODES),
             )
         object.__setattr__(self, "no_binary", tuple(self.no_binary))
         object.__setattr__(self, "only_binary", tuple(self.only_binary))

@@ -5,7 +5,7 @@ Wheels are installed with ``installer`` into the staging directory of a
 and shebangs for the host python; the versions they replace are removed by their RECORD.
 Staged files get pip's modes — 0644, or 0755 where the wheel marks them executable and
 for scripts — whatever the umask.  With a cache, a wheel is installed once per layout
-and staged by copying (:mod:`crossbuild.install.unpacked`).
+and staged by copying, or by hard link (:mod:`crossbuild.install.unpacked`).
 """
 
 from __future__ import annotations
@@ -52,6 +52,8 @@ class Placement:
     """A python of the host's X.Y that compiles ``.pyc`` files, or ``None`` for no bytecode."""
     cache: Path | None = None
     """Where installed wheels are kept (``unpacked/``), or ``None`` to install each anew."""
+    hardlink: bool = False
+    """Lay files from the cache by hard link rather than by copy (see :mod:`~crossbuild.install.unpacked`)."""
 
     def installed(self) -> dict[NormalizedName, Existing]:
         """Distributions already in the root's ``purelib``/``platlib``."""
@@ -82,13 +84,20 @@ class Placement:
             install = functools.partial(self._install, wheel, scheme)
             # bytecode is compiled in the stage's tree; without, each file gets a name of its own
             place = _in_tree(transaction.stage_dir) if self.compile_with is not None else transaction.new_file
-            added = list(UnpackedWheels(self.cache).stage(wheel, layout, install, place))
+            added = list(self._unpacked.stage(wheel, layout, install, place))
         if self.compile_with is not None:
             self._compile(transaction.stage_dir, added)
             added = sorted(set(transaction.staged_files()) - before)
         if self.cache is None or self.compile_with is not None:
             normalise_modes(transaction.stage_dir)  # copies from the cache have their modes already
         return tuple(added)
+
+    @functools.cached_property
+    def _unpacked(self) -> UnpackedWheels:
+        """The cache's unpacked wheels, one for every wheel of an install (it says once
+        that links are refused)."""
+        assert self.cache is not None
+        return UnpackedWheels(self.cache, hardlink=self.hardlink)
 
     def _install(self, wheel: Path, scheme: Mapping[str, str], destdir: Path) -> None:
         destination = SchemeDictionaryDestination(

@@ -59,7 +59,7 @@ class RootTransaction:
         if another staged file goes there."""
         if host_path in self._new and not os.path.lexists(self._work / self._new[host_path]):
             return self._work / self._new[host_path]
-        if host_path in self._new or (self.stage_dir / host_path.lstrip("/")).exists():
+        if host_path in self._new or os.path.lexists(f"{self.stage_dir}/{host_path.lstrip('/')}"):
             raise FileExistsError(errno.EEXIST, "two files are staged for the same path", host_path)
         if not self._new:
             (self.stage_dir / _NEW).mkdir(0o700)
@@ -112,15 +112,19 @@ class RootTransaction:
 
     def _plan(self) -> list[Step]:
         """Every step of the commit, in order: removals aside, then each staged file in
-        (its missing parent directories made, the file it replaces moved aside first)."""
+        (its missing parent directories made, the file it replaces moved aside first).
+
+        Paths are strings here: a commit plans a thousand files, each with its directories.
+        """
         steps: list[Step] = []
         backups = itertools.count()
-        gone: set[Path] = set()  # moved aside by an earlier step
-        new: set[Path] = set()  # made or placed by an earlier step
+        gone: set[str] = set()  # moved aside by an earlier step
+        new: set[str] = set()  # made or placed by an earlier step
         resolve = RootResolver(self.root)  # the root does not change while this plans
-        exists: dict[Path, bool] = {}
+        exists: dict[str, bool] = {}
+        below_root = str(self.root).rstrip("/") + "/"
 
-        def present(path: Path) -> bool:
+        def present(path: str) -> bool:
             if path in new:
                 return True
             if path in gone:
@@ -129,21 +133,21 @@ class RootTransaction:
                 exists[path] = os.path.lexists(path)
             return exists[path]
 
-        def aside(target: Path) -> None:
+        def aside(target: str) -> None:
             if present(target) and not _is_directory(target):
                 steps.append(Step("aside", self._relative(target), f"{journal.BACKUP}/{next(backups)}"))
                 gone.add(target)
                 new.discard(target)
 
         for host_path in self._removals:
-            aside(resolve(host_path))
+            aside(resolve.text(host_path))
         for host_path in self.staged_files():
-            target = resolve(host_path)
+            target = resolve.text(host_path)
             missing = []  # up to the nearest present one: the parents of a present directory are present
-            for parent in _parents(target, self.root):
-                if present(parent):
-                    break
+            parent = target.rpartition("/")[0]
+            while parent.startswith(below_root) and not present(parent):
                 missing.append(parent)
+                parent = parent.rpartition("/")[0]
             for directory in reversed(missing):
                 steps.append(Step("mkdir", self._relative(directory)))
                 new.add(directory)
@@ -153,26 +157,17 @@ class RootTransaction:
             new.add(target)
         return steps
 
-    def _relative(self, target: Path) -> str:
+    def _relative(self, target: str) -> str:
         prefix = str(self.root).rstrip("/") + "/"
-        path = str(target)
-        if not path.startswith(prefix) or path == prefix:  # resolve_in_root never does this
+        if not target.startswith(prefix) or target == prefix:  # resolve_in_root never does this
             raise InstallTargetError("refusing to write {target}: it is outside {root}", target=target, root=self.root)
-        return path[len(prefix) :]
+        return target[len(prefix) :]
 
 
-def _parents(path: Path, root: Path) -> Iterator[Path]:
-    """The parent directories of ``path`` below ``root``, nearest first."""
-    for parent in path.parents:
-        if parent == root or not parent.is_relative_to(root):
-            return
-        yield parent
-
-
-def _is_directory(path: Path) -> bool:
+def _is_directory(path: str) -> bool:
     """A real directory, not a link to one: never moved aside as if it were a file."""
     try:
-        return stat.S_ISDIR(path.lstat().st_mode)
+        return stat.S_ISDIR(os.lstat(path).st_mode)
     except OSError:
         return False
 
