@@ -307,7 +307,19 @@ def test_hard_links_share_the_cache_entry(install: Install, root: Path, tmp_path
     other = tmp_path / "other"
     install(["alpha"], root=other, link_mode="hardlink")
     assert (other / SITE / NATIVE).stat().st_ino == cached.stat().st_ino
-    assert f"{HOST_SITE}/{NATIVE}" in hashing  # the first link changed the file's ctime: hashed, not trusted
+    assert hashing == []  # the first link moved the files' ctimes, nothing else: linked unread
+
+
+def test_an_edit_in_place_of_the_same_size_is_noticed_before_linking(
+    install: Install, root: Path, tmp_path: Path, no_installer: list[str]
+) -> None:
+    install(["alpha"], link_mode="hardlink")
+    with (root / SITE / NATIVE).open("r+b") as stream:  # the cache's file too: they are one
+        stream.write(b"\0")
+    other = tmp_path / "other"
+    install(["alpha"], root=other, link_mode="hardlink")
+    assert (other / SITE / NATIVE).read_bytes() == SO  # the entry was made again
+    assert sorted(no_installer) == ["alpha", "beta", "beta"]
 
 
 def test_hard_links_refused_copy_said_once(

@@ -36,9 +36,12 @@ entry's files, so no byte is written — the cheapest way onto a file system wit
 reflinks.  The cost: an edit in place in one image changes the cache entry and every
 image laid from it.  The next install notices the changed entry and makes it again,
 but the images keep the edit.  Every link made or removed changes the ctime of the
-entry's files, so in this mode their stamps are seldom current and the files are
-hashed (read, not written) before they are linked; after the link, the file must still
-be the one hashed (inode, size, mtime).  Where a link is refused (the cache on another
+entry's files, so in this mode the ctime is left out: a file is linked unread when its
+inode, size, mtime and mode are its stamp's, and hashed (read, not written) otherwise;
+after the link, the file must still be the one checked (inode, size, mtime).  An edit
+that keeps the size and puts the mtime back to the nanosecond (``utime`` with the old
+time; no editor or copy does) is not noticed in this mode: that is for copy mode, whose
+images no edit elsewhere reaches anyway.  Where a link is refused (the cache on another
 file system, too many links, a file of another user) files are copied.
 
 An entry appears whole or not at all (made in a temporary directory of the cache and
@@ -198,7 +201,7 @@ class UnpackedWheels:
         if not verified:
             hashed.append(index)
         if link_it and self._hardlink:
-            if not verified:
+            if not verified and not _unchanged_but_for_links(info, recorded):
                 check_hash(source, file)
                 verified = True  # as of ``info``: what is linked must still be that file
             try:
@@ -236,6 +239,12 @@ def _read_manifest(entry: Path) -> list[EntryFile] | None:
             _remove(entry)
             return None
     return files
+
+
+def _unchanged_but_for_links(info: os.stat_result, recorded: Stamp | None) -> bool:
+    """Whether ``info`` is of the stamped file with the same size, mtime and mode: its ctime
+    aside, which every link made or removed moves (hard-link mode only; see above)."""
+    return recorded is not None and stamp(info)[:3] + stamp(info)[4:] == recorded[:3] + recorded[4:]
 
 
 def _read_stamps(entry: Path, count: int) -> list[Stamp | None]:
