@@ -90,7 +90,7 @@ class ResolutionMemo:
                 if url.startswith(("http:", "https:")):
                     session.prefetch(url)  # every page at once, not round after round
             for url, (status, digest) in pages.items():
-                response = session.get(url, headers={"Accept": ACCEPT})
+                response = session.get(url, headers={"Accept": ACCEPT}, follow_redirects=False)  # hop by hop
                 if [response.status_code, page_digest(response)] != [status, digest]:
                     logger.debug("resolving again: %s changed", url)
                     return None
