@@ -34,6 +34,16 @@ if TYPE_CHECKING:
 # ``--help`` or ``config`` neither the resolver nor the host's readers.
 
 
+def _print_summary(host: Host, as_json: bool) -> None:
+    summary = host.summary()
+    if as_json:
+        print(json.dumps(summary, indent=2))
+        return
+    for key, value in summary.items():
+        shown = json.dumps(value) if isinstance(value, (dict, list)) or not value else value
+        print(f"{key:15} {shown}")
+
+
 def _run(args: argparse.Namespace, configuration: Configuration) -> int:
     if args.command == "check":
         return _check(args)
@@ -43,20 +53,14 @@ def _run(args: argparse.Namespace, configuration: Configuration) -> int:
     from ._summary import summary_lines
     from .wheel.options import BuildOptions, parse_config_settings
 
-    host, profile = host_of(args, configuration)
-    if args.command == "inspect":
-        summary = host.summary()
-        if args.json:
-            print(json.dumps(summary, indent=2))
-        else:
-            for key, value in summary.items():
-                shown = json.dumps(value) if isinstance(value, (dict, list)) or not value else value
-                print(f"{key:15} {shown}")
-        return 0
     with contextlib.ExitStack() as scope:
+        if getattr(args, "no_cache_dir", False):  # pip's --no-cache-dir: every cache (a root's view too), this run only
+            args.cache_dir = scope.enter_context(tempfile.TemporaryDirectory(prefix="crossbuild-nocache-"))
+        host, profile = host_of(args, configuration)
+        if args.command == "inspect":
+            _print_summary(host, args.json)
+            return 0
         cache_dir = args.cache_dir
-        if args.no_cache_dir:  # pip's --no-cache-dir: every cache, for this run only
-            cache_dir = scope.enter_context(tempfile.TemporaryDirectory(prefix="crossbuild-nocache-"))
         options = BuildOptions(
             config_settings={
                 **(profile.config_settings if profile else {}),

@@ -428,3 +428,32 @@ def _install_options(
 def test_jobs_must_be_positive(layout: FakeLayout, fake_cc: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, out, err = run_cli(["install", "a", "--host", str(layout.python), "-j", "0"], capsys)
     assert (code, out, err.splitlines()) == (1, "", ["error: -j 0 is not a number of jobs; pass 1 or more"])
+
+
+def test_no_cache_dir_keeps_even_the_view_of_the_root_out_of_the_cache(
+    layout: FakeLayout,
+    fake_cc: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """pip's --no-cache-dir: nothing of this run stays in any cache, not the view a build
+    of a root whose links lead out of it is given."""
+    (layout.root / "lib64").symlink_to(f"/lib/{layout.machine.triplet}")  # leads out: a view is needed
+    cache = tmp_path / "user-cache"
+    monkeypatch.setenv("CROSSBUILD_CACHE_DIR", str(cache))
+    views: list[Path] = []
+
+    def build(source: object, host: Any, *args: Any, **kwargs: Any) -> Path:
+        views.append(host.build_sysroot)  # what a build reads first
+        assert (host.build_sysroot / "usr/bin/python3.11").is_file()
+        return Path("dist") / "pkg-1.0-cp311-cp311-linux_aarch64.whl"
+
+    monkeypatch.setattr("crossbuild.wheel.pipeline.build_wheel", build)
+    code, _, err = run_cli(["wheel", "x", "--host", str(layout.python), "--no-cache-dir"], capsys)
+    assert code == 0
+    [view] = views
+    assert err.startswith(f"made a view of {layout.root} ")
+    assert not view.is_relative_to(cache)
+    assert not view.exists()  # went with the run's temporary cache
+    assert not (cache / "sysroots").exists()
