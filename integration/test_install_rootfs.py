@@ -244,3 +244,27 @@ def test_hard_links_from_the_cache(sysroot: Path, tmp_path: Path) -> None:
     assert "unpacking PyYAML-6.0.2-" in result.stderr and "again: its copy in the cache is damaged" in result.stderr
     assert "EDITED" not in (roots[1] / SITE / "yaml/__init__.py").read_text()
     assert "EDITED" in edited.read_text()
+
+
+def test_the_same_requirements_again_take_the_remembered_resolution(sysroot: Path, tmp_path: Path) -> None:
+    """A second image of the same requirements: the index pages are asked for again (all at
+    once), found the same, and the resolution made before is the answer, laid the same."""
+    cache = tmp_path / "cache"
+    requirements = tmp_path / "requirements.txt"
+    requirements.write_text("pyyaml==6.0.2\nrequests\n")  # requests: four dependencies, pages of their own
+    runs = []
+    for name in ("one", "two"):
+        root = link_copy(sysroot, tmp_path / name)
+        result = run_crossbuild(
+            "install", "-r", requirements, "--host", root / "usr/bin/python3.11", "--root", root, "--cache-dir", cache
+        )
+        assert result.returncode == 0, result.stderr
+        runs.append(result)
+    said = "the resolution is the one made before: the "
+    assert said not in runs[0].stderr
+    [line] = [line for line in runs[1].stderr.splitlines() if said in line]
+    pages = int(line.split(said)[1].split()[0])
+    assert pages >= 6  # pyyaml, requests, charset-normalizer, idna, urllib3, certifi (and every extra index's)
+    assert runs[0].stdout == runs[1].stdout
+    assert snapshot(tmp_path / "one" / SITE) == snapshot(tmp_path / "two" / SITE)
+    assert host_python(tmp_path / "two", "-c", "import requests, yaml; print(yaml.__with_libyaml__)") == "True"
