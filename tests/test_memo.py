@@ -131,3 +131,23 @@ def test_files_known_by_no_hash_are_not_remembered(
     install(["pkg"], index=settings, dry_run=True)
     assert len(resolutions) == 2
     assert _memos(tmp_path) == []
+
+
+def test_a_local_file_known_by_no_hash_must_be_the_same_file(
+    install: Install, links: Path, tmp_path: Path, resolutions: list[str]
+) -> None:
+    # a file:// index whose page names its file without a hash: the page stays the same
+    # when the file is written over, so the file itself is what is checked
+    index = tmp_path / "file-index"
+    (index / "pkg").mkdir(parents=True)
+    files = tmp_path / "files"
+    wheel = make_wheel(files, name="pkg", tags="py3-none-any", purelib=True)
+    (index / "pkg" / "index.html").write_text(f'<html><body><a href="{wheel.as_uri()}">{wheel.name}</a></body></html>')
+    settings = IndexSettings(index_url=index.as_uri() + "/", find_links=(str(links),))
+    assert installed(install(["pkg"], index=settings, dry_run=True)) == [("pkg", "1.0", "wheel", True)]
+    assert installed(install(["pkg"], index=settings, dry_run=True)) == [("pkg", "1.0", "wheel", True)]
+    assert len(resolutions) == 1
+    make_wheel(files, name="pkg", tags="py3-none-any", purelib=True, requires=["tool"])  # the same name, anew
+    result = install(["pkg"], index=settings, dry_run=True)
+    assert installed(result) == [("pkg", "1.0", "wheel", True), ("tool", "1.0", "wheel", False)]
+    assert len(resolutions) == 2

@@ -19,7 +19,7 @@ What the answer depends on, and so what a remembered one is checked against:
 Only resolutions that depend on nothing else are remembered: no distribution installed in
 the root (what is installed and whether it is intact steer the choice), no local source or
 URL requirement, and every chosen file a wheel known by its sha256 (the metadata read from
-it cannot change) or a file of a local find-links directory.
+it cannot change) or a local file, which must then be the same file (size, times, inode).
 """
 
 from __future__ import annotations
@@ -94,8 +94,13 @@ class ResolutionMemo:
                 if [response.status_code, page_digest(response)] != [status, digest]:
                     logger.debug("resolving again: %s changed", url)
                     return None
-            artifacts = [Artifact(canonicalize_name(n), Version(v), link=_link(link)) for n, v, link in entry["chosen"]]
-            chosen = {artifact.name: Candidate(artifact) for artifact in artifacts}
+            chosen = {}
+            for name, version, link, identity in entry["chosen"]:
+                artifact = Artifact(canonicalize_name(name), Version(version), link=_link(link))
+                if identity is not None and identity != _file_identity(artifact):
+                    logger.debug("resolving again: %s changed", artifact.filename)
+                    return None
+                chosen[artifact.name] = Candidate(artifact)
         except FileNotFoundError:
             return None
         except (OSError, ValueError, TypeError, KeyError, AttributeError) as error:
@@ -117,7 +122,9 @@ class ResolutionMemo:
                 return
             if "@" in link.parsed.netloc:  # credentials are not written to the cache
                 return
-            rows.append([name, str(candidate.version), {f: getattr(link, f) for f in _LINK_FIELDS}])
+            # a local file known by no hash: its metadata holds while the file is the same
+            identity = _file_identity(candidate.artifact) if not (link.hashes or {}).get("sha256") else None
+            rows.append([name, str(candidate.version), {f: getattr(link, f) for f in _LINK_FIELDS}, identity])
         pages = {url: list(seen) for url, seen in session.pages_seen.items()}
         if any("@" in url.partition("//")[2].partition("/")[0] for url in pages):
             return
@@ -135,6 +142,15 @@ def _link(fields: Mapping[str, object]) -> unearth.Link:
     if not isinstance(link.url, str):
         raise TypeError(f"a link's url is not text: {link.url!r}")
     return link
+
+
+def _file_identity(artifact: Artifact) -> list[int] | None:
+    """The identity of the local file behind ``artifact`` (``None``: gone)."""
+    assert artifact.link is not None
+    try:
+        return _identity(artifact.link.file_path.stat())
+    except OSError:
+        return None
 
 
 def _find_links_listing(index: IndexSettings) -> list[object]:
