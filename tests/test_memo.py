@@ -13,11 +13,18 @@ from httpindex import Index, serving
 from installing import Install, installed
 
 from crossbuild import IndexSettings, ResolutionError
-from crossbuild.install import resolution
+from crossbuild.install import memo, resolution
 from crossbuild.install.memo import ResolutionMemo
 from crossbuild.wheel.index_pages import JSON_PAGE
 
 ALPHA_AND_BETA = [("alpha", "1.0", "wheel", True), ("beta", "2.0", "wheel", False)]
+
+
+@pytest.fixture(autouse=True)
+def exact_clock(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The wheels of a test are made just before it installs: with no slack for coarse file
+    times, a file made before the resolution began counts as made before (as it is here)."""
+    monkeypatch.setattr(memo, "_CLOCK_SLACK", 0)
 
 
 @pytest.fixture
@@ -151,3 +158,37 @@ def test_a_local_file_known_by_no_hash_must_be_the_same_file(
     result = install(["pkg"], index=settings, dry_run=True)
     assert installed(result) == [("pkg", "1.0", "wheel", True), ("tool", "1.0", "wheel", False)]
     assert len(resolutions) == 2
+
+
+def test_a_find_links_directory_written_during_the_resolution_is_not_remembered(
+    install: Install, links: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    resolve = resolution.resolve
+
+    def written_meanwhile(provider: object, requirements: list[object]) -> object:
+        chosen = resolve(provider, requirements)  # type: ignore[arg-type]
+        make_wheel(links, name="beta", version="3.0", tags="py3-none-any", purelib=True)
+        return chosen
+
+    monkeypatch.setattr(resolution, "resolve", written_meanwhile)
+    install(["alpha"], dry_run=True)
+    assert _memos(tmp_path) == []
+
+
+def test_a_local_file_written_during_the_resolution_is_not_remembered(
+    install: Install, links: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    index = tmp_path / "file-index"
+    (index / "pkg").mkdir(parents=True)
+    wheel = make_wheel(tmp_path / "files", name="pkg", tags="py3-none-any", purelib=True)
+    (index / "pkg" / "index.html").write_text(f'<html><body><a href="{wheel.as_uri()}">{wheel.name}</a></body></html>')
+    resolve = resolution.resolve
+
+    def written_meanwhile(provider: object, requirements: list[object]) -> object:
+        make_wheel(tmp_path / "files", name="pkg", tags="py3-none-any", purelib=True, requires=["tool"])
+        return resolve(provider, requirements)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(resolution, "resolve", written_meanwhile)
+    settings = IndexSettings(index_url=index.as_uri() + "/", find_links=(str(links),))
+    install(["pkg"], index=settings, dry_run=True)
+    assert _memos(tmp_path) == []

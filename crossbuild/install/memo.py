@@ -20,6 +20,9 @@ Only resolutions that depend on nothing else are remembered: no distribution ins
 the root (what is installed and whether it is intact steer the choice), no local source or
 URL requirement, and every chosen file a wheel known by its sha256 (the metadata read from
 it cannot change) or a local file, which must then be the same file (size, times, inode).
+Local files are taken as they were before the resolution read them: one written while it
+ran (a find-links directory whose listing changed, a file changed since the run began) is
+not remembered, since which of its states the resolution saw is unknown.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ import hashlib
 import json
 import logging
 import os
+import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -56,6 +60,9 @@ class ResolutionMemo:
     def __init__(self, path: Path, index: IndexSettings) -> None:
         self.path = path
         self._index = index
+        # what the local files were before the resolution read them (see :meth:`remember`)
+        self._began = time.time_ns() - _CLOCK_SLACK
+        self._find_links = _find_links_listing(index)
 
     @classmethod
     def of(
@@ -84,7 +91,7 @@ class ResolutionMemo:
         try:
             entry = json.loads(self.path.read_bytes())
             pages: Mapping[str, Sequence[object]] = entry["pages"]
-            if entry["find_links"] != _find_links_listing(self._index):
+            if entry["find_links"] != self._find_links:
                 return None
             for url in pages:
                 if url.startswith(("http:", "https:")):
@@ -124,11 +131,15 @@ class ResolutionMemo:
                 return
             # a local file known by no hash: its metadata holds while the file is the same
             identity = _file_identity(candidate.artifact) if not (link.hashes or {}).get("sha256") else None
+            if identity is not None and identity[2] >= self._began:
+                return  # written while it was read: which bytes the resolution saw is unknown
             rows.append([name, str(candidate.version), {f: getattr(link, f) for f in _LINK_FIELDS}, identity])
         pages = {url: list(seen) for url, seen in session.pages_seen.items()}
         if any("@" in url.partition("//")[2].partition("/")[0] for url in pages):
             return
-        entry = {"pages": pages, "find_links": _find_links_listing(self._index), "chosen": rows}
+        if _find_links_listing(self._index) != self._find_links:
+            return  # a find-links directory changed while the resolution read it
+        entry = {"pages": pages, "find_links": self._find_links, "chosen": rows}
         try:
             make_dirs(self.path.parent)
             with atomic_file(self.path) as stream:
@@ -169,6 +180,10 @@ def _find_links_listing(index: IndexSettings) -> list[object]:
         except OSError as error:
             listing.append([location, error.strerror])
     return listing
+
+
+#: How far a file's times may lag the clock (they are taken at the kernel's clock tick).
+_CLOCK_SLACK = 50_000_000
 
 
 def _identity(info: os.stat_result) -> list[int]:
