@@ -89,7 +89,8 @@ def resolve_wheels(
     )
     preferences = preferences_from(choices, wanted, existing or {}, root or Path("/"))
     jobs = options.jobs or default_jobs()
-    memo = ResolutionMemo.of(options.cache, host, wanted, choices, options.index)
+    # what is installed steers the choice: only a resolution for an empty root is remembered
+    memo = None if preferences.installed else ResolutionMemo.of(options.cache, host, wanted, choices, options.index)
     chosen, requested = _resolve(host, wanted, finder, store, preferences, reporter, jobs, memo)
     if hash_checking(choices, wanted):
         check_every_hash(wanted, chosen)
@@ -153,7 +154,7 @@ def _resolve(
     )
     logger.info("resolving %s for %s", ", ".join(map(str, top_level)), host.tag)
     session = finder.session
-    if not isinstance(session, IndexClient) or preferences.installed:  # what is installed steers the choice
+    if not isinstance(session, IndexClient):
         memo = None
     with reporting(reporter, ", ".join(map(str, top_level)), "resolving"):
         chosen = memo.recall(session) if memo is not None else None
