@@ -26,6 +26,7 @@ from crossbuild import (
     WheelVerificationError,
 )
 from crossbuild.host.host import Host
+from crossbuild.install import placement as placement_module
 
 
 def test_install_for_the_host(install: Install, root: Path, links: Path) -> None:
@@ -244,3 +245,14 @@ def test_hash_mismatch_is_refused(install: Install, root: Path, tmp_path: Path) 
     with pytest.raises(CrossbuildError, match="hash"):
         install(requirement_files=[requirements])
     assert snapshot(root) == before
+
+
+def test_the_root_is_read_once_per_install(install: Install, monkeypatch: pytest.MonkeyPatch) -> None:
+    install(["alpha"])
+    reads: list[object] = []
+    find = placement_module.find_installed
+    monkeypatch.setattr(placement_module, "find_installed", lambda *a, **k: reads.append(a) or find(*a, **k))
+    for choices in ({}, {"dry_run": True}, {"ignore_installed": True}, {"force_reinstall": True}):
+        reads.clear()
+        install(["alpha", "tool"], **choices)
+        assert len(reads) == 1, choices  # locked: builds never write to it, nothing else may

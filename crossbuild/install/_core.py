@@ -99,13 +99,14 @@ def _install(
 
             return build_wheel(source, host, tmp, options, reporter=reporter)
 
-        existing = {} if choices.ignore_installed else placement.installed()
+        in_root = placement.installed()  # read once: the root is locked, and builds never write to it
+        existing = {} if choices.ignore_installed else in_root
         resolved = resolve_wheels(host, wanted, options, choices, build, reporter, existing, placement.root)
         chosen, requested, wheels, store = resolved.chosen, resolved.requested, resolved.wheels, resolved.store
         if choices.dry_run:
-            return plan(placement, host_prefix, chosen, store, requested, placement.installed(), choices)
+            return plan(placement, host_prefix, chosen, store, requested, in_root, choices)
         try:
             reinstall = choices.force_reinstall or choices.ignore_installed
-            return lay(placement, host_prefix, chosen, wheels, store, requested, reinstall, reporter)
+            return lay(placement, host_prefix, chosen, wheels, store, requested, reinstall, reporter, in_root)
         except OSError as error:  # the transaction rolled back: the root is as it was
             raise root_write_error(root_dir, error) from None

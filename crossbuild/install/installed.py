@@ -16,7 +16,7 @@ from pathlib import Path, PurePosixPath
 
 from packaging.utils import NormalizedName, canonicalize_name
 
-from ..host.rootfs import resolve_in_root
+from ..host.rootfs import RootResolver, resolve_in_root
 
 
 @dataclass(frozen=True)
@@ -68,6 +68,7 @@ def find_installed(root: Path, sites: Iterable[str], *, egg_info: bool = False) 
     """The distributions in the site directories ``sites`` (host paths) of ``root``, in that
     order, each directory sorted; ``.egg-info`` directories too with ``egg_info``."""
     patterns = ("*.dist-info", "*.egg-info") if egg_info else ("*.dist-info",)
+    compiled = _Bytecode(root)
     found = []
     for site in sites:
         directory = resolve_in_root(root, site)
@@ -78,7 +79,7 @@ def find_installed(root: Path, sites: Iterable[str], *, egg_info: bool = False) 
             name = metadata["Name"] if metadata is not None else None
             if name:
                 record = read_record(site, dist_info) if dist_info.suffix == ".dist-info" else None
-                files = _with_bytecode(root, record) if record is not None else None
+                files = _with_bytecode(record, compiled) if record is not None else None
                 found.append(Existing(name, str(metadata["Version"]), dist_info, site, record, files))
     return found
 
@@ -99,15 +100,35 @@ def read_record(site: str, dist_info: Path) -> tuple[RecordedFile, ...] | None:
     return tuple(entries[path] for path in sorted(entries))
 
 
-def _with_bytecode(root: Path, record: tuple[RecordedFile, ...]) -> tuple[str, ...]:
+def _with_bytecode(record: tuple[RecordedFile, ...], compiled: _Bytecode) -> tuple[str, ...]:
     files = {entry.path for entry in record}
-    files |= {pyc for path in files if path.endswith(".py") for pyc in _bytecode_of(root, path)}
+    files |= {pyc for path in files if path.endswith(".py") for pyc in compiled(path)}
     return tuple(sorted(files))
 
 
-def _bytecode_of(root: Path, host_path: str) -> list[str]:
-    """Host paths of the ``__pycache__`` files compiled from the module at ``host_path``."""
-    module = PurePosixPath(host_path)
-    cache = module.parent / "__pycache__"
-    directory = resolve_in_root(root, str(cache))
-    return [str(cache / pyc.name) for pyc in directory.glob(f"{module.stem}.*.pyc")] if directory.is_dir() else []
+class _Bytecode:
+    """Host paths of the ``__pycache__`` files compiled from a module (``NAME.*.pyc``),
+    each ``__pycache__`` of the root listed once: a package's modules share one."""
+
+    def __init__(self, root: Path) -> None:
+        self._root = root
+        self._resolve = RootResolver(root)
+        self._listings: dict[str, list[str]] = {}
+
+    def __call__(self, host_path: str) -> list[str]:
+        directory, _, filename = host_path.rpartition("/")
+        cache = f"{directory}/__pycache__"
+        names = self._listings.get(cache)
+        if names is None:
+            names = self._listings[cache] = self._list(cache)
+        prefix = filename.removesuffix(".py") + "."
+        return [f"{cache}/{name}" for name in names if name.startswith(prefix) and name[len(prefix) :].endswith(".pyc")]
+
+    def _list(self, cache: str) -> list[str]:
+        found = self._resolve.text(cache)
+        if os.path.islink(found):  # noqa: PTH114 - a __pycache__ that is a link: followed inside the root
+            found = str(resolve_in_root(self._root, cache))
+        try:
+            return sorted(os.listdir(found))  # noqa: PTH208 - names only, no Path per file
+        except OSError:  # none (or not a directory): no bytecode
+            return []

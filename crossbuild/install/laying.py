@@ -72,9 +72,11 @@ def lay(
     requested: set[NormalizedName],
     force_reinstall: bool,
     reporter: Reporter | None = None,
+    existing: Mapping[NormalizedName, Existing] | None = None,
 ) -> InstallResult:
-    """Replace or add every chosen distribution in the root, in one transaction."""
-    existing = placement.installed()
+    """Replace or add every chosen distribution in the root, in one transaction;
+    ``existing`` is what the root holds (read again when not given)."""
+    existing = placement.installed() if existing is None else existing
     transaction = RootTransaction(placement.root)
     results = []
     removed = []
