@@ -24,6 +24,16 @@ FILE_MODE = 0o644
 EXECUTABLE_MODE = 0o755
 
 
+#: How far a file's times may lag the clock: the kernel stamps them at its clock tick.
+FILE_CLOCK_SLACK_NS = 50_000_000
+
+
+def file_identity(info: os.stat_result) -> tuple[int, int, int, int]:
+    """What changes when a file is written, truncated, chmodded or replaced: inode, size,
+    mtime and ctime (the ctime is set by every change, and nothing sets it back)."""
+    return (info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns)
+
+
 def make_dirs(path: Path, created: list[Path] | None = None) -> list[Path]:
     """Create ``path`` and its missing parents with mode 0755.
 

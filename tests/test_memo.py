@@ -24,7 +24,7 @@ ALPHA_AND_BETA = [("alpha", "1.0", "wheel", True), ("beta", "2.0", "wheel", Fals
 def exact_clock(monkeypatch: pytest.MonkeyPatch) -> None:
     """The wheels of a test are made just before it installs: with no slack for coarse file
     times, a file made before the resolution began counts as made before (as it is here)."""
-    monkeypatch.setattr(memo, "_CLOCK_SLACK", 0)
+    monkeypatch.setattr(memo, "FILE_CLOCK_SLACK_NS", 0)
 
 
 @pytest.fixture

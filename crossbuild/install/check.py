@@ -33,8 +33,9 @@ from .._exceptions import InstallTargetError
 from ..host.elf import is_elf, read_elf_target
 from ..host.host import Host, inspect_host
 from ..host.layout import host_python_in_root
-from ..host.rootfs import resolve_in_root
+from ..host.rootfs import RootResolver, resolve_in_root
 from ..host.schemes import all_install_paths
+from .hashed import HashedFiles
 from .installed import Existing, find_installed
 
 
@@ -121,18 +122,25 @@ def check_root(root: str | os.PathLike[str], *, host: Host | str | os.PathLike[s
     return CheckReport(root_dir, host, len(distributions), checked, tuple(order))
 
 
-def record_problems(root: Path, distribution: Existing) -> list[Problem]:
-    """The files of ``distribution``'s RECORD that are missing, or differ in size or hash."""
+def record_problems(root: Path, distribution: Existing, hashed: HashedFiles | None = None) -> list[Problem]:
+    """The files of ``distribution``'s RECORD that are missing, or differ in size or hash;
+    ``hashed`` answers for the files hashed before and unchanged since (and learns the rest)."""
     problems = []
+    resolve = RootResolver(root)
     for entry in distribution.record or ():
-        path = resolve_in_root(root, entry.path)
+        path = resolve(entry.path)
+        if path.is_symlink():  # the file itself is a link: followed inside the root
+            path = resolve_in_root(root, entry.path)
         kind, detail = "", ""
-        if not path.is_file():
+        info = path.stat() if path.is_file() else None
+        if info is None:
             kind, detail = "missing", "missing" if not path.exists() else "not a file"
-        elif entry.size.isdigit() and int(entry.size) != path.stat().st_size:
-            kind, detail = "size", f"size {path.stat().st_size}, RECORD says {entry.size}"
-        elif entry.hash:
+        elif entry.size.isdigit() and int(entry.size) != info.st_size:
+            kind, detail = "size", f"size {info.st_size}, RECORD says {entry.size}"
+        elif entry.hash and not (hashed is not None and hashed.unchanged(str(path), info, entry.hash)):
             kind, detail = "hash", _hash_mismatch(path, entry.hash)
+            if not detail and hashed is not None:
+                hashed.note(str(path), info, entry.hash)
         if detail:
             problems.append(Problem(kind, distribution.label, entry.path, detail))
     return problems

@@ -13,6 +13,7 @@ from packaging.utils import NormalizedName, canonicalize_name
 from .._exceptions import RequirementError
 from .artifacts import artifact_of_installed
 from .check import record_problems
+from .hashed import HashedFiles
 from .installed import Existing
 from .options import InstallOptions
 from .requirements import RequirementSet
@@ -20,9 +21,14 @@ from .resolver import Candidate, Preferences
 
 
 def preferences_from(
-    choices: InstallOptions, wanted: RequirementSet, existing: Mapping[NormalizedName, Existing], root: Path
+    choices: InstallOptions,
+    wanted: RequirementSet,
+    existing: Mapping[NormalizedName, Existing],
+    root: Path,
+    hashed: HashedFiles | None = None,
 ) -> Preferences:
-    """What the resolver prefers among fitting versions, from pip's options."""
+    """What the resolver prefers among fitting versions, from pip's options; ``hashed``
+    spares hashing again the installed files hashed before (see :mod:`.hashed`)."""
     named = frozenset(canonicalize_name(u.requirement.name) for u in wanted.requirements if u.requirement is not None)
     upgrade: frozenset[NormalizedName] | None = frozenset()
     if choices.upgrade:
@@ -36,7 +42,7 @@ def preferences_from(
     @functools.cache
     def intact(name: NormalizedName) -> bool:
         # --force-reinstall: nothing installed counts as intact, so it comes again from the index
-        return not choices.force_reinstall and not record_problems(root, existing[name])
+        return not choices.force_reinstall and not record_problems(root, existing[name], hashed)
 
     return Preferences(
         installed=installed, upgrade=upgrade, prereleases=choices.pre, no_deps=choices.no_deps, intact=intact

@@ -10,6 +10,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from .._files import file_identity
+
 _BLOCK = 1 << 20
 
 #: What ``link`` refuses with where a copy works: another file system, too many links,
@@ -41,7 +43,7 @@ class DamagedError(Exception):
 
 
 def stamp(info: os.stat_result) -> Stamp:
-    return (info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_mode)
+    return (*file_identity(info), info.st_mode)
 
 
 def same_file(info: os.stat_result, other: os.stat_result) -> bool:

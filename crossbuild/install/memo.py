@@ -40,7 +40,7 @@ from packaging.utils import NormalizedName, canonicalize_name
 from packaging.version import Version
 
 from .._cache import code_digest
-from .._files import atomic_file, make_dirs
+from .._files import FILE_CLOCK_SLACK_NS, atomic_file, file_identity, make_dirs
 from ..host.host import Host
 from ..wheel.index import IndexSettings
 from ..wheel.index_pages import ACCEPT, IndexClient, page_digest
@@ -61,7 +61,7 @@ class ResolutionMemo:
         self.path = path
         self._index = index
         # what the local files were before the resolution read them (see :meth:`remember`)
-        self._began = time.time_ns() - _CLOCK_SLACK
+        self._began = time.time_ns() - FILE_CLOCK_SLACK_NS
         self._find_links = _find_links_listing(index)
 
     @classmethod
@@ -131,7 +131,7 @@ class ResolutionMemo:
                 return
             # a local file known by no hash: its metadata holds while the file is the same
             identity = _file_identity(candidate.artifact) if not (link.hashes or {}).get("sha256") else None
-            if identity is not None and identity[2] >= self._began:
+            if identity is not None and identity[3] >= self._began:  # its ctime
                 return  # written while it was read: which bytes the resolution saw is unknown
             rows.append([name, str(candidate.version), {f: getattr(link, f) for f in _LINK_FIELDS}, identity])
         pages = {url: list(seen) for url, seen in session.pages_seen.items()}
@@ -182,10 +182,5 @@ def _find_links_listing(index: IndexSettings) -> list[object]:
     return listing
 
 
-#: How far a file's times may lag the clock (they are taken at the kernel's clock tick).
-_CLOCK_SLACK = 50_000_000
-
-
 def _identity(info: os.stat_result) -> list[int]:
-    """What changes when a file is written or replaced (the ctime cannot be set back)."""
-    return [info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino]
+    return list(file_identity(info))

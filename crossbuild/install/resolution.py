@@ -32,6 +32,7 @@ from ..wheel.options import BuildOptions
 from ..wheel.verify import verify_wheel
 from .artifacts import ArtifactStore, BuildFunction
 from .choices import check_every_hash, hash_checking, preferences_from
+from .hashed import HashedFiles
 from .installed import Existing
 from .memo import ResolutionMemo
 from .options import InstallOptions
@@ -87,11 +88,14 @@ def resolve_wheels(
         reporter,
         built_before=built_wheels.has,
     )
-    preferences = preferences_from(choices, wanted, existing or {}, root or Path("/"))
+    hashed = HashedFiles(options.cache, root) if root is not None and existing else None
+    preferences = preferences_from(choices, wanted, existing or {}, root or Path("/"), hashed)
     jobs = options.jobs or default_jobs()
     # what is installed steers the choice: only a resolution for an empty root is remembered
     memo = None if preferences.installed else ResolutionMemo.of(options.cache, host, wanted, choices, options.index)
     chosen, requested = _resolve(host, wanted, finder, store, preferences, reporter, jobs, memo)
+    if hashed is not None:
+        hashed.save()
     if hash_checking(choices, wanted):
         check_every_hash(wanted, chosen)
     wheels = _wheels(store, chosen, jobs)
