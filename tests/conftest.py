@@ -16,7 +16,7 @@ from fakehost import AARCH64, FakeLayout, install_fake_toolchain, make_layout
 from installing import Install, make_links
 
 import crossbuild
-from crossbuild import BuildOptions, IndexSettings, InstallOptions, InstallResult
+from crossbuild import BuildOptions, IndexSettings, InstallOptions, InstallResult, _files
 from crossbuild.host.host import Host
 
 #: The tiny projects' own tests run on the host under qemu (wheel --test-command), not here.
@@ -128,3 +128,10 @@ def install(rootfs_host: Host, root: Path, links: Path, tmp_path: Path) -> Insta
 def no_pip_config(monkeypatch: pytest.MonkeyPatch) -> None:
     """The CLI starts from pip's configuration: make it PyPI's defaults, without running pip."""
     monkeypatch.setattr(IndexSettings, "from_pip_config", classmethod(lambda cls: cls()))
+
+
+@pytest.fixture
+def exact_file_clock(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No slack for coarse file times: a test writes its files just before it installs, and
+    a file written before the run began must count as such (as it does on this kernel)."""
+    monkeypatch.setattr(_files, "FILE_CLOCK_SLACK_NS", 0)

@@ -8,15 +8,11 @@ from pathlib import Path
 import pytest
 from installing import SITE, Install, installed
 
+from crossbuild import _files
 from crossbuild.host.host import Host
-from crossbuild.install import check, hashed
+from crossbuild.install import check
 
-
-@pytest.fixture(autouse=True)
-def exact_clock(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A test's files are written just before it installs: with no slack for coarse file
-    times, a file written before the run began counts as written before (as it is here)."""
-    monkeypatch.setattr(hashed, "FILE_CLOCK_SLACK_NS", 0)
+pytestmark = pytest.mark.usefixtures("exact_file_clock")
 
 
 @pytest.fixture
@@ -62,7 +58,7 @@ def test_a_file_changed_during_the_run_is_not_kept(
     install: Install, root: Path, tmp_path: Path, hashing: list[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     install(["alpha"])
-    monkeypatch.setattr(hashed, "FILE_CLOCK_SLACK_NS", 10**18)  # every file counts as changed since the run began
+    monkeypatch.setattr(_files, "FILE_CLOCK_SLACK_NS", 10**18)  # every file counts as changed since the run began
     install(["alpha"])
     hashing.clear()
     install(["alpha"])

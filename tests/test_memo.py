@@ -13,18 +13,14 @@ from httpindex import Index, serving
 from installing import Install, installed
 
 from crossbuild import IndexSettings, ResolutionError
-from crossbuild.install import memo, resolution
+from crossbuild.install import resolution
 from crossbuild.install.memo import ResolutionMemo
 from crossbuild.wheel.index_pages import JSON_PAGE
 
 ALPHA_AND_BETA = [("alpha", "1.0", "wheel", True), ("beta", "2.0", "wheel", False)]
 
 
-@pytest.fixture(autouse=True)
-def exact_clock(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The wheels of a test are made just before it installs: with no slack for coarse file
-    times, a file made before the resolution began counts as made before (as it is here)."""
-    monkeypatch.setattr(memo, "FILE_CLOCK_SLACK_NS", 0)
+pytestmark = pytest.mark.usefixtures("exact_file_clock")
 
 
 @pytest.fixture

@@ -21,7 +21,8 @@ import os
 import time
 from pathlib import Path
 
-from .._files import FILE_CLOCK_SLACK_NS, atomic_file, file_identity, make_dirs
+from .. import _files
+from .._files import atomic_file, file_identity, make_dirs
 
 logger = logging.getLogger("crossbuild")
 
@@ -32,7 +33,7 @@ class HashedFiles:
     def __init__(self, cache: Path, root: Path) -> None:
         key = hashlib.sha256(str(root).encode()).hexdigest()[:32]
         self._path = cache / "verified" / f"root-files-{key}.json"
-        self._began = time.time_ns() - FILE_CLOCK_SLACK_NS
+        self._began = time.time_ns() - _files.FILE_CLOCK_SLACK_NS
         self._known: dict[str, list[object]] | None = None
         self._changed = False
 

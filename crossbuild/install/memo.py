@@ -39,8 +39,9 @@ import unearth
 from packaging.utils import NormalizedName, canonicalize_name
 from packaging.version import Version
 
+from .. import _files
 from .._cache import code_digest
-from .._files import FILE_CLOCK_SLACK_NS, atomic_file, file_identity, make_dirs
+from .._files import atomic_file, file_identity, make_dirs
 from ..host.host import Host
 from ..wheel.index import IndexSettings
 from ..wheel.index_pages import ACCEPT, IndexClient, page_digest
@@ -61,7 +62,7 @@ class ResolutionMemo:
         self.path = path
         self._index = index
         # what the local files were before the resolution read them (see :meth:`remember`)
-        self._began = time.time_ns() - FILE_CLOCK_SLACK_NS
+        self._began = time.time_ns() - _files.FILE_CLOCK_SLACK_NS
         self._find_links = _find_links_listing(index)
 
     @classmethod
