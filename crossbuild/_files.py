@@ -11,6 +11,7 @@ and renamed into place, so it is seen either whole or not at all.
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import shutil
 import stat
@@ -18,6 +19,8 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
+
+logger = logging.getLogger("crossbuild")
 
 DIR_MODE = 0o755
 FILE_MODE = 0o644
@@ -94,6 +97,19 @@ def atomic_file(destination: Path, mode: int = FILE_MODE) -> Iterator[BinaryIO]:
     except BaseException:
         temporary.unlink(missing_ok=True)
         raise
+
+
+def keep_in_cache(path: Path, data: bytes, what: str) -> bool:
+    """Write ``data`` to ``path`` in a cache, atomically; whether it was written.  A cache
+    that cannot be written costs time, nothing else: ``what`` it was is only logged."""
+    try:
+        make_dirs(path.parent)
+        with atomic_file(path) as stream:
+            stream.write(data)
+    except OSError as error:
+        logger.debug("cannot keep %s in %s: %s", what, path, error)
+        return False
+    return True
 
 
 def publish_file(source: Path, destination: Path, mode: int = FILE_MODE) -> Path:

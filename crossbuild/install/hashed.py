@@ -16,15 +16,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-import logging
 import os
 import time
 from pathlib import Path
 
 from .. import _files
-from .._files import atomic_file, file_identity, make_dirs
-
-logger = logging.getLogger("crossbuild")
+from .._files import file_identity, keep_in_cache
 
 
 class HashedFiles:
@@ -59,12 +56,5 @@ class HashedFiles:
 
     def save(self) -> None:
         """Keep what was noted (best effort: a cache that cannot be written costs time)."""
-        if not self._changed:
-            return
-        try:
-            make_dirs(self._path.parent)
-            with atomic_file(self._path) as stream:
-                stream.write(json.dumps(self._entries(), sort_keys=True).encode())
+        if self._changed and keep_in_cache(self._path, json.dumps(self._entries(), sort_keys=True).encode(), "hashes"):
             self._changed = False
-        except OSError as error:
-            logger.debug("cannot keep what was hashed of the root in %s: %s", self._path, error)

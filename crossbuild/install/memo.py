@@ -41,7 +41,7 @@ from packaging.version import Version
 
 from .. import _files
 from .._cache import code_digest
-from .._files import atomic_file, file_identity, make_dirs
+from .._files import file_identity, keep_in_cache
 from ..host.host import Host
 from ..wheel.index import IndexSettings
 from ..wheel.index_pages import ACCEPT, IndexClient, page_digest
@@ -141,12 +141,7 @@ class ResolutionMemo:
         if _find_links_listing(self._index) != self._find_links:
             return  # a find-links directory changed while the resolution read it
         entry = {"pages": pages, "find_links": self._find_links, "chosen": rows}
-        try:
-            make_dirs(self.path.parent)
-            with atomic_file(self.path) as stream:
-                stream.write(json.dumps(entry, sort_keys=True).encode())
-        except OSError as error:  # a cache that cannot be written costs time, nothing else
-            logger.debug("cannot remember the resolution in %s: %s", self.path, error)
+        keep_in_cache(self.path, json.dumps(entry, sort_keys=True).encode(), "the resolution")
 
 
 def _link(fields: Mapping[str, object]) -> unearth.Link:

@@ -32,7 +32,7 @@ from packaging.tags import Tag
 from unearth.auth import MultiDomainBasicAuth
 from unearth.evaluator import Evaluator
 
-from .._files import atomic_file, make_dirs
+from .._files import keep_in_cache
 from ..host.host import Host
 from .index_pages import IndexClient
 
@@ -210,12 +210,7 @@ def _pip_config_listing(pip_environ: tuple[tuple[str, str], ...], cache: Path | 
         logger.debug("pip config list failed; using PyPI")
         return None
     if kept is not None:
-        try:
-            make_dirs(kept.parent)
-            with atomic_file(kept) as stream:
-                stream.write(listing.encode())
-        except OSError as error:  # a cache that cannot be written costs time, nothing else
-            logger.debug("cannot keep pip's configuration in %s: %s", kept, error)
+        keep_in_cache(kept, listing.encode(), "pip's configuration")
     return listing
 
 

@@ -40,7 +40,7 @@ import httpx2
 from packaging.tags import Tag
 from unearth.fetchers.sync import PyPIClient
 
-from .._files import atomic_file, make_dirs
+from .._files import keep_in_cache
 
 logger = logging.getLogger("crossbuild")
 
@@ -158,12 +158,7 @@ class IndexClient(PyPIClient):
                 pass
         usable = only_usable_files(body, tags)
         if cut is not None:
-            try:
-                make_dirs(cut.parent)
-                with atomic_file(cut) as stream:
-                    stream.write(source + b"\n" + usable)
-            except OSError as error:  # a cache that cannot be written costs time, nothing else
-                logger.debug("cannot keep the usable files of %s: %s", request.url, error)
+            keep_in_cache(cut, source + b"\n" + usable, f"the usable files of {request.url}")
         return usable
 
     def _path(self, request: httpx2.Request) -> Path | None:
@@ -191,13 +186,8 @@ class IndexClient(PyPIClient):
         path = self._path(request)
         if path is None:
             return
-        try:
-            make_dirs(path.parent)
-            with atomic_file(path) as stream:
-                stream.write(json.dumps({"headers": page.headers, "stored": page.stored}).encode() + b"\n")
-                stream.write(page.body)
-        except OSError as error:  # a cache that cannot be written costs time, nothing else
-            logger.debug("cannot keep the index page %s: %s", request.url, error)
+        head = json.dumps({"headers": page.headers, "stored": page.stored}).encode()
+        keep_in_cache(path, head + b"\n" + page.body, f"the index page {request.url}")
 
 
 _asking_ahead = threading.local()

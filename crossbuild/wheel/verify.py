@@ -29,7 +29,7 @@ from installer.sources import WheelFile
 
 from .._cache import code_digest, content_digest
 from .._exceptions import InvalidWheelError, UnloadableWheelError, WheelVerificationError
-from .._files import atomic_file, make_dirs
+from .._files import keep_in_cache
 from ..host.elf import ElfTarget, Linkage, is_elf, read_elf_target, read_linkage
 from ..host.libraries import HostLibraries
 
@@ -221,12 +221,7 @@ def _keep(kept: Path, elf_files: tuple[str, ...], linkages: Mapping[str, Linkage
 
 
 def _write_kept(kept: Path, entry: object) -> None:
-    try:
-        make_dirs(kept.parent)
-        with atomic_file(kept) as stream:
-            stream.write(json.dumps(entry, sort_keys=True).encode())
-    except OSError as error:  # a cache that cannot be written costs time, nothing else
-        logger.debug("cannot keep what verification read in %s: %s", kept, error)
+    keep_in_cache(kept, json.dumps(entry, sort_keys=True).encode(), "what verification read")
 
 
 def _read_kept(kept: Path) -> dict[str, Linkage | None] | None:
