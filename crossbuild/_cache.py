@@ -54,8 +54,13 @@ def content_digest(path: Path) -> str:
 
 @functools.lru_cache(maxsize=256)
 def _content_digest(path: Path, inode: int, size: int, mtime_ns: int) -> str:
+    return sha256_of(path)
+
+
+def sha256_of(path: str | os.PathLike[str]) -> str:
+    """The sha256 of the file at ``path``, read now (hex)."""
     digest = hashlib.sha256()
-    with path.open("rb") as stream:
+    with open(path, "rb") as stream:
         for block in iter(lambda: stream.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()

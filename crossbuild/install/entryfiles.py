@@ -10,6 +10,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from .._cache import sha256_of
 from .._files import file_identity
 
 _BLOCK = 1 << 20
@@ -138,14 +139,11 @@ def copy_hashed(source: str, target: Path, file: EntryFile, laid: list[Path]) ->
 
 def check_hash(source: str, file: EntryFile) -> None:
     """Raise :class:`DamagedError` unless the bytes of ``source`` are ``file``'s."""
-    digest = hashlib.sha256()
     try:
-        with open(source, "rb") as stream:
-            for block in iter(lambda: stream.read(_BLOCK), b""):
-                digest.update(block)
+        digest = sha256_of(source)
     except OSError as error:
         raise DamagedError(f"{file.path}: {error.strerror}") from None
-    if digest.hexdigest() != file.sha256:
+    if digest != file.sha256:
         raise DamagedError(f"{file.path} is not the file that was unpacked")
 
 

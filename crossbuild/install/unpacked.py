@@ -63,7 +63,7 @@ import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from .._cache import content_digest
+from .._cache import content_digest, sha256_of
 from .._faults import fault_point
 from .._files import DIR_MODE, FILE_MODE, atomic_file, make_dirs, normalise_modes, remove_tree
 from .._pool import default_jobs, in_parallel
@@ -86,7 +86,6 @@ logger = logging.getLogger("crossbuild")
 _TREE = "tree"
 _MANIFEST = "manifest"
 _STAMPS = "stamps"
-_BLOCK = 1 << 20
 #: From how many files on a wheel is laid by a thread per core (starting threads costs too).
 _THREADED = 64
 
@@ -304,11 +303,7 @@ def _stamp_since(path: str, before: os.stat_result | None, began: int) -> Stamp 
 def _describe(tree: Path, path: Path) -> tuple[EntryFile, os.stat_result]:
     """A file just installed into ``tree``, and its ``lstat`` (taken before it was hashed)."""
     info = path.lstat()
-    digest = hashlib.sha256()
-    with path.open("rb") as stream:
-        for block in iter(lambda: stream.read(_BLOCK), b""):
-            digest.update(block)
-    file = EntryFile("/" + path.relative_to(tree).as_posix(), info.st_size, info.st_mode & 0o777, digest.hexdigest())
+    file = EntryFile("/" + path.relative_to(tree).as_posix(), info.st_size, info.st_mode & 0o777, sha256_of(path))
     return file, info
 
 

@@ -23,7 +23,7 @@ from pathlib import Path
 from installer.exceptions import InstallerError
 from installer.sources import WheelFile
 
-from .._cache import code_digest
+from .._cache import code_digest, sha256_of
 from .._files import DIR_MODE, make_dirs, publish_file, remove_tree
 from ..host.host import Host
 from ..host.surface import root_surface_digest
@@ -112,11 +112,3 @@ def _wheel_problem(wheel: Path) -> str | None:
         issues = getattr(error, "issues", None) or [str(error) or type(error).__name__]
         return str(issues[0])
     return None
-
-
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as stream:
-        for block in iter(lambda: stream.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()

@@ -36,12 +36,12 @@ import filelock
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import NormalizedName, canonicalize_name, parse_wheel_filename
 
+from .._cache import sha256_of
 from .._exceptions import CrossbuildError, HostRequirementError, SourceError
 from .._faults import fault_point
 from .._files import DIR_MODE, FILE_MODE, make_dirs, normalise_modes
 from ..host.host import Host
 from ..host.hostcopies import HOST_DEPENDENT, HostCopy
-from .cache import sha256_of
 from .downloads import download
 from .index import IndexSettings, host_target
 from .options import BuildOptions
