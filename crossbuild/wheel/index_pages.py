@@ -59,7 +59,7 @@ class IndexClient(PyPIClient):
         super().__init__(**kwargs)
         self._pages = cache / "index-pages" if cache is not None else None
         self._tags = tags
-        self._tags_digest: str | None = None
+        self._tags_digest = hashlib.sha256(" ".join(sorted(map(str, tags or ()))).encode()).hexdigest()
         self._ahead: dict[str, _Ahead] = {}
         self._ahead_lock = threading.Lock()
         self.pages_seen: dict[str, tuple[int, str]] = {}
@@ -145,8 +145,6 @@ class IndexClient(PyPIClient):
         under the digest of the page and of the tags): a page that did not change, kept or
         fetched again, is not cut again."""
         path = self._path(request)
-        if self._tags_digest is None:
-            self._tags_digest = hashlib.sha256(" ".join(sorted(map(str, tags))).encode()).hexdigest()
         source = f"{hashlib.sha256(body).hexdigest()} {self._tags_digest}".encode()
         cut = path.with_suffix(".usable") if path is not None else None
         if cut is not None:
