@@ -37,6 +37,15 @@ def file_identity(info: os.stat_result) -> tuple[int, int, int, int]:
     return (info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns)
 
 
+def identity_of(path: str | os.PathLike[str]) -> list[int] | None:
+    """The :func:`file_identity` of the file at ``path`` (as JSON keeps it), or ``None``
+    when there is none."""
+    try:
+        return list(file_identity(Path(path).stat()))
+    except OSError:
+        return None
+
+
 def make_dirs(path: Path, created: list[Path] | None = None) -> list[Path]:
     """Create ``path`` and its missing parents with mode 0755.
 

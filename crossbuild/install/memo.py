@@ -41,7 +41,7 @@ from packaging.version import Version
 
 from .. import _files
 from .._cache import code_digest
-from .._files import file_identity, keep_in_cache
+from .._files import file_identity, identity_of, keep_in_cache
 from ..host.host import Host
 from ..wheel.index import IndexSettings
 from ..wheel.index_pages import ACCEPT, IndexClient, page_digest
@@ -103,12 +103,14 @@ class ResolutionMemo:
                     logger.debug("resolving again: %s changed", url)
                     return None
             chosen = {}
-            for name, version, link, identity in entry["chosen"]:
-                artifact = Artifact(canonicalize_name(name), Version(version), link=_link(link))
-                if identity is not None and identity != _file_identity(artifact):
-                    logger.debug("resolving again: %s changed", artifact.filename)
+            for name, version, fields, identity in entry["chosen"]:
+                link = _link(fields)
+                if identity is not None and identity != identity_of(link.file_path):
+                    logger.debug("resolving again: %s changed", link.filename)
                     return None
-                chosen[artifact.name] = Candidate(artifact)
+                chosen[canonicalize_name(name)] = Candidate(
+                    Artifact(canonicalize_name(name), Version(version), link=link)
+                )
         except FileNotFoundError:
             return None
         except (OSError, ValueError, TypeError, KeyError, AttributeError) as error:
@@ -131,7 +133,7 @@ class ResolutionMemo:
             if "@" in link.parsed.netloc:  # credentials are not written to the cache
                 return
             # a local file known by no hash: its metadata holds while the file is the same
-            identity = _file_identity(candidate.artifact) if not (link.hashes or {}).get("sha256") else None
+            identity = identity_of(link.file_path) if not (link.hashes or {}).get("sha256") else None
             if identity is not None and identity[3] >= self._began:  # its ctime
                 return  # written while it was read: which bytes the resolution saw is unknown
             rows.append([name, str(candidate.version), {f: getattr(link, f) for f in _LINK_FIELDS}, identity])
@@ -151,15 +153,6 @@ def _link(fields: Mapping[str, object]) -> unearth.Link:
     return link
 
 
-def _file_identity(artifact: Artifact) -> list[int] | None:
-    """The identity of the local file behind ``artifact`` (``None``: gone)."""
-    assert artifact.link is not None
-    try:
-        return _identity(artifact.link.file_path.stat())
-    except OSError:
-        return None
-
-
 def _find_links_listing(index: IndexSettings) -> list[object]:
     """What the local find-links directories (or files) are: each file's name and identity."""
     listing: list[object] = []
@@ -170,13 +163,9 @@ def _find_links_listing(index: IndexSettings) -> list[object]:
         try:
             if path.is_dir():
                 entries = sorted(os.scandir(path), key=lambda e: e.name)
-                listing.append([location, [[e.name, *_identity(e.stat())] for e in entries]])
+                listing.append([location, [[e.name, *file_identity(e.stat())] for e in entries]])
             else:
-                listing.append([location, _identity(path.stat())])
+                listing.append([location, list(file_identity(path.stat()))])
         except OSError as error:
             listing.append([location, error.strerror])
     return listing
-
-
-def _identity(info: os.stat_result) -> list[int]:
-    return list(file_identity(info))

@@ -32,7 +32,7 @@ from packaging.tags import Tag
 from unearth.auth import MultiDomainBasicAuth
 from unearth.evaluator import Evaluator
 
-from .._files import keep_in_cache
+from .._files import identity_of, keep_in_cache
 from ..host.host import Host
 from .index_pages import IndexClient
 
@@ -236,16 +236,7 @@ def _pip_config_inputs(environ: Mapping[str, str]) -> list[object]:
     pip = importlib.util.find_spec("pip")  # its __init__.py changes with every pip release
     return [
         sys.executable,
-        _stat_key(Path(pip.origin)) if pip is not None and pip.origin else None,
+        identity_of(Path(pip.origin)) if pip is not None and pip.origin else None,
         sorted((k, v) for k, v in environ.items() if k.startswith("PIP_") or k in _LOCATION_VARIABLES),
-        [[str(path), _stat_key(path)] for path in files],
+        [[str(path), identity_of(path)] for path in files],
     ]
-
-
-def _stat_key(path: Path) -> list[int] | None:
-    """What changes when a file is written or replaced; ``None`` for no file."""
-    try:
-        info = path.stat()
-    except OSError:
-        return None
-    return [info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns]
