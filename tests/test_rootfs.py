@@ -146,6 +146,7 @@ def test_root_resolver_agrees_with_resolve_in_root(root: Path) -> None:
     for _ in range(2):  # the second time from what was resolved
         for path in paths:
             assert resolve(path) == resolve_in_root(root, path, follow_last=False), path
+            assert Path(resolve.followed(path)) == resolve_in_root(root, path), path  # the last link followed too
 
 
 def test_root_resolver_forgets(root: Path) -> None:

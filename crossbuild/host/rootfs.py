@@ -58,6 +58,12 @@ class RootResolver:
         parent, _, name = text.rpartition("/")
         return f"{self._directory(parent)}/{name}"
 
+    def followed(self, host_path: str | PurePosixPath) -> str:
+        """As :meth:`text`, with a symlink in the last component followed too (inside the
+        root), as :func:`resolve_in_root` does by default."""
+        found = self.text(host_path)
+        return str(resolve_in_root(self.root, host_path)) if os.path.islink(found) else found  # noqa: PTH114
+
     def _directory(self, path: str) -> str:
         """The directory ``path`` (plain, ``""`` for ``/``) resolved: from its parent's
         resolution when its last component is no symlink (one ``lstat``), else in full."""

@@ -128,9 +128,7 @@ def record_problems(root: Path, distribution: Existing, hashed: HashedFiles | No
     problems = []
     resolve = RootResolver(root)
     for entry in distribution.record or ():
-        path = resolve(entry.path)
-        if path.is_symlink():  # the file itself is a link: followed inside the root
-            path = resolve_in_root(root, entry.path)
+        path = Path(resolve.followed(entry.path))  # the file itself may be a link: followed inside the root
         kind, detail = "", ""
         info = path.stat() if path.is_file() else None
         if info is None:

@@ -111,7 +111,6 @@ class _Bytecode:
     each ``__pycache__`` of the root listed once: a package's modules share one."""
 
     def __init__(self, root: Path) -> None:
-        self._root = root
         self._resolve = RootResolver(root)
         self._listings: dict[str, list[str]] = {}
 
@@ -125,10 +124,7 @@ class _Bytecode:
         return [f"{cache}/{name}" for name in names if name.startswith(prefix) and name[len(prefix) :].endswith(".pyc")]
 
     def _list(self, cache: str) -> list[str]:
-        found = self._resolve.text(cache)
-        if os.path.islink(found):  # noqa: PTH114 - a __pycache__ that is a link: followed inside the root
-            found = str(resolve_in_root(self._root, cache))
         try:
-            return sorted(os.listdir(found))  # noqa: PTH208 - names only, no Path per file
+            return sorted(os.listdir(self._resolve.followed(cache)))  # noqa: PTH208 - names only, no Path per file
         except OSError:  # none (or not a directory): no bytecode
             return []
