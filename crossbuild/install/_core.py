@@ -107,6 +107,6 @@ def _install(
             return plan(placement, host_prefix, chosen, store, requested, in_root, choices)
         try:
             reinstall = choices.force_reinstall or choices.ignore_installed
-            return lay(placement, host_prefix, chosen, wheels, store, requested, reinstall, reporter, in_root)
+            return lay(placement, host_prefix, chosen, wheels, store, requested, in_root, reinstall, reporter)
         except OSError as error:  # the transaction rolled back: the root is as it was
             raise root_write_error(root_dir, error) from None

@@ -70,13 +70,12 @@ def lay(
     wheels: dict[NormalizedName, Path],
     store: ArtifactStore,
     requested: set[NormalizedName],
+    existing: Mapping[NormalizedName, Existing],
     force_reinstall: bool,
     reporter: Reporter | None = None,
-    existing: Mapping[NormalizedName, Existing] | None = None,
 ) -> InstallResult:
-    """Replace or add every chosen distribution in the root, in one transaction;
-    ``existing`` is what the root holds (read again when not given)."""
-    existing = placement.installed() if existing is None else existing
+    """Replace or add every chosen distribution in the root (which holds ``existing``),
+    in one transaction."""
     transaction = RootTransaction(placement.root)
     results = []
     removed = []
