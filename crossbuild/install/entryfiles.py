@@ -47,15 +47,14 @@ def stamp(info: os.stat_result) -> Stamp:
     return (*file_identity(info), info.st_mode)
 
 
+def without_ctime(stamped: Stamp) -> tuple[int, ...]:
+    """A stamp but its ctime, which a link made or removed changes too: a write changes the mtime."""
+    return stamped[:3] + stamped[4:]
+
+
 def same_file(info: os.stat_result, other: os.stat_result) -> bool:
-    """Whether two ``lstat`` results are of one file with the same bytes, its ctime aside
-    (a link made or removed changes that): a write changes the mtime."""
-    return (info.st_ino, info.st_size, info.st_mtime_ns, info.st_mode) == (
-        other.st_ino,
-        other.st_size,
-        other.st_mtime_ns,
-        other.st_mode,
-    )
+    """Whether two ``lstat`` results are of one file with the same bytes, its ctime aside."""
+    return without_ctime(stamp(info)) == without_ctime(stamp(other))
 
 
 def checked(source: str, file: EntryFile) -> os.stat_result:

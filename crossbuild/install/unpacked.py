@@ -79,6 +79,7 @@ from .entryfiles import (
     link,
     same_file,
     stamp,
+    without_ctime,
 )
 
 logger = logging.getLogger("crossbuild")
@@ -243,7 +244,7 @@ def _read_manifest(entry: Path) -> list[EntryFile] | None:
 def _unchanged_but_for_links(info: os.stat_result, recorded: Stamp | None) -> bool:
     """Whether ``info`` is of the stamped file with the same size, mtime and mode: its ctime
     aside, which every link made or removed moves (hard-link mode only; see above)."""
-    return recorded is not None and stamp(info)[:3] + stamp(info)[4:] == recorded[:3] + recorded[4:]
+    return recorded is not None and without_ctime(stamp(info)) == without_ctime(recorded)
 
 
 def _read_stamps(entry: Path, count: int) -> list[Stamp | None]:
