@@ -5,10 +5,11 @@
 >>> crossbuild.build_wheel("markupsafe==2.1.5", host, "dist/", options)
 PosixPath('dist/MarkupSafe-2.1.5-cp311-cp311-linux_aarch64.whl')
 
-The implementation lives in three rooms, imported in one direction:
-``crossbuild.install`` → ``crossbuild.wheel`` → ``crossbuild.host``.  (``crossbuild.install``
-is also the name of the function re-exported here; import from the package's modules
-with ``from crossbuild.install.placement import ...``.)
+The implementation lives in rooms imported in one direction:
+``crossbuild.installation`` (lays wheels into a root) → ``crossbuild.wheel`` (builds one
+wheel) → ``crossbuild.backend_env`` (what a backend is handed: wrappers, cross files, the
+runtime patch) → ``crossbuild.host`` (the machine).  ``crossbuild.index`` (package
+indexes) serves both ``wheel`` and ``installation``; ``crossbuild.cli`` is the command.
 """
 
 from __future__ import annotations
@@ -98,19 +99,23 @@ if TYPE_CHECKING:
     from ._signals import Terminated
     from .config import Configuration, HostProfile, load_configuration
     from .host import ElfTarget, Host, Toolchain, inspect_host
-    from .install import CheckReport, InstalledDistribution, InstallOptions, InstallResult, Problem, check_root, install
-    from .install.imports import ImportFailure, ImportReport, check_imports
-    from .install.testing import WheelTests, build_tested_wheel, run_wheel_tests
-    from .install.wheelhouse import build_wheelhouse
-    from .wheel import BuildOptions, BuildPython, IndexSettings, build_wheel
+    from .index import IndexSettings
+    from .installation import (
+        CheckReport,
+        InstalledDistribution,
+        InstallOptions,
+        InstallResult,
+        Problem,
+        check_root,
+        install,
+    )
+    from .installation.imports import ImportFailure, ImportReport, check_imports
+    from .installation.wheel_tests import WheelTests, build_tested_wheel, run_wheel_tests
+    from .installation.wheelhouse import build_wheelhouse
+    from .wheel import BuildOptions, BuildPython, build_wheel
 else:
-    from . import install as _install_room
     from ._lazy import lazy_exports
 
-    # Importing the subpackage crossbuild.install made it this package's ``install``; the
-    # name is the function's, found on first use like the others (the subpackage is in
-    # sys.modules now, so no later import sets the attribute again).
-    del install, _install_room
     __getattr__, __dir__ = lazy_exports(
         __name__,
         {
@@ -141,7 +146,8 @@ else:
             "._signals": ("Terminated",),
             ".config": ("Configuration", "HostProfile", "load_configuration"),
             ".host": ("ElfTarget", "Host", "Toolchain", "inspect_host"),
-            ".install": (
+            ".index": ("IndexSettings",),
+            ".installation": (
                 "CheckReport",
                 "InstalledDistribution",
                 "InstallOptions",
@@ -150,9 +156,9 @@ else:
                 "check_root",
                 "install",
             ),
-            ".install.imports": ("ImportFailure", "ImportReport", "check_imports"),
-            ".install.testing": ("WheelTests", "build_tested_wheel", "run_wheel_tests"),
-            ".install.wheelhouse": ("build_wheelhouse",),
-            ".wheel": ("BuildOptions", "BuildPython", "IndexSettings", "build_wheel"),
+            ".installation.imports": ("ImportFailure", "ImportReport", "check_imports"),
+            ".installation.wheel_tests": ("WheelTests", "build_tested_wheel", "run_wheel_tests"),
+            ".installation.wheelhouse": ("build_wheelhouse",),
+            ".wheel": ("BuildOptions", "BuildPython", "build_wheel"),
         },
     )

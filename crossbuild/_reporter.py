@@ -4,7 +4,7 @@ As resolvelib's ``BaseReporter``: :class:`Reporter` is a set of hooks that do no
 ``install`` and ``build_wheel`` call them as long steps start and end (resolving,
 downloading, building — with the backend hook being run —, installing), and whoever
 calls the library passes a reporter that shows them.  The ``crossbuild`` command shows
-them on a terminal (:mod:`crossbuild._progress`); the library itself never prints.
+them on a terminal (:mod:`crossbuild.cli.progress`); the library itself never prints.
 """
 
 from __future__ import annotations

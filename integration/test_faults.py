@@ -26,7 +26,7 @@ from pathlib import Path
 
 import pytest
 from conftest import PACKAGES, link_copy, run_crossbuild
-from fakehost import snapshot
+from helpers.fakehost import snapshot
 
 REQUIREMENTS = ("tiny==2.0", "cext")
 

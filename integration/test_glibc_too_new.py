@@ -9,7 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from conftest import ARCH, QemuHost, error_line, run_crossbuild
-from fakehost import snapshot
+from helpers.fakehost import snapshot
 
 
 def _libc_claiming(directory: Path, newest: str, old: str = "old_call") -> Path:

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from conftest import ARCH, link_copy, run_crossbuild
-from fakehost import snapshot
+from helpers.fakehost import snapshot
 
 SITE = "usr/local/lib/python3.11/dist-packages"
 

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pytest
 from conftest import PACKAGES, link_copy, run_crossbuild
-from fakehost import snapshot
+from helpers.fakehost import snapshot
 
 from crossbuild._tempdirs import process_alive
 

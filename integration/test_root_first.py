@@ -13,7 +13,7 @@ from conftest import ARCH, QemuHost, link_copy, run_crossbuild
 from test_glibc_too_new import _libc_claiming
 
 import crossbuild
-from crossbuild.host.wrappers import write_wrappers
+from crossbuild.backend_env.wrappers import write_wrappers
 
 
 def with_newer_kernel_headers(root: Path) -> Path:

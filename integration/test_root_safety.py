@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 from conftest import error_line, run_crossbuild
-from fakehost import Entry, make_wheel, snapshot
+from helpers.fakehost import Entry, make_wheel, snapshot
 
 TOOL = {"tool/__init__.py": b"def main():\n    print('tool')\n"}
 REFUSAL_END = "; it is damaged or unsafe: build or download it again"

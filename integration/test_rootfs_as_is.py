@@ -32,7 +32,7 @@ import sysroot as sysroot_script
 from conftest import QemuHost
 from elftools.elf.dynamic import DynamicSection
 from elftools.elf.elffile import ELFFile
-from fakehost import snapshot
+from helpers.fakehost import snapshot
 from test_wheel import elf_members
 
 import crossbuild

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from conftest import run_crossbuild
-from fakehost import snapshot
+from helpers.fakehost import snapshot
 
 WHEEL = "markupsafe-2.1.5-cp311-cp311-linux_aarch64.whl"
 

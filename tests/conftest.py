@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from fakehost import AARCH64, FakeLayout, install_fake_toolchain, make_layout
-from installing import Install, make_links
+from helpers.fakehost import AARCH64, FakeLayout, install_fake_toolchain, make_layout
+from helpers.installing import Install, make_links
 
 import crossbuild
 from crossbuild import BuildOptions, IndexSettings, InstallOptions, InstallResult, _files
@@ -25,7 +25,7 @@ collect_ignore = ["packages"]
 
 @pytest.fixture(autouse=True)
 def _reset_crossbuild_logging() -> Iterator[None]:
-    """``crossbuild.__main__.main`` sets the loggers' handler and levels; keep tests independent."""
+    """``crossbuild.cli.main.main`` sets the loggers' handler and levels; keep tests independent."""
     loggers = [logging.getLogger(), logging.getLogger("crossbuild"), logging.getLogger("crossbuild.output")]
     saved = [(logger.handlers[:], logger.level) for logger in loggers]
     yield

@@ -8,8 +8,8 @@ import shutil
 from pathlib import Path
 
 import pytest
-from commandline import run_cli
-from fakehost import FakeLayout, make_layout
+from helpers.commandline import run_cli
+from helpers.fakehost import FakeLayout, make_layout
 
 from crossbuild import ConfigurationError, HostProfile, load_configuration
 
@@ -146,7 +146,7 @@ def test_command_line_wins_over_the_profile(
 def test_a_profiles_tests_run_unless_the_command_line_names_others(
     board: FakeLayout, places: dict[str, Path], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from crossbuild.install import testing
+    from crossbuild.installation import wheel_tests as testing
 
     with places["user"].open("a") as stream:
         stream.write('test-command = "pytest {project}/tests"\ntest-requires = ["pytest", "hypothesis"]\n')

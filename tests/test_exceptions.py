@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-import crossbuild.__main__ as cli
+import crossbuild.cli.main as cli
 from crossbuild import CrossbuildError, HashMismatchError, HostPythonError, OptionError
 
 FLAGS = cli.flag_names(cli.make_parser("crossbuild"))

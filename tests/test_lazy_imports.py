@@ -10,19 +10,27 @@ import subprocess
 import sys
 from pathlib import Path
 
-from fakehost import FakeLayout, make_layout
+from helpers.fakehost import FakeLayout, make_layout
 
 #: Loaded only for a build (the PEP 517 frontend, auditwheel, the build pipeline).
 BUILD_MACHINERY = ["build", "auditwheel", "crossbuild.wheel.pipeline", "crossbuild.wheel.isolated_env"]
 #: Loaded only to resolve, download, inspect or lay wheels.
-INSTALL_MACHINERY = ["unearth", "httpx2", "resolvelib", "installer", "elftools", "filelock", "crossbuild.install._core"]
+INSTALL_MACHINERY = [
+    "unearth",
+    "httpx2",
+    "resolvelib",
+    "installer",
+    "elftools",
+    "filelock",
+    "crossbuild.installation._core",
+]
 
 
 #: ``crossbuild install ARGV`` with pip's configuration as PyPI's defaults (pip is not run).
 _INSTALL = (
-    "from crossbuild.wheel.index import IndexSettings\n"
+    "from crossbuild.index.finder import IndexSettings\n"
     "IndexSettings.from_pip_config = classmethod(lambda cls: cls())\n"
-    "import crossbuild.__main__ as cli\n"
+    "import crossbuild.cli.main as cli\n"
     "result['exit'] = cli.main({argv!r})\n"
 )
 
@@ -51,7 +59,7 @@ def _indent(code: str) -> str:
 
 def test_help_loads_neither_the_resolver_nor_the_builds() -> None:
     script = (
-        "import crossbuild.__main__ as cli\n"
+        "import crossbuild.cli.main as cli\n"
         "try:\n"
         "    cli.main(['install', '--help'])\n"
         "except SystemExit as stop:\n"
@@ -62,10 +70,11 @@ def test_help_loads_neither_the_resolver_nor_the_builds() -> None:
 
 def test_the_public_api_offers_every_name_on_first_use() -> None:
     script = (
-        "import crossbuild.install.placement\n"  # the subpackage first: crossbuild.install is still the function
-        "import crossbuild, crossbuild.host, crossbuild.install, crossbuild.wheel\n"
+        "import crossbuild, crossbuild.host, crossbuild.backend_env, crossbuild.index, crossbuild.installation\n"
+        "import crossbuild.wheel\n"
         "result['before'] = sorted(m for m in ['crossbuild.wheel.pipeline', 'unearth'] if m in sys.modules)\n"
-        "packages = [crossbuild, crossbuild.host, sys.modules['crossbuild.install'], crossbuild.wheel]\n"
+        "packages = [crossbuild, crossbuild.host, crossbuild.backend_env, crossbuild.index, crossbuild.installation,"
+        " crossbuild.wheel]\n"
         "result['missing'] = [f'{p.__name__}.{n}' for p in packages for n in p.__all__ if n not in dir(p)]\n"
         "names = {f'{p.__name__}.{n}': getattr(p, n) for p in packages for n in p.__all__}\n"
         "result['install'] = crossbuild.install.__module__\n"
@@ -75,7 +84,7 @@ def test_the_public_api_offers_every_name_on_first_use() -> None:
     result = _loaded(script)
     assert result.pop("before") == []
     assert "crossbuild.wheel.pipeline" in result.pop("loaded")  # type: ignore[operator]
-    assert result == {"missing": [], "install": "crossbuild.install._core", "build_wheel": True, "unknown": True}
+    assert result == {"missing": [], "install": "crossbuild.installation._core", "build_wheel": True, "unknown": True}
 
 
 def test_installing_wheels_loads_no_build_machinery(

@@ -1,17 +1,16 @@
-"""Everything about the host: inspection, toolchain and sysroot, the runtime patch, cross files,
-install schemes, paths inside a rootfs.  Imports nothing from :mod:`crossbuild.wheel` or
-:mod:`crossbuild.install`."""
+"""The host machine: its python inspected without running it, its layout, ELF files,
+toolchain, root resolution and install schemes.  Imports nothing from the rooms above it
+(:mod:`crossbuild.backend_env`, :mod:`crossbuild.wheel`, :mod:`crossbuild.installation`)."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-__all__ = ["PATCH_ENV_VAR", "ElfTarget", "Host", "Toolchain", "inspect_host", "install_patch"]
+__all__ = ["ElfTarget", "Host", "Toolchain", "inspect_host"]
 
 if TYPE_CHECKING:
     from .elf import ElfTarget
     from .host import Host, inspect_host
-    from .patch import PATCH_ENV_VAR, install_patch
     from .toolchain import Toolchain
 else:
     from .._lazy import lazy_exports
@@ -21,7 +20,6 @@ else:
         {
             ".elf": ("ElfTarget",),
             ".host": ("Host", "inspect_host"),
-            ".patch": ("PATCH_ENV_VAR", "install_patch"),
             ".toolchain": ("Toolchain",),
         },
     )

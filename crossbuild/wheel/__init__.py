@@ -1,18 +1,18 @@
 """Building one wheel for the host: sources, isolated env, PEP 517 backend, verification, retagging.
 
-Imports only from :mod:`crossbuild.host` (and crossbuild's shared helpers), never from
-:mod:`crossbuild.install`.
+Hands the backend what :mod:`crossbuild.backend_env` prepares, reads the machine through
+:mod:`crossbuild.host` and indexes through :mod:`crossbuild.index`; never imports from
+:mod:`crossbuild.installation`.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-__all__ = ["BuildOptions", "BuildPython", "IndexSettings", "build_wheel"]
+__all__ = ["BuildOptions", "BuildPython", "build_wheel"]
 
 if TYPE_CHECKING:
     from .build_python import BuildPython
-    from .index import IndexSettings
     from .options import BuildOptions
     from .pipeline import build_wheel
 else:
@@ -22,7 +22,6 @@ else:
         __name__,
         {
             ".build_python": ("BuildPython",),
-            ".index": ("IndexSettings",),
             ".options": ("BuildOptions",),
             ".pipeline": ("build_wheel",),
         },

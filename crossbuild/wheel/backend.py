@@ -17,7 +17,7 @@ from pathlib import Path
 
 import build
 
-from ..host.settings import CrossSettings
+from ..backend_env.settings import CrossSettings
 
 if sys.version_info >= (3, 11):
     import tomllib

@@ -25,8 +25,8 @@ from installer.sources import WheelFile
 
 from .._cache import code_digest, sha256_of
 from .._files import DIR_MODE, make_dirs, publish_file, remove_tree
+from ..backend_env.surface import root_surface_digest
 from ..host.host import Host
-from ..host.surface import root_surface_digest
 from .options import BuildOptions
 
 logger = logging.getLogger("crossbuild")

@@ -4,7 +4,7 @@ Build requirements are installed natively (they run here); a project that compil
 against numpy's C API needs the host's headers and ``libnpymath.a`` as well (conda-forge's
 "host" requirements, xbuild's target requires).  Which requirements get a host copy:
 
-- those of :data:`~crossbuild.host.hostcopies.HOST_DEPENDENT` (numpy) installed in the
+- those of :data:`~crossbuild.backend_env.hostcopies.HOST_DEPENDENT` (numpy) installed in the
   build environment;
 - ``[tool.crossbuild] host-requires = [...]`` of the project's ``pyproject.toml``;
 - the user's (``--host-requires REQ``, ``BuildOptions.host_requires``).
@@ -40,10 +40,10 @@ from .._cache import sha256_of
 from .._exceptions import CrossbuildError, HostRequirementError, SourceError
 from .._faults import fault_point
 from .._files import DIR_MODE, FILE_MODE, make_dirs, normalise_modes
+from ..backend_env.hostcopies import HOST_DEPENDENT, HostCopy
 from ..host.host import Host
-from ..host.hostcopies import HOST_DEPENDENT, HostCopy
-from .downloads import download
-from .index import IndexSettings, host_target
+from ..index.downloads import download
+from ..index.finder import IndexSettings, host_target
 from .options import BuildOptions
 from .sources import SourceTree
 

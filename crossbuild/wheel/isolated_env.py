@@ -33,9 +33,9 @@ from .._buildlog import BuildLog
 from .._cache import code_digest
 from .._files import FILE_MODE, atomic_file, make_dirs, normalise_modes, remove_tree
 from .._subprocess import probe, run
-from ..host.patch import PATCH_MODULE, install_patch, patch_digest
+from ..backend_env.patch import PATCH_MODULE, install_patch, patch_digest
+from ..index.finder import pip_configuration
 from .build_python import BuildPython
-from .index import pip_configuration
 
 logger = logging.getLogger("crossbuild")
 

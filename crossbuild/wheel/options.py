@@ -20,11 +20,11 @@ from typing import Any
 
 from .._cache import cache_dir
 from .._exceptions import OptionError
+from ..backend_env.launcher import NO_LAUNCHER, CompilerLauncher
+from ..backend_env.rust import RustToolchain, VendoredCrates
 from ..host.host import Host
-from ..host.launcher import NO_LAUNCHER, CompilerLauncher
-from ..host.rust import RustToolchain, VendoredCrates
+from ..index.finder import IndexSettings
 from .build_python import BuildPython
-from .index import IndexSettings
 
 #: PEP 517 config settings: ``{"key": "value"}`` or ``{"key": ["v1", "v2"]}``.
 ConfigSettings = Mapping[str, str | Sequence[str]]

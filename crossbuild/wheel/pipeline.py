@@ -28,13 +28,13 @@ from .._reporter import Reporter, reporting
 from .._signals import signals_raise
 from .._tempdirs import temporary_directory
 from .._version import __version__
+from ..backend_env.hostcopies import HostTools, write_host_tools
+from ..backend_env.launcher import ccache_stats
+from ..backend_env.patch import PATCH_ENV_VAR
+from ..backend_env.settings import CrossSettings, prepare_settings
+from ..backend_env.wrappers import BuildDirs
 from ..host.host import Host, as_host
-from ..host.hostcopies import HostTools, write_host_tools
-from ..host.launcher import ccache_stats
 from ..host.libraries import host_libraries
-from ..host.patch import PATCH_ENV_VAR
-from ..host.settings import CrossSettings, prepare_settings
-from ..host.wrappers import BuildDirs
 from .backend import Backend, build_backend_name, build_system_requires, cross_config_settings
 from .cache import BuiltWheels, built_wheel_key
 from .host_requires import host_copies, native_versions, project_host_requires, wanted_host_requires

@@ -23,8 +23,8 @@ from packaging.requirements import InvalidRequirement, Requirement
 
 from .._exceptions import SourceError
 from .._files import normalise_modes
-from .downloads import download
-from .index import IndexSettings
+from ..index.downloads import download
+from ..index.finder import IndexSettings
 
 logger = logging.getLogger("crossbuild")
 

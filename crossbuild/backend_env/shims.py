@@ -1,0 +1,92 @@
+"""Programs a build asks about the machine, answering for the host, and paths of this
+machine mapped into the host's root.
+
+A ``setup.py`` that asks ``dpkg-architecture -qDEB_HOST_MULTIARCH`` or ``uname -m``, or
+runs ``gcc``, would get the build machine's answer and add ``-L/usr/lib/x86_64-linux-gnu``
+or compile for the build machine.  The wrapper directory comes first on the backend's
+``PATH``, so these names there answer for the host: ``dpkg-architecture`` is Debian's with
+``-a`` the host's architecture, ``uname`` reports the host's machine, ``gcc``/``cc`` and
+``g++``/``c++`` are the compiler wrappers.  The build machine's compiler stays reachable
+as ``CC_FOR_BUILD`` (see :mod:`crossbuild.backend_env.autoconf`).
+
+The wrappers rewrite ``-I``/``-L`` directories of this machine's system
+(``/usr/include``, ``/usr/lib/x86_64-linux-gnu``, ``/usr/local/lib``…) into the root, the
+build machine's multiarch directories becoming the host's; each rewrite is logged and
+shown under ``-v``.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import shlex
+import shutil
+import sysconfig
+from pathlib import Path
+
+from ..host.host import Host
+from ..host.machines import DEBIAN_ARCH
+
+#: Directories of the build machine's system whose files a host build must take from the root.
+_SYSTEM_DIRS = ("/usr/include", "/usr/local/include", "/usr/lib", "/usr/local/lib", "/usr/lib64", "/lib", "/lib64")
+#: Directories under them that belong to the compilers, not to the system.
+_TOOLCHAIN_DIRS = ("/usr/lib/gcc-cross", "/usr/lib/gcc", "/usr/lib/clang", "/usr/lib/llvm")
+
+_UNAME = """#!/bin/sh
+# crossbuild: uname answering for the host machine ({machine}), not the build machine.
+case "$*" in
+  -m|--machine|-p|--processor|-i|--hardware-platform) echo {machine}; exit 0 ;;
+esac
+out=$({uname} "$@") || exit $?
+printf '%s\\n' "$out" | sed 's/\\b{build}\\b/{machine}/g'
+"""
+
+_DPKG_ARCHITECTURE = """#!/bin/sh
+# crossbuild: dpkg-architecture answering for the host ({arch}).
+exec {program} -a{arch} "$@"
+"""
+
+
+def build_multiarch() -> str:
+    """The build machine's multiarch triplet, as its python says (``x86_64-linux-gnu``)."""
+    return str(sysconfig.get_config_var("MULTIARCH") or f"{platform.machine()}-linux-gnu")
+
+
+def build_dir_moves(host: Host) -> tuple[list[tuple[str, str]], list[str]]:
+    """``(build machine directory, root's directory)`` pairs, longest first, and the
+    directories never moved (the root itself, the compilers' own)."""
+    if host.build_sysroot == Path("/"):
+        return [], []
+    root = os.path.normpath(host.build_sysroot)  # the view of an as-is root
+    build = build_multiarch()
+    moves: dict[str, str] = {}
+    for directory in _SYSTEM_DIRS:
+        for triplet in dict.fromkeys([build, host.multiarch]):
+            if triplet and directory in ("/usr/include", "/usr/lib", "/lib"):
+                moves[f"{directory}/{triplet}"] = f"{root}{directory}/{host.multiarch or triplet}"
+        moves[directory] = root + directory
+    keep = [root, os.path.realpath(root), *_TOOLCHAIN_DIRS, f"/usr/{host.toolchain.target}"]
+    return sorted(moves.items(), key=lambda move: -len(move[0])), list(dict.fromkeys(keep))
+
+
+def write_shims(host: Host, directory: Path, cc: Path, cxx: Path) -> None:
+    """Write ``uname``, ``dpkg-architecture``, ``gcc``/``cc``/``g++``/``c++`` into ``directory``."""
+    for name, target in (("gcc", cc), ("cc", cc), ("g++", cxx), ("c++", cxx)):
+        alias = directory / name
+        if not alias.exists():
+            alias.symlink_to(target.name)
+    uname = shutil.which("uname")
+    if uname and host.sysroot != Path("/"):
+        _write_script(
+            directory / "uname",
+            _UNAME.format(machine=host.machine, build=platform.machine(), uname=shlex.quote(uname)),
+        )
+    program = shutil.which("dpkg-architecture")
+    arch = DEBIAN_ARCH.get(host.multiarch)
+    if program and arch:
+        _write_script(directory / "dpkg-architecture", _DPKG_ARCHITECTURE.format(program=program, arch=arch))
+
+
+def _write_script(path: Path, text: str) -> None:
+    path.write_text(text)
+    path.chmod(0o755)
