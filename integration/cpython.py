@@ -25,7 +25,6 @@ failed build leaves the previous root, never half of one.  Only the path reaches
 from __future__ import annotations
 
 import argparse
-import fcntl
 import hashlib
 import json
 import os
@@ -34,12 +33,10 @@ import shutil
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import sysroot as sysroot_script
-from sysroot import CACHE, PYTHON, Arch, run
+from sysroot import CACHE, PYTHON, Arch, exclusive, run
 
 SUITE = "bookworm"
 #: What CPython links against, beside the C library (and libstdc++, which C++ extensions need).
@@ -187,7 +184,7 @@ def ensure_cpython(arch: Arch, dest: Path | None = None) -> Path:
     if stamp.is_file() and stamp.read_text() == key:
         return dest
     dest.parent.mkdir(parents=True, exist_ok=True)
-    with _lock(dest.with_name(dest.name + ".lock")):
+    with exclusive(dest.with_name(dest.name + ".lock")):
         if stamp.is_file() and stamp.read_text() == key:  # built meanwhile by another process
             return dest
         with tempfile.TemporaryDirectory(dir=dest.parent, prefix=f".{dest.name}-") as tmp:
@@ -272,17 +269,6 @@ def _smoke_test(arch: Arch, root: Path) -> None:
     if result.returncode != 0:
         raise SystemExit(f"the new {PYTHON} does not import {', '.join(SMOKE_IMPORTS)} under {arch.qemu}")
     log(f"{PYTHON} under {arch.qemu}: {result.stdout.strip()}")
-
-
-@contextmanager
-def _lock(path: Path) -> Iterator[None]:
-    """Hold ``path`` locked: two test runs wait for one build instead of making two."""
-    with path.open("a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -32,7 +32,8 @@ import shutil
 import subprocess
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -405,6 +406,19 @@ def apply_alternatives(root: Path, debs: Sequence[Path]) -> None:
                 where.symlink_to(path)
 
 
+@contextmanager
+def exclusive(path: Path) -> Iterator[None]:
+    """Hold ``path`` locked: two test runs (or two worktrees) wait for one build instead of
+    making the same one at once in the same place."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 def ensure_sysroot(
     arch: Arch,
     dest: Path | None = None,
@@ -428,6 +442,11 @@ def ensure_sysroot(
     digest = hashlib.sha256("\n".join(packages).encode()).hexdigest()[:16]
     name = "".join([f"sysroot-{suite}-{arch.debian}", *(f"+{p}" for p in sorted(extra)), "-as-is" if as_is else ""])
     dest = dest or CACHE / name
+    with exclusive(dest.with_name(dest.name + ".lock")):
+        return _make_sysroot(arch, suite, packages, digest, dest, as_is)
+
+
+def _make_sysroot(arch: Arch, suite: str, packages: list[str], digest: str, dest: Path, as_is: bool) -> Path:
     stamp = dest / ".crossbuild-sysroot"
     if stamp.is_file() and stamp.read_text() == digest:
         return dest
