@@ -451,7 +451,8 @@ def _make_sysroot(arch: Arch, suite: str, packages: list[str], digest: str, dest
     if stamp.is_file() and stamp.read_text() == digest:
         return dest
     debs_name = arch.debian if suite == BUILD_SUITE else f"{suite}-{arch.debian}"
-    debs = download(arch, packages, CACHE / "debs" / debs_name, suite)
+    with exclusive(CACHE / "debs" / f"{debs_name}.lock"):  # sysroots of one arch share the downloads
+        debs = download(arch, packages, CACHE / "debs" / debs_name, suite)
     staging = dest.with_name(dest.name + ".partial")
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
