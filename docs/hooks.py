@@ -240,10 +240,18 @@ def _module_summary(path: Path) -> str:
     return _markdown_of(_first_paragraph(doc))
 
 
+#: The rooms from the bottom of the imports up; a room not named here comes after them.
+LAYERS = ("host", "backend_env", "wheel", "index", "installation", "cli")
+
+
+def _room_order(room: Path) -> tuple[int, str]:
+    return (LAYERS.index(room.name) if room.name in LAYERS else len(LAYERS), room.name)
+
+
 def modules() -> str:
     """Every room of ``crossbuild/`` and every module in it, with its docstring's first paragraph."""
     flat = sorted(p for p in PACKAGE.glob("*.py") if p.name != "__init__.py")
-    rooms = sorted(p.parent for p in PACKAGE.glob("*/__init__.py"))
+    rooms = sorted((p.parent for p in PACKAGE.glob("*/__init__.py")), key=_room_order)
     lines = ["### The flat infrastructure modules", "", "| module | its job |", "| --- | --- |"]
     lines += [f"| `crossbuild/{p.name}` | {_module_summary(p)} |" for p in flat]
     for room in rooms:
