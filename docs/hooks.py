@@ -200,14 +200,16 @@ def api() -> str:
     names = sorted(set(crossbuild.__all__) - {"__version__"}, key=str.lower)
     objects = {name: getattr(crossbuild, name) for name in names}
     errors_ = [n for n, o in objects.items() if isinstance(o, type) and issubclass(o, crossbuild.CrossbuildError)]
-    functions = [n for n, o in objects.items() if not isinstance(o, type)]
+    functions = [n for n, o in objects.items() if inspect.isfunction(o)]
     classes = [n for n, o in objects.items() if isinstance(o, type) and n not in errors_]
-    lines = ["## Functions", ""]
-    lines += [f"::: crossbuild.{name}\n    options:\n      heading_level: 3\n" for name in functions]
-    lines += ["## Classes", ""]
-    lines += [f"::: crossbuild.{name}\n    options:\n      heading_level: 3\n" for name in classes]
+    others = [n for n in names if n not in {*functions, *classes, *errors_}]
+    lines: list[str] = []
+    for title, group in (("Functions", functions), ("Classes", classes), ("Other names", others)):
+        if group:
+            lines += [f"## {title}", ""]
+            lines += [f"::: crossbuild.{name}\n    options:\n      heading_level: 3\n" for name in group]
     lines += ["## Errors", "", "Raised by the functions above; see [Errors](errors.md) for each one:", ""]
-    lines += [", ".join(f"`{name}`" for name in errors_)]
+    lines += [", ".join(f"[`{name}`](errors.md#crossbuild._exceptions.{name})" for name in errors_)]
     return "\n".join(lines)
 
 
