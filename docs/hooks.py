@@ -182,7 +182,7 @@ def errors() -> str:
     children: dict[type, list[type]] = {}
     for cls in classes:
         if cls is not base:
-            children.setdefault(cls.__base__, []).append(cls)
+            children.setdefault(cls.__mro__[1], []).append(cls)
 
     def tree(cls: type, depth: int) -> Iterable[str]:
         summary = _markdown_of(_first_paragraph(cls.__doc__))
