@@ -23,7 +23,6 @@ from .._buildlog import BuildLog, build_log, first_failure
 from .._exceptions import BackendError, PureFallbackError, ToolchainError
 from .._faults import fault_point
 from .._files import make_dirs, publish_file
-from .._pool import default_jobs
 from .._reporter import Reporter, reporting
 from .._signals import signals_raise
 from .._tempdirs import temporary_directory
@@ -117,14 +116,13 @@ def _run_backend(
     dirs = BuildDirs(source=tree.path, work=workdir, env=env.path)
     with reporting(reporter, tree.name, "building", "host requirements"):
         host_tools = _host_tools(tree, env, host, options, workdir)
-    jobs = options.jobs or default_jobs()
     settings = prepare_settings(
         host,
         workdir / "cross",
         env.python,
         dirs,
         *options.rust,
-        jobs=jobs,
+        parallel_extensions=options.parallel_extensions or 1,
         launcher=options.launcher,
         cache=options.cache,
         host_tools=host_tools,
