@@ -157,7 +157,7 @@ def _run_backend(
         logger.warning("%s: the build went on without it", error)  # the project may not need it
     _log_launcher_stats(tree.name, settings)
     # run-time search paths the install step wrote (CMake's INSTALL_RPATH): the host's own
-    return mend_search_paths(built, search_path_rules(host, dirs), workdir / "mended"), settings
+    return mend_search_paths(built, search_path_rules(host, dirs, options.cache), workdir / "mended"), settings
 
 
 @contextlib.contextmanager

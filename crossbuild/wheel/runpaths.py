@@ -12,7 +12,8 @@ the host's own path, so that is what the file gets, with patchelf, before verifi
   searches anyway (its ``ld.so.conf``, multiarch and default directories) is dropped when
   only such entries follow it, since dropping it then changes no search order;
 - an entry under one of the build's directories (the work directory, the source tree, the
-  build environment, the temporary directory) is dropped: on the host it names nothing;
+  build environment, crossbuild's cache, the temporary directory) is dropped: on the host
+  it names nothing;
 - anything else (``$ORIGIN/../pkg.libs``, the host's ``/opt/vendor/lib``) is kept as is.
 
 patchelf rewrites the string in place (a shorter one, the rest filled with ``X``) and keeps
@@ -68,9 +69,10 @@ class SearchPathRules:
         return tuple(dict.fromkeys(entry for entry, _ in entries))
 
 
-def search_path_rules(host: Host, dirs: BuildDirs) -> SearchPathRules:
-    """The rules of a build of ``host`` in ``dirs``."""
-    build = [dirs.work, dirs.source, dirs.env, Path(tempfile.gettempdir())]
+def search_path_rules(host: Host, dirs: BuildDirs, cache: Path) -> SearchPathRules:
+    """The rules of a build of ``host`` in ``dirs``, with crossbuild's ``cache`` (build
+    environments, host copies of build requirements: a library there is not on the host)."""
+    build = [dirs.work, dirs.source, dirs.env, cache, Path(tempfile.gettempdir())]
     spellings = dict.fromkeys(s for d in build for s in (str(d), os.path.realpath(d)))
     libraries = host_libraries(host.sysroot, host.multiarch, host.elf)
     return SearchPathRules(

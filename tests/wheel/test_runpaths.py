@@ -18,7 +18,9 @@ from elftools.elf.elffile import ELFFile
 from helpers.nativebuild import MULTIARCH, compile_shared, needs_gcc, root_with, wheel_of
 
 from crossbuild import UnloadableWheelError
-from crossbuild.wheel.runpaths import SearchPathRules, mend_search_paths
+from crossbuild.backend_env.wrappers import BuildDirs
+from crossbuild.host.host import Host
+from crossbuild.wheel.runpaths import SearchPathRules, mend_search_paths, search_path_rules
 from crossbuild.wheel.verify import verify_wheel
 
 ROOT = "/work/root"
@@ -53,6 +55,21 @@ RULES = SearchPathRules(
 )
 def test_entries_naming_this_machine_are_mended(paths: tuple[str, ...], expected: tuple[str, ...]) -> None:
     assert RULES.mended(paths) == expected
+
+
+def test_the_rules_of_a_build(host: Host, tmp_path: Path) -> None:
+    dirs = BuildDirs(source=tmp_path / "src", work=tmp_path / "work", env=tmp_path / "cache/envs/1")
+    (tmp_path / "cache").mkdir()
+    (tmp_path / "elsewhere").symlink_to(tmp_path / "cache")
+    rules = search_path_rules(host, dirs, tmp_path / "elsewhere")
+    assert {str(host.sysroot), str(host.build_sysroot)} <= set(rules.roots)
+    assert {str(d) for d in (dirs.source, dirs.work, dirs.env, tmp_path / "elsewhere", tmp_path / "cache")} <= set(
+        rules.build_dirs
+    )  # as given and resolved
+    assert {"/usr/lib/aarch64-linux-gnu", "/lib/aarch64-linux-gnu", "/usr/lib", "/lib"} <= rules.loader_dirs
+    assert rules.mended(
+        [f"{host.sysroot}/usr/lib/aarch64-linux-gnu/x", f"{tmp_path}/elsewhere/host-copies/pyarrow/lib"]
+    ) == ("/usr/lib/aarch64-linux-gnu/x",)
 
 
 def _dynamic_tags(data: bytes) -> dict[str, str]:
