@@ -88,7 +88,7 @@ def prepare_settings(
     dirs: BuildDirs | None = None,
     rust_toolchain: RustToolchain | None = None,
     vendored_crates: VendoredCrates | None = None,
-    jobs: int = 1,
+    parallel_extensions: int = 1,
     launcher: CompilerLauncher | None = None,
     cache: Path | None = None,
     host_tools: HostTools | None = None,
@@ -97,7 +97,7 @@ def prepare_settings(
 
     ``dirs`` are the build's directories, which the compilers keep out of the binaries;
     Rust builds run ``rust_toolchain`` (default: cargo on ``PATH``) on ``vendored_crates``;
-    setuptools builds compile up to ``jobs`` extensions at once.
+    setuptools builds compile up to ``parallel_extensions`` extensions at once.
     ``launcher`` runs every compile, with its cache in crossbuild's ``cache`` (default:
     ``directory``).  ``host_tools`` point the build at host copies of build requirements.
     """
@@ -130,7 +130,7 @@ def prepare_settings(
         **rust_environ(host, wrappers),
         **rust_build_environ(directory, wrappers.directory, rust_toolchain, vendored_crates),
         "CMAKE_TOOLCHAIN_FILE": str(cmake_toolchain_file),
-        **_setuptools_jobs(directory, jobs),
+        **_setuptools_parallel(directory, parallel_extensions),
     }
     if launcher is not None:
         environ.update(launcher.environ(cache or directory, _base_dir(dirs), directory / _STATS_LOG))
@@ -194,8 +194,10 @@ def _is_path_under(value: str, prefixes: set[str]) -> bool:
     return any(path == PurePosixPath(p) or PurePosixPath(p) in path.parents for p in prefixes)
 
 
-def _setuptools_jobs(directory: Path, jobs: int) -> dict[str, str]:
-    """Make setuptools build up to ``jobs`` extensions at once (``build_ext --parallel``).
+def _setuptools_parallel(directory: Path, jobs: int) -> dict[str, str]:
+    """Make setuptools build up to ``jobs`` extensions at once (``build_ext --parallel``),
+    when the user asks: pip never does, and a ``setup.py`` written for a serial build may
+    have one extension compile what another's build step generates.
 
     setuptools reads an extra configuration file named by ``DIST_EXTRA_CONFIG`` after the
     project's own (PEP 517 builds take no command options); other backends ignore it.  A

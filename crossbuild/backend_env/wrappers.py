@@ -255,7 +255,7 @@ def write_wrappers(
             moves=moves,
             keep=keep,
             root_flags=root_flags,
-            roots=_root_spellings(host),
+            roots=root_spellings(host),
             missing=f"no {what} compiler for {host.machine} was found; {hint}",
             log=str(log),
         )
@@ -274,7 +274,7 @@ def write_wrappers(
     return CompilerWrappers(directory=directory, cc=paths["cc"], cxx=paths["c++"], fortran=paths["fortran"], log=log)
 
 
-def _root_spellings(host: Host) -> list[str]:
+def root_spellings(host: Host) -> list[str]:
     """The host's root as the build may name it (given, resolved; the view of an as-is root)."""
     spellings = [str(root) for root in (host.build_sysroot, host.sysroot)]
     spellings += [os.path.realpath(spelling) for spelling in spellings]

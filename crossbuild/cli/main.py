@@ -76,6 +76,7 @@ def _run(args: argparse.Namespace, configuration: Configuration) -> int:
             compiler_launcher=args.compiler_launcher,
             strip=args.strip,
             jobs=args.jobs,
+            parallel_extensions=args.parallel_extensions,
             repair=_repair_wanted(args),
             plat=args.plat if _repair_wanted(args) else None,
         ).for_host(host)

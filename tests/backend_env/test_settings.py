@@ -111,8 +111,8 @@ def test_environ_commands_survive_a_space_in_the_build_directory(host: Host, tmp
     assert shlex.split(settings.environ["CPP"]) == [str(wrappers.cc), "-E"]
 
 
-def test_setuptools_builds_extensions_in_parallel_with_jobs(host: Host, tmp_path: Path) -> None:
-    settings = prepare_settings(host, tmp_path / "cross", Path(sys.executable), jobs=3)
+def test_setuptools_builds_extensions_in_parallel_when_asked(host: Host, tmp_path: Path) -> None:
+    settings = prepare_settings(host, tmp_path / "cross", Path(sys.executable), parallel_extensions=3)
     config = Path(settings.environ["DIST_EXTRA_CONFIG"])
     assert config.read_text() == "[build_ext]\nparallel = 3\n\n"
     assert config.parent == tmp_path / "cross"  # removed with the build's work directory
@@ -124,14 +124,18 @@ def test_the_user_s_extra_setuptools_config_is_kept(
     users = tmp_path / "mine.cfg"
     users.write_text("[build_ext]\ndefine = MY_FLAG\n\n[egg_info]\ntag_build = .dev\n")
     monkeypatch.setenv("DIST_EXTRA_CONFIG", str(users))
-    settings = prepare_settings(host, tmp_path / "cross", Path(sys.executable), jobs=3)
+    settings = prepare_settings(host, tmp_path / "cross", Path(sys.executable), parallel_extensions=3)
     config = Path(settings.environ["DIST_EXTRA_CONFIG"])
     assert config.read_text() == ("[build_ext]\ndefine = MY_FLAG\nparallel = 3\n\n[egg_info]\ntag_build = .dev\n\n")
     users.write_text("[build_ext]\nparallel = 1\n")  # the user's choice wins
-    settings = prepare_settings(host, tmp_path / "cross2", Path(sys.executable), jobs=3)
+    settings = prepare_settings(host, tmp_path / "cross2", Path(sys.executable), parallel_extensions=3)
     assert Path(settings.environ["DIST_EXTRA_CONFIG"]).read_text() == "[build_ext]\nparallel = 1\n\n"
 
 
-def test_one_job_leaves_setuptools_alone(host: Host, tmp_path: Path) -> None:
-    settings = prepare_settings(host, tmp_path / "cross", Path(sys.executable), jobs=1)
-    assert "DIST_EXTRA_CONFIG" not in settings.environ
+def test_setuptools_builds_one_extension_at_a_time_by_default(host: Host, tmp_path: Path) -> None:
+    # as pip builds: a setup.py may generate in one extension's step what another compiles
+    for settings in (
+        prepare_settings(host, tmp_path / "cross", Path(sys.executable)),
+        prepare_settings(host, tmp_path / "cross1", Path(sys.executable), parallel_extensions=1),
+    ):
+        assert "DIST_EXTRA_CONFIG" not in settings.environ

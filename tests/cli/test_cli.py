@@ -417,6 +417,19 @@ def test_jobs_reach_the_install(
     assert _install_options(["--host", str(layout.python), *flags], capsys, monkeypatch).jobs == expected
 
 
+@pytest.mark.parametrize(("flags", "expected"), [([], None), (["--parallel-extensions", "3"], 3)])
+def test_parallel_extensions_are_asked_for_apart_from_jobs(
+    flags: list[str],
+    expected: int | None,
+    layout: FakeLayout,
+    fake_cc: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    options = _install_options(["--host", str(layout.python), "-j", "4", *flags], capsys, monkeypatch)
+    assert (options.jobs, options.parallel_extensions) == (4, expected)
+
+
 def _install_options(
     flags: list[str], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> BuildOptions:
@@ -436,6 +449,17 @@ def _install_options(
 def test_jobs_must_be_positive(layout: FakeLayout, fake_cc: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, out, err = run_cli(["install", "a", "--host", str(layout.python), "-j", "0"], capsys)
     assert (code, out, err.splitlines()) == (1, "", ["error: -j 0 is not a number of jobs; pass 1 or more"])
+
+
+def test_parallel_extensions_must_be_positive(
+    layout: FakeLayout, fake_cc: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = run_cli(["wheel", "a", "--host", str(layout.python), "--parallel-extensions", "0"], capsys)
+    assert (code, out, err.splitlines()) == (
+        1,
+        "",
+        ["error: --parallel-extensions 0 is not a number of extensions; pass 1 or more"],
+    )
 
 
 def test_no_cache_dir_keeps_even_the_view_of_the_root_out_of_the_cache(

@@ -28,9 +28,10 @@ TARGET = "aarch64-unknown-linux-gnu"
 
 
 def test_only_index_cache_dir_jobs_and_launcher_are_left_out_of_the_key() -> None:
-    # -j changes how fast, not what; a compiler launcher (ccache, distcc) hands back the compiler's own output
+    # -j and --parallel-extensions change how fast, not what; a compiler launcher (ccache,
+    # distcc) hands back the compiler's own output
     left_out = {f.name for f in dataclasses.fields(BuildOptions) if not f.metadata.get("key", True)}
-    assert left_out == {"index", "cache_dir", "jobs", "compiler_launcher"}
+    assert left_out == {"index", "cache_dir", "jobs", "parallel_extensions", "compiler_launcher"}
 
 
 def test_a_new_option_is_in_the_key_by_default() -> None:
@@ -79,6 +80,7 @@ def test_index_cache_dir_and_jobs_leave_the_key_alone(tmp_path: Path) -> None:
     for other in [
         dataclasses.replace(base, jobs=1),
         dataclasses.replace(base, jobs=16),
+        dataclasses.replace(base, parallel_extensions=4),
         dataclasses.replace(base, cache_dir=tmp_path / "elsewhere"),
         dataclasses.replace(base, index=IndexSettings(index_url="https://mirror.invalid/simple")),
         dataclasses.replace(base, index=IndexSettings(no_index=True, find_links=(str(tmp_path),))),
