@@ -32,12 +32,16 @@ _swept: set[str] = set()
 
 @contextlib.contextmanager
 def temporary_directory(purpose: str) -> Iterator[Path]:
-    """A new directory ``crossbuild-PID-PURPOSE-XXXXXXXX`` in ``TMPDIR``, removed at the end."""
+    """A new directory ``crossbuild-PID-PURPOSE-XXXXXXXX`` in ``TMPDIR``, removed at the end.
+
+    The pid has seven digits (Linux's largest ``pid_max`` is 4194304), so the path's length
+    does not depend on the process: a search path into it that a build wrote and mending
+    dropped leaves padding of that length in the ELF file, the same for every build."""
     sweep(Path(tempfile.gettempdir()))
     path: Path | None = None
     descriptor = -1
     try:
-        path = Path(tempfile.mkdtemp(prefix=f"crossbuild-{os.getpid()}-{purpose}-"))
+        path = Path(tempfile.mkdtemp(prefix=f"crossbuild-{os.getpid():07d}-{purpose}-"))
         descriptor = os.open(path, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
         fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
         yield path

@@ -34,7 +34,7 @@ def tmpdir_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def test_a_temporary_directory_is_named_after_its_process_and_removed(tmpdir_env: Path) -> None:
     with temporary_directory("wheels") as path:
         assert path.parent == tmpdir_env
-        assert path.name.startswith(f"crossbuild-{os.getpid()}-wheels-")
+        assert path.name.startswith(f"crossbuild-{os.getpid():07d}-wheels-")
         descriptor = os.open(path, os.O_RDONLY)
         try:  # locked while it lives
             with pytest.raises(BlockingIOError):
@@ -46,6 +46,20 @@ def test_a_temporary_directory_is_named_after_its_process_and_removed(tmpdir_env
     with pytest.raises(KeyboardInterrupt), temporary_directory("build"):
         raise KeyboardInterrupt
     assert list(tmpdir_env.iterdir()) == []
+
+
+def test_a_temporary_directory_has_the_same_length_whatever_the_pid(
+    tmpdir_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A dropped run-time search path into it leaves padding of its length in an ELF file:
+    builds by processes 7 and 4194304 must leave the same bytes."""
+    lengths = set()
+    for pid in (7, 4194304):
+        monkeypatch.setattr(os, "getpid", lambda pid=pid: pid)
+        with temporary_directory("build") as path:
+            lengths.add(len(str(path)))
+            assert int(path.name.split("-")[1]) == pid
+    assert len(lengths) == 1
 
 
 def test_the_first_temporary_directory_sweeps_what_killed_runs_left(
