@@ -294,4 +294,3 @@ def main(argv: Sequence[str] | None = None, prog: str = "crossbuild") -> int:
 
 def entrypoint() -> None:
     sys.exit(main())
-
