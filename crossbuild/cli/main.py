@@ -18,6 +18,7 @@ from ..config import Configuration, load_configuration
 from ..installation.options import InstallOptions
 from .defaults import PREFIX, apply_defaults, flag_names
 from .log_setup import setup_logging
+from .outputs import check_outputs
 from .parser import make_parser
 from .progress import progress_reporter
 
@@ -88,6 +89,15 @@ def _run(args: argparse.Namespace, configuration: Configuration) -> int:
             result = _install(args, host, options, reporter)
     for line in summary_lines(result):  # once the progress is gone: what remains on the screen
         print(line)
+    if args.report:
+        try:
+            _write_report(args.report, result)
+        except OSError as error:  # checked before the run: a disk that filled up since; the commit is done
+            print(
+                f"warning: the install is committed, but --report {args.report} could not be written "
+                f"({error.strerror or error}); the summary above is what it would say",
+                file=sys.stderr,
+            )
     if args.check_imports and not result.dry_run:
         return _check_imports(result)
     return 0
@@ -243,10 +253,15 @@ def _install(args: argparse.Namespace, host: Host, options: BuildOptions, report
         constraint_files=args.constraint,
         reporter=reporter,
     )
-    if args.report:
-        with open(args.report, "w", encoding="utf-8") as stream:
-            json.dump(result.report(), stream, indent=2)
     return result
+
+
+def _write_report(path: str, result: InstallResult) -> None:
+    """``--report FILE``: written once the install is done, whole or not at all."""
+    from .._files import atomic_file
+
+    with atomic_file(Path(path)) as stream:
+        stream.write((json.dumps(result.report(), indent=2) + "\n").encode())
 
 
 def main(argv: Sequence[str] | None = None, prog: str = "crossbuild") -> int:
@@ -256,6 +271,7 @@ def main(argv: Sequence[str] | None = None, prog: str = "crossbuild") -> int:
     try:
         configuration = load_configuration()
         apply_defaults(parser, args, argv, configuration)
+        check_outputs(args)
     except CrossbuildError as error:
         print(f"error: {error.render(flag_names(parser))}", file=sys.stderr)
         return 1
