@@ -18,7 +18,7 @@ from ..config import Configuration, load_configuration
 from ..installation.options import InstallOptions
 from .defaults import PREFIX, apply_defaults, flag_names
 from .log_setup import setup_logging
-from .outputs import check_outputs
+from .outputs import check_outputs, logs_kept_from
 from .parser import make_parser
 from .progress import progress_reporter
 
@@ -57,6 +57,7 @@ def _run(args: argparse.Namespace, configuration: Configuration) -> int:
     with contextlib.ExitStack() as scope:
         if getattr(args, "no_cache_dir", False):  # pip's --no-cache-dir: every cache (a root's view too), this run only
             args.cache_dir = scope.enter_context(tempfile.TemporaryDirectory(prefix="crossbuild-nocache-"))
+            scope.enter_context(logs_kept_from(Path(args.cache_dir)))  # out before the directory goes
         host, profile = host_of(args, configuration)
         if args.command == "inspect":
             _print_summary(host, args.json)

@@ -5,9 +5,14 @@ never after a build of minutes, never after an install was committed."""
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
-from .._exceptions import OptionError
+from .._exceptions import CrossbuildError, OptionError
 
 
 def check_outputs(args: argparse.Namespace) -> None:
@@ -38,3 +43,19 @@ def _check_file(dest: str, path: Path) -> None:
             path=path,
             folder=folder,
         )
+
+
+@contextlib.contextmanager
+def logs_kept_from(cache: Path) -> Iterator[None]:
+    """With ``--no-cache-dir`` the cache is a temporary directory, removed when the run ends:
+    the log of a build that failed there is copied first into ``TMPDIR``, where it
+    survives (``crossbuild-log-XXXXXXXX-PROJECT-TIME.log``), and the error names the copy."""
+    try:
+        yield
+    except CrossbuildError as error:
+        if error.log is not None and error.log.is_relative_to(cache) and error.log.is_file():
+            descriptor, name = tempfile.mkstemp(prefix="crossbuild-log-", suffix=f"-{error.log.name}")
+            with os.fdopen(descriptor, "wb") as kept, error.log.open("rb") as log:
+                shutil.copyfileobj(log, kept)
+            error.log = Path(name)
+        raise

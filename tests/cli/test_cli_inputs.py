@@ -197,3 +197,39 @@ def test_a_cache_on_a_full_disk(
     assert "Traceback" not in err
     assert snapshot(rootfs.root) == before
     assert [p.name for p in (tmp_path / "cache" / "unpacked").iterdir()] == []
+
+
+def test_the_log_of_a_failed_build_without_a_cache_survives(
+    rootfs: FakeLayout,
+    fake_cc: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """--no-cache-dir: the cache, and the log of the failed build in it, go at the end of
+    the run; the log named is a copy that does not."""
+    from crossbuild import BackendError, BuildOptions, Host
+
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
+    monkeypatch.setattr("tempfile.tempdir", None)
+    caches = []
+
+    def build(source: str, host: Host, wheel_dir: Path, options: BuildOptions, reporter: object = None) -> Path:
+        assert options.cache_dir is not None
+        caches.append(Path(options.cache_dir))
+        log = Path(options.cache_dir) / "logs" / "pkg-20261207-120000.log"
+        log.parent.mkdir(parents=True)
+        log.write_text("the whole output\nx.c:1:1: error: no\n")
+        error = BackendError(source, "build_wheel", "x.c:1:1: error: no\n", "x.c:1:1: error: no")
+        error.log = log
+        raise error
+
+    monkeypatch.setattr("crossbuild.wheel.pipeline.build_wheel", build)
+    code, _, err = run_cli(["wheel", str(PURE), "--host", str(rootfs.python), "--no-cache-dir"], capsys)
+    assert code == 1
+    [line] = [line for line in err.splitlines() if line.startswith("full log: ")]
+    kept = Path(line.removeprefix("full log: "))
+    assert kept.read_text() == "the whole output\nx.c:1:1: error: no\n"
+    assert kept.parent == tmp_path
+    assert kept.name.startswith("crossbuild-log-") and kept.name.endswith("-pkg-20261207-120000.log")
+    assert not caches[0].exists()
