@@ -192,14 +192,23 @@ def _check(args: argparse.Namespace) -> int:
 
 def _config(configuration: Configuration, verbose: bool) -> int:
     """Every setting in force, lowest precedence first, and the CROSSBUILD_* variables."""
+    from ..config import looked_for
+
     if verbose:
+        for place in looked_for():
+            print(f"# looked for {place}")
         for path in configuration.files:
             print(f"# read {path}")
     for setting in configuration.settings:
         print(f"{setting.key} = {setting.value!r}  # {setting.origin}")
-    for name, value in sorted(os.environ.items()):
-        if name.startswith(PREFIX) and name not in _NOT_OPTIONS:
-            print(f"{name} = {value!r}  # environment")
+    variables = sorted((k, v) for k, v in os.environ.items() if k.startswith(PREFIX) and k not in _NOT_OPTIONS)
+    for name, value in variables:
+        print(f"{name} = {value!r}  # environment")
+    if not configuration.settings and not variables:
+        print(
+            "nothing is configured: no configuration file and no CROSSBUILD_* variable "
+            "(see crossbuild config list -v for where files are looked for)"
+        )
     return 0
 
 

@@ -233,3 +233,17 @@ def test_the_log_of_a_failed_build_without_a_cache_survives(
     assert kept.parent == tmp_path
     assert kept.name.startswith("crossbuild-log-") and kept.name.endswith("-pkg-20261207-120000.log")
     assert not caches[0].exists()
+
+
+def test_every_option_has_help() -> None:
+    import argparse
+
+    parser = make_parser("crossbuild")
+    [commands] = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+    silent = [
+        f"{name} {action.option_strings[0]}"
+        for name, command in commands.choices.items()
+        for action in command._actions
+        if action.option_strings and not action.help
+    ]
+    assert silent == []
