@@ -122,7 +122,8 @@ def check_root(root: str | os.PathLike[str], *, host: Host | str | os.PathLike[s
     files = dict.fromkeys(owners)
     for directory in (*sites, *scripts):
         files.update(dict.fromkeys(_tree(resolve_in_root(root_dir, directory))))
-    labels = _directory_owners(owners, {resolve_in_root(root_dir, site) for site in (*sites, *scripts)})
+    tops = {root_dir, *(resolve_in_root(root_dir, site) for site in (*sites, *scripts))}
+    labels = _directory_owners(owners, tops)
     labels.update((path, owner.label) for path, owner in owners.items())
     for path in files:
         problems += _file_problems(root_dir, path, labels.get(path, ""), host)
@@ -269,12 +270,15 @@ def _file_problems(root: Path, path: Path, owner: str, host: Host) -> list[Probl
 
 def _directory_owners(owners: dict[Path, Existing], tops: set[Path]) -> dict[Path, str]:
     """The directories that hold the distributions' files, below the site and scripts
-    directories ``tops``: each with the labels of the distributions whose files it holds."""
+    directories (and the root) ``tops``: each with the labels of the distributions whose
+    files it holds."""
     held: defaultdict[Path, set[str]] = defaultdict(set)
     for path, owner in owners.items():
         for parent in path.parents:
             if parent in tops or parent == parent.parent:
                 break
+            if owner.label in held[parent]:
+                break  # and so are the parents above it
             held[parent].add(owner.label)
     return {directory: ", ".join(sorted(labels)) for directory, labels in held.items()}
 
