@@ -94,10 +94,12 @@ def test_report_and_wheel_dir_checked_before_anything_is_done(
 
     a_file = tmp_path / "dist"
     a_file.write_text("")
-    code, _, err = run_cli(
-        ["wheel", str(PURE), *options[:2], "--cache-dir", str(tmp_path / "c"), "-w", str(a_file)], capsys
-    )
+    argv = ["wheel", str(PURE), *options[:2], "--cache-dir", str(tmp_path / "c"), "-w", str(a_file)]
+    code, _, err = run_cli(argv, capsys)
     assert _error(code, err) == f"error: -w {a_file} is not a directory; name a directory for the wheels"
+    below = a_file / "wheels"
+    code, _, err = run_cli([*argv[:-1], str(below)], capsys)
+    assert _error(code, err) == f"error: -w {below}: {a_file} is a file; name a directory for the wheels"
     assert not (tmp_path / "c").exists()
 
 
