@@ -7,13 +7,17 @@ world-writable, and every entry appears whole (renamed into place) or not at all
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import functools
 import hashlib
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import platformdirs
 
+from ._exceptions import CacheError
 from ._files import make_dirs
 
 ENV_VAR = "CROSSBUILD_CACHE_DIR"
@@ -25,6 +29,30 @@ def cache_dir(override: str | os.PathLike[str] | None = None) -> Path:
     path = Path(chosen).absolute()  # backends run elsewhere: a relative path would lead astray
     make_dirs(path)
     return path
+
+
+#: What to do about a cache that cannot be written, by errno.
+_CACHE_FIXES = {
+    errno.ENOSPC: "free space there, or pass {cache_dir} a folder on a disk with space, or {no_cache_dir}",
+    errno.EDQUOT: "free space within your disk quota, or pass {cache_dir} another folder, or {no_cache_dir}",
+    errno.EROFS: "pass {cache_dir} a folder you may write to, or {no_cache_dir}",
+    errno.EACCES: "pass {cache_dir} a folder you may write to, or {no_cache_dir}",
+}
+
+
+@contextlib.contextmanager
+def cache_writes(directory: Path) -> Iterator[None]:
+    """Writes into the cache ``directory``: a full disk (or a read-only one) is told as the
+    cache's, with its path — not as the root's or as an error without a file name."""
+    try:
+        yield
+    except OSError as error:
+        fix = _CACHE_FIXES.get(error.errno or 0)
+        if fix is None:
+            raise
+        raise CacheError(
+            "cannot write to the cache {path}: {reason}; " + fix, path=directory, reason=error.strerror
+        ) from None
 
 
 @functools.cache

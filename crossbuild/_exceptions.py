@@ -133,6 +133,10 @@ class HashMismatchError(CrossbuildError):
         self.detail = detail
 
 
+class CacheError(CrossbuildError):
+    """The cache cannot be written: a full disk, a read-only or foreign folder."""
+
+
 class InstallTargetError(CrossbuildError):
     """The root or prefix to install into is missing, wrong for the host, or unusable."""
 

@@ -18,6 +18,8 @@ Steps, roughly in the order an ``install`` reaches them:
     linked) into the staging directory (a core at a time: which file is not fixed);
 ``host-copy``
     a build requirement's host wheel is unpacked in the cache, not yet renamed into place;
+``unpack``
+    a wheel to install is unpacked into a new entry of the cache, not yet published;
 ``stage``
     every wheel is installed into the staging directory inside the root;
 ``commit:before-move``
@@ -29,13 +31,16 @@ Steps, roughly in the order an ``install`` reaches them:
 ``commit:before-cleanup``
     the commit is recorded as complete; the backups of replaced files are still there.
 
-Actions: ``raise`` (a :class:`RuntimeError`), ``sigint``, ``sigterm``, ``sigkill`` (the
-process sends itself the signal), and ``wait-for-file:PATH``: create ``PATH.waiting``,
-then wait until ``PATH`` exists — a test holds a run at a step for as long as it needs.
+Actions: ``raise`` (a :class:`RuntimeError`), ``errno:NAME`` (an :class:`OSError` with
+that errno, as the system call at the step would raise it: ``errno:ENOSPC``, a full
+disk), ``sigint``, ``sigterm``, ``sigkill`` (the process sends itself the signal), and
+``wait-for-file:PATH``: create ``PATH.waiting``, then wait until ``PATH`` exists — a test
+holds a run at a step for as long as it needs.
 """
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 import signal
@@ -44,7 +49,7 @@ from pathlib import Path
 
 ENV_VAR = "CROSSBUILD_FAULT"
 
-_SPEC = re.compile(r"(?P<step>.+?):(?P<action>raise|sigint|sigterm|sigkill|wait-for-file:(?P<path>.+))")
+_SPEC = re.compile(r"(?P<step>.+?):(?P<action>raise|errno:E[A-Z]+|sigint|sigterm|sigkill|wait-for-file:(?P<path>.+))")
 _SIGNALS = {"sigint": signal.SIGINT, "sigterm": signal.SIGTERM, "sigkill": signal.SIGKILL}
 
 
@@ -54,7 +59,11 @@ def parse(spec: str | None) -> dict[str, str]:
         return {}
     match = _SPEC.fullmatch(spec)
     if match is None:
-        raise ValueError(f"{ENV_VAR}={spec!r}: expected STEP:ACTION, ACTION one of raise, sigint, sigterm, sigkill")
+        raise ValueError(
+            f"{ENV_VAR}={spec!r}: expected STEP:ACTION, ACTION one of raise, errno:NAME, sigint, sigterm, sigkill"
+        )
+    if match["action"].startswith("errno:") and not hasattr(errno, match["action"][6:]):
+        raise ValueError(f"{ENV_VAR}={spec!r}: no errno {match['action'][6:]}")
     return {match["step"]: match["action"]}
 
 
@@ -73,6 +82,9 @@ def _act(step: str) -> None:
         return
     if action == "raise":
         raise RuntimeError(f"fault injected at {step}")
+    if action.startswith("errno:"):
+        code = getattr(errno, action.removeprefix("errno:"))
+        raise OSError(code, os.strerror(code))
     if action in _SIGNALS:
         os.kill(os.getpid(), _SIGNALS[action])
         time.sleep(0.1)  # a system call: the handler of the signal, sent already, runs here

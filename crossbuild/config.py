@@ -5,8 +5,11 @@ Files are read from the lowest precedence to the highest; a later one wins key b
 1. site: ``$XDG_CONFIG_DIRS/crossbuild/crossbuild.toml`` (``/etc/xdg/…``), then
    ``/etc/crossbuild.toml``;
 2. user: ``~/.config/crossbuild/crossbuild.toml`` (the platform's user config directory);
-3. project: ``[tool.crossbuild]`` of ``pyproject.toml`` in the working directory (a
-   firmware repository that names its boards);
+3. project: ``crossbuild.toml``, or ``[tool.crossbuild]`` of ``pyproject.toml``, in the
+   working directory or the nearest parent that has one (the root of a firmware
+   repository that names its boards), found as uv finds ``uv.toml`` and ruff
+   ``ruff.toml``: the nearest directory wins, and in it ``crossbuild.toml`` wins over
+   ``pyproject.toml``;
 4. ``$CROSSBUILD_CONFIG_FILE``, a file named explicitly.
 
 What a file may hold::
@@ -127,20 +130,42 @@ class Configuration:
 
 
 def configuration_files(cwd: Path | None = None, environ: Mapping[str, str] | None = None) -> list[Path]:
-    """The files that exist, lowest precedence first (a ``pyproject.toml`` among them may
-    have no ``[tool.crossbuild]``)."""
+    """The files that exist, lowest precedence first."""
     environ = os.environ if environ is None else environ
+    named = environ.get(FILE_VARIABLE)
+    if named and not Path(named).is_file():
+        raise ConfigurationError("{variable}={path} names no file", variable=FILE_VARIABLE, path=named)
+    candidates = [*_system_and_user_files(environ), _project_file(cwd or Path.cwd())]
+    if named:
+        candidates.append(Path(named))
+    return [path for path in dict.fromkeys(candidates) if path is not None and path.is_file()]
+
+
+def looked_for(cwd: Path | None = None, environ: Mapping[str, str] | None = None) -> list[str]:
+    """Where configuration files are looked for, in words (for ``config list -v``)."""
+    environ = os.environ if environ is None else environ
+    project = f"{FILE_NAME} or pyproject.toml [tool.crossbuild] in {cwd or Path.cwd()} or a parent"
+    return [*map(str, _system_and_user_files(environ)), project, f"${FILE_VARIABLE}"]
+
+
+def _system_and_user_files(environ: Mapping[str, str]) -> list[Path]:
     xdg_dirs = environ.get("XDG_CONFIG_DIRS") or "/etc/xdg"
     candidates = [Path(d) / "crossbuild" / FILE_NAME for d in reversed(xdg_dirs.split(os.pathsep)) if d]
     candidates.append(Path("/etc") / FILE_NAME)
     candidates.append(Path(platformdirs.user_config_dir("crossbuild", appauthor=False)) / FILE_NAME)
-    candidates.append((cwd or Path.cwd()) / "pyproject.toml")
-    named = environ.get(FILE_VARIABLE)
-    if named:
-        if not Path(named).is_file():
-            raise ConfigurationError("{variable}={path} names no file", variable=FILE_VARIABLE, path=named)
-        candidates.append(Path(named))
-    return [path for path in dict.fromkeys(candidates) if path.is_file()]
+    return candidates
+
+
+def _project_file(cwd: Path) -> Path | None:
+    """The project's file: in ``cwd`` or the nearest parent that has one, ``crossbuild.toml``
+    before a ``pyproject.toml`` with ``[tool.crossbuild]`` (one without is passed over)."""
+    for directory in (cwd.absolute(), *cwd.absolute().parents):
+        if (directory / FILE_NAME).is_file():
+            return directory / FILE_NAME
+        pyproject = directory / "pyproject.toml"
+        if pyproject.is_file() and _settings_of(pyproject) is not None:
+            return pyproject
+    return None
 
 
 def load_configuration(cwd: Path | None = None, environ: Mapping[str, str] | None = None) -> Configuration:

@@ -19,6 +19,7 @@ import sysroot as sysroot_script
 
 sys.path.insert(0, str(Path(__file__).parent.parent / "tests"))  # fakehost: wheels, ELF headers, snapshots
 
+from helpers.signals import sigint_default
 from installer import install
 from installer.destinations import SchemeDictionaryDestination
 from installer.sources import WheelFile
@@ -85,12 +86,13 @@ def project(tmp_path: Path) -> Callable[[str], Path]:
 def run_crossbuild(
     *args: str | os.PathLike[str], env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
-    """The CLI, as a user runs it."""
+    """The CLI, as a user runs it at a terminal: SIGINT is not ignored, however the tests were started."""
     return subprocess.run(
         [sys.executable, "-m", "crossbuild", *map(str, args)],
         capture_output=True,
         text=True,
         env=env,
+        preexec_fn=sigint_default,
     )
 
 

@@ -27,6 +27,7 @@ from pathlib import Path
 import pytest
 from conftest import PACKAGES, link_copy, run_crossbuild
 from helpers.fakehost import snapshot
+from helpers.signals import sigint_default
 
 REQUIREMENTS = ("tiny==2.0", "cext")
 
@@ -112,6 +113,7 @@ class Installer:
             stderr=subprocess.PIPE,
             text=True,
             env=self.env(fault),
+            preexec_fn=sigint_default,  # it is sent SIGINT: not ignored, however the tests were started
         )
 
 

@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from helpers.fakehost import AARCH64, FakeLayout, install_fake_toolchain, make_layout
 from helpers.installing import Install, make_links
+from helpers.signals import sigint_raising
 
 import crossbuild
 from crossbuild import BuildOptions, IndexSettings, InstallOptions, InstallResult, _files
@@ -48,6 +49,16 @@ def _no_pyenv_or_uv_pythons(monkeypatch: pytest.MonkeyPatch) -> None:
 def _private_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The default cache (views of fake roots, build environments) is the test's own."""
     monkeypatch.setenv("CROSSBUILD_CACHE_DIR", str(tmp_path / "default-cache"))
+
+
+@pytest.fixture
+def sigint_raises() -> Iterator[None]:
+    """SIGINT raises KeyboardInterrupt here, and is not ignored in the processes the test
+    starts, whatever this process inherited: a test run started in the background
+    (``scripts/test &``, nohup, a CI runner) inherits SIGINT ignored, and a test that
+    sends SIGINT relies on it arriving."""
+    with sigint_raising():
+        yield
 
 
 @pytest.fixture

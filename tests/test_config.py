@@ -236,3 +236,33 @@ def test_install_finds_the_host_in_the_root(
         f"error: host python {root / 'usr'}: has 2 python3.X in bin (python3.11, python3.12); "
         "pass --host the host's python"
     )
+
+
+def test_a_crossbuild_toml_at_the_root_of_the_firmware_repository(
+    places: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Found as uv.toml and ruff.toml are: in the working directory or the nearest parent
+    that has one (a firmware repository often has no pyproject.toml)."""
+    firmware = tmp_path / "firmware"
+    project_file = _write(firmware / "crossbuild.toml", '[hosts.board]\npython = "rootfs/usr/bin/python3.11"\n')
+    package = firmware / "packages" / "spidev"
+    _write(package / "pyproject.toml", '[project]\nname = "spidev"\n')  # not a configuration: the search goes on
+    monkeypatch.chdir(package)
+    configuration = load_configuration()
+    assert configuration.files == (project_file,)
+    assert configuration.hosts["board"].python == firmware / "rootfs/usr/bin/python3.11"
+
+    # the nearest wins, and in one directory crossbuild.toml wins over pyproject.toml, as uv.toml does
+    _write(package / "pyproject.toml", '[tool.crossbuild.hosts.board]\npython = "here/python3.11"\n')
+    assert load_configuration().files == (package / "pyproject.toml",)
+    _write(package / "crossbuild.toml", '[hosts.board]\npython = "there/python3.11"\n')
+    assert load_configuration().files == (package / "crossbuild.toml",)
+
+
+def test_config_list_with_nothing_configured(places: dict[str, Path], capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run_cli(["config", "list"], capsys)
+    assert (code, err) == (0, "")
+    assert out.splitlines() == [
+        "nothing is configured: no configuration file and no CROSSBUILD_* variable "
+        "(see crossbuild config list -v for where files are looked for)"
+    ]

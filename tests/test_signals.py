@@ -5,12 +5,17 @@ from __future__ import annotations
 import logging
 import os
 import signal
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
+from helpers.fakehost import FakeLayout, snapshot
 
 from crossbuild import _faults
 from crossbuild._signals import Terminated, deferred, signals_raise, work_complete
+
+pytestmark = pytest.mark.usefixtures("sigint_raises")  # these tests send SIGINT: it must not be ignored
 
 
 def _send(signum: int) -> None:
@@ -115,3 +120,29 @@ def test_fault_actions(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setattr(_faults, "_ARMED", _faults.parse("stage:sigterm"))
     with pytest.raises(Terminated), signals_raise():
         _faults.fault_point("stage")
+
+
+@pytest.mark.parametrize("inherited", [signal.SIG_DFL, signal.SIG_IGN], ids=["default", "ignored"])
+def test_crossbuild_keeps_sigint_as_it_inherits_it(
+    rootfs: FakeLayout, links: Path, tmp_path: Path, inherited: signal.Handlers
+) -> None:
+    """Ctrl-C stops an install, leaving the root as it was; but started with SIGINT ignored
+    (a background job of a non-interactive shell, nohup), crossbuild leaves it ignored,
+    as every program does: the SIGINT meant for the foreground job does not stop it."""
+    before = snapshot(rootfs.root)
+    argv = [sys.executable, "-m", "crossbuild", "install", "alpha", "--host", str(rootfs.python)]
+    argv += ["--root", str(rootfs.root), "--no-index", "-f", str(links), "--cache-dir", str(tmp_path / "cache")]
+    done = subprocess.run(
+        argv,
+        env={**os.environ, _faults.ENV_VAR: "stage:sigint", "PIP_CONFIG_FILE": os.devnull},
+        preexec_fn=lambda: signal.signal(signal.SIGINT, inherited),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if inherited == signal.SIG_DFL:
+        assert (done.returncode, done.stderr.splitlines()[-1]) == (130, "error: interrupted")
+        assert snapshot(rootfs.root) == before
+    else:
+        assert done.returncode == 0, done.stderr
+        assert done.stdout.split()[:3] == ["installed", "alpha", "1.0"]

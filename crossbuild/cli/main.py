@@ -18,6 +18,7 @@ from ..config import Configuration, load_configuration
 from ..installation.options import InstallOptions
 from .defaults import PREFIX, apply_defaults, flag_names
 from .log_setup import setup_logging
+from .outputs import check_outputs, logs_kept_from
 from .parser import make_parser
 from .progress import progress_reporter
 
@@ -56,6 +57,7 @@ def _run(args: argparse.Namespace, configuration: Configuration) -> int:
     with contextlib.ExitStack() as scope:
         if getattr(args, "no_cache_dir", False):  # pip's --no-cache-dir: every cache (a root's view too), this run only
             args.cache_dir = scope.enter_context(tempfile.TemporaryDirectory(prefix="crossbuild-nocache-"))
+            scope.enter_context(logs_kept_from(Path(args.cache_dir)))  # out before the directory goes
         host, profile = host_of(args, configuration)
         if args.command == "inspect":
             _print_summary(host, args.json)
@@ -89,6 +91,15 @@ def _run(args: argparse.Namespace, configuration: Configuration) -> int:
             result = _install(args, host, options, reporter)
     for line in summary_lines(result):  # once the progress is gone: what remains on the screen
         print(line)
+    if args.report:
+        try:
+            _write_report(args.report, result)
+        except OSError as error:  # checked before the run: a disk that filled up since; the commit is done
+            print(
+                f"warning: the install is committed, but --report {args.report} could not be written "
+                f"({error.strerror or error}); the summary above is what it would say",
+                file=sys.stderr,
+            )
     if args.check_imports and not result.dry_run:
         return _check_imports(result)
     return 0
@@ -182,14 +193,23 @@ def _check(args: argparse.Namespace) -> int:
 
 def _config(configuration: Configuration, verbose: bool) -> int:
     """Every setting in force, lowest precedence first, and the CROSSBUILD_* variables."""
+    from ..config import looked_for
+
     if verbose:
+        for place in looked_for():
+            print(f"# looked for {place}")
         for path in configuration.files:
             print(f"# read {path}")
     for setting in configuration.settings:
         print(f"{setting.key} = {setting.value!r}  # {setting.origin}")
-    for name, value in sorted(os.environ.items()):
-        if name.startswith(PREFIX) and name not in _NOT_OPTIONS:
-            print(f"{name} = {value!r}  # environment")
+    variables = sorted((k, v) for k, v in os.environ.items() if k.startswith(PREFIX) and k not in _NOT_OPTIONS)
+    for name, value in variables:
+        print(f"{name} = {value!r}  # environment")
+    if not configuration.settings and not variables:
+        print(
+            "nothing is configured: no configuration file and no CROSSBUILD_* variable "
+            "(see crossbuild config list -v for where files are looked for)"
+        )
     return 0
 
 
@@ -244,10 +264,15 @@ def _install(args: argparse.Namespace, host: Host, options: BuildOptions, report
         constraint_files=args.constraint,
         reporter=reporter,
     )
-    if args.report:
-        with open(args.report, "w", encoding="utf-8") as stream:
-            json.dump(result.report(), stream, indent=2)
     return result
+
+
+def _write_report(path: str, result: InstallResult) -> None:
+    """``--report FILE``: written once the install is done, whole or not at all."""
+    from .._files import atomic_file
+
+    with atomic_file(Path(path)) as stream:
+        stream.write((json.dumps(result.report(), indent=2) + "\n").encode())
 
 
 def main(argv: Sequence[str] | None = None, prog: str = "crossbuild") -> int:
@@ -257,6 +282,7 @@ def main(argv: Sequence[str] | None = None, prog: str = "crossbuild") -> int:
     try:
         configuration = load_configuration()
         apply_defaults(parser, args, argv, configuration)
+        check_outputs(args)
     except CrossbuildError as error:
         print(f"error: {error.render(flag_names(parser))}", file=sys.stderr)
         return 1
@@ -295,4 +321,3 @@ def main(argv: Sequence[str] | None = None, prog: str = "crossbuild") -> int:
 
 def entrypoint() -> None:
     sys.exit(main())
-

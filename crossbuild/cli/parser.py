@@ -85,8 +85,21 @@ def make_parser(prog: str) -> argparse.ArgumentParser:
         "--strip", action="store_true", help="strip debug information and static symbols from built wheels' ELF files"
     )
     build_options.add_argument("-i", "--index-url", metavar="URL", help="the package index (default: pip's)")
-    build_options.add_argument("--extra-index-url", action="append", default=[], metavar="URL")
-    build_options.add_argument("-f", "--find-links", action="append", default=[], metavar="DIR_OR_URL")
+    build_options.add_argument(
+        "--extra-index-url",
+        action="append",
+        default=[],
+        metavar="URL",
+        help="another package index to look in besides --index-url (repeatable)",
+    )
+    build_options.add_argument(
+        "-f",
+        "--find-links",
+        action="append",
+        default=[],
+        metavar="DIR_OR_URL",
+        help="a directory of wheels and sdists, or a page of links to them, to look in as well (repeatable)",
+    )
     build_options.add_argument("--no-index", action="store_true", help="ignore package indexes")
     build_options.add_argument(
         "--cache-dir", metavar="DIR", help="where to keep build environments, downloads and built wheels"
@@ -148,11 +161,11 @@ def make_parser(prog: str) -> argparse.ArgumentParser:
     )
     wheel.add_argument(
         "--test-requires",
-        action="extend",
-        nargs="+",
+        action="append",
         default=[],
-        metavar="REQUIREMENT",
-        help="requirements installed for the host with the wheel to run --test-command (e.g. pytest)",
+        metavar="REQUIREMENTS",
+        help="requirements installed for the host with the wheel to run --test-command: one, or several in one "
+        "quoted string as cibuildwheel takes them ('pytest hypothesis'); repeatable",
     )
     wheel.add_argument(
         "-w", "--wheel-dir", default="dist", metavar="DIR", help="where to put the wheels (default: dist)"

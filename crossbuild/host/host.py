@@ -289,6 +289,7 @@ def inspect_host(
         raise HostPythonError(files.executable, "is not {what}; pass {host} the host's python binary", what=what)
     root = given_root or _sysroot_of(files.prefix_dir, str(config_vars.get("prefix") or "/usr"))
     version = str(config_vars.get("VERSION") or "")
+    _check_supported(files.executable, version)
     multiarch = str(config_vars.get("MULTIARCH") or "")
     platform = details.platform if details else f"{config_vars.get('MACHDEP') or 'linux'}-{elf.machine}"
     include_dir = root / str(config_vars.get("INCLUDEPY") or f"/usr/include/python{version}").lstrip("/")
@@ -312,6 +313,23 @@ def inspect_host(
         emulator=lambda: find_emulator(elf.machine, build_root()),
         build_details=details.path if details else None,
     )
+
+
+#: The oldest host CPython crossbuild builds for (the oldest one its runtime patch and
+#: install schemes are written for; CPython 3.9 reached its end of life in October 2025).
+OLDEST_HOST = (3, 10)
+
+
+def _check_supported(executable: Path, version: str) -> None:
+    """Refuse a host CPython older than :data:`OLDEST_HOST` before anything is made for it."""
+    major, _, minor = version.partition(".")
+    if major.isdigit() and minor.isdigit() and (int(major), int(minor)) < OLDEST_HOST:
+        raise HostPythonError(
+            executable,
+            "is CPython {version}; crossbuild builds for CPython {oldest} and newer",
+            version=version,
+            oldest=".".join(map(str, OLDEST_HOST)),
+        )
 
 
 def as_host(host: Host | str | os.PathLike[str], cache_dir: str | os.PathLike[str] | None = None) -> Host:

@@ -167,9 +167,17 @@ def probe_target(command: list[str], sysroot: Path, language: str) -> ElfTarget 
     with temporary_directory("probe") as tmp:
         obj = tmp / "probe.o"
         argv = [*command, *sysroot_flags(sysroot), "-x", language, "-c", "/dev/null", "-o", str(obj)]
-        if not probe(argv).ok or not obj.is_file():
+        if not probe(argv, env=_probe_environ(tmp)).ok or not obj.is_file():
             return None
         return read_elf_target(obj)
+
+
+def _probe_environ(tmp: Path) -> dict[str, str]:
+    """The environment of a compiler probe: its own ``TMPDIR`` inside ``tmp``, which goes
+    with it.  The compiler writes its intermediate files (``ccXXXXXX.s``) there, and one
+    stopped between its passes (a signal, a kill) leaves them behind: never in the user's
+    ``TMPDIR``."""
+    return {**os.environ, "TMPDIR": str(tmp)}
 
 
 def _prefix_map_option(cc: list[str], cxx: list[str] | None, fortran: list[str] | None, sysroot: Path) -> str | None:
@@ -178,10 +186,12 @@ def _prefix_map_option(cc: list[str], cxx: list[str] | None, fortran: list[str] 
     Preprocessing is enough to be told of an unknown option, and costs a fifth of compiling.
     """
     compilers = [(cc, "c"), *([(cxx, "c++")] if cxx else []), *([(fortran, "f95-cpp-input")] if fortran else [])]
-    for option in ("-ffile-prefix-map", "-fdebug-prefix-map"):
-        flags = [*sysroot_flags(sysroot), f"{option}=/old=/new", "-E", "/dev/null", "-o", os.devnull]
-        if all(probe([*command, "-x", language, *flags]).ok for command, language in compilers):
-            return option
+    with temporary_directory("probe") as tmp:
+        for option in ("-ffile-prefix-map", "-fdebug-prefix-map"):
+            flags = [*sysroot_flags(sysroot), f"{option}=/old=/new", "-E", "/dev/null", "-o", os.devnull]
+            environ = _probe_environ(tmp)
+            if all(probe([*command, "-x", language, *flags], env=environ).ok for command, language in compilers):
+                return option
     logger.warning("%s takes no -ffile-prefix-map: the build's paths will show in the binaries", shlex.join(cc))
     return None
 

@@ -10,6 +10,7 @@ checked the same way before it is reused, and downloaded again if it fails.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import tarfile
 import zipfile
@@ -20,7 +21,7 @@ from typing import BinaryIO
 import unearth
 import unearth.preparer
 
-from .._cache import content_digest
+from .._cache import cache_writes, content_digest
 from .._exceptions import HashMismatchError, SourceError
 from .._files import atomic_file, make_dirs
 
@@ -39,6 +40,8 @@ class _Problem:
     detail: str = ""
     users_hash: bool = False
     """It has none of the digests the user's ``--hash`` allows."""
+    vouched: bool = False
+    """It has the digest the index gives: it is the index's file, whole."""
 
     def __str__(self) -> str:
         return f"{self.what} ({self.detail})" if self.detail else self.what
@@ -63,10 +66,12 @@ def download(session: unearth.fetchers.Fetcher, link: unearth.Link, directory: P
         if problem is None:
             logger.debug("using %s, downloaded before", target)
             return target
+        if problem.users_hash and problem.vouched:  # the index's own file: fetched again, it would not match either
+            raise HashMismatchError(str(link.redacted), problem.detail)
         logger.info("downloading %s again: the copy in the cache %s", link.filename, problem)
     logger.debug("downloading %s", link.redacted)
     try:
-        with atomic_file(target) as stream:
+        with cache_writes(directory), atomic_file(target) as stream:
             _fetch(session, link, stream)
             _check(stream, link, hashes, must_open=True)
     except unearth.preparer.HTTPErrors as error:
@@ -79,13 +84,17 @@ def _cached_problem(target: Path, link: unearth.Link, hashes: Hashes | None) -> 
     gives a sha256 of is hashed by :func:`~crossbuild._cache.content_digest`, whose answer
     the verification and unpacked-wheel caches, keyed by it, reuse (a wheel read once)."""
     expected = (link.hash_option or {}).get("sha256")
-    if hashes or not expected:
+    if not expected:
         with target.open("rb") as stream:
             return _problem(stream, link, hashes, must_open=True)
     digest = content_digest(target)
-    if digest in expected:
+    if digest not in expected:
+        return _Problem("does not have the digest the index gives", f"its sha256 is {digest}")
+    if not hashes:
         return None
-    return _Problem("does not have the digest the index gives", f"its sha256 is {digest}")
+    with target.open("rb") as stream:
+        problem = _problem(stream, link, hashes, must_open=True)
+    return dataclasses.replace(problem, vouched=True) if problem is not None else None
 
 
 def _fetch(session: unearth.fetchers.Fetcher, link: unearth.Link, stream: BinaryIO) -> None:

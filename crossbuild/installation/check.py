@@ -3,12 +3,15 @@
 In the site directories of every install scheme of the host (Debian: ``posix_local`` and
 ``deb_system``…) and their scripts directories, :func:`check_root` verifies that
 
+- every distribution's ``.dist-info`` has its METADATA and a readable RECORD (a system
+  package manager's may have none: see :data:`~.installed.PYTHON_INSTALLERS`);
 - every file of every distribution's RECORD exists with its recorded size and hash
   (entries without a hash, like RECORD itself and bytecode, only exist);
 - every distribution's dependencies are installed in versions that satisfy them, with
   the host's markers and the extras other distributions ask for;
 - no file or directory is world-writable;
-- no ELF file is for another machine than the host's.
+- no ELF file is for another machine than the host's;
+- no install was interrupted (a work directory of a killed install left in the root).
 
 Installing uses the same file verification: a distribution whose files are damaged is
 not "already installed" (:func:`record_problems`).
@@ -37,6 +40,8 @@ from ..host.rootfs import RootResolver, resolve_in_root
 from ..host.schemes import all_install_paths
 from .hashed import HashedFiles
 from .installed import Existing, find_installed
+from .journal import interrupted_installs
+from .lock import install_in_progress
 
 
 @dataclass(frozen=True)
@@ -44,15 +49,18 @@ class Problem:
     """One thing wrong in a root."""
 
     kind: str
-    """``missing``, ``size``, ``hash``, ``dependency``, ``world-writable`` or ``machine``."""
+    """``metadata``, ``missing``, ``size``, ``hash``, ``dependency``, ``world-writable``,
+    ``machine`` or ``interrupted``."""
     distribution: str
-    """``NAME VERSION`` of the distribution concerned, ``""`` for a file no RECORD lists."""
+    """``NAME VERSION`` of the distribution concerned (of each, for a directory several
+    share), ``""`` for a file no RECORD lists and for an interrupted install."""
     path: str
     """The host path of the file (for a dependency: the distribution's metadata directory)."""
     detail: str
 
     def __str__(self) -> str:
-        return f"{self.distribution or 'no distribution'}: {self.path}: {self.detail}"
+        owner = "interrupted install" if self.kind == "interrupted" else self.distribution or "no distribution"
+        return f"{owner}: {self.path}: {self.detail}"
 
 
 @dataclass(frozen=True)
@@ -104,7 +112,7 @@ def check_root(root: str | os.PathLike[str], *, host: Host | str | os.PathLike[s
     scripts = _unique(root_dir, (paths["scripts"] for paths in schemes))
     distributions = find_installed(root_dir, sites, egg_info=True)
 
-    problems: list[Problem] = []
+    problems = _interrupted(root_dir)
     owners: dict[Path, Existing] = {}
     for distribution in distributions:
         problems += record_problems(root_dir, distribution)
@@ -114,11 +122,15 @@ def check_root(root: str | os.PathLike[str], *, host: Host | str | os.PathLike[s
     files = dict.fromkeys(owners)
     for directory in (*sites, *scripts):
         files.update(dict.fromkeys(_tree(resolve_in_root(root_dir, directory))))
+    tops = {root_dir, *(resolve_in_root(root_dir, site) for site in (*sites, *scripts))}
+    labels = _directory_owners(owners, tops)
+    labels.update((path, owner.label) for path, owner in owners.items())
     for path in files:
-        owner = owners.get(path)
-        problems += _file_problems(root_dir, path, owner.label if owner else "", host)
+        problems += _file_problems(root_dir, path, labels.get(path, ""), host)
     checked = sum(1 for path in files if path.is_file() and not path.is_symlink())
-    order = sorted(problems, key=lambda p: (p.distribution == "", p.distribution.lower(), p.path, p.kind))
+    order = sorted(
+        problems, key=lambda p: (p.kind != "interrupted", p.distribution == "", p.distribution.lower(), p.path, p.kind)
+    )
     return CheckReport(root_dir, host, len(distributions), checked, tuple(order))
 
 
@@ -126,6 +138,9 @@ def record_problems(root: Path, distribution: Existing, hashed: HashedFiles | No
     """The files of ``distribution``'s RECORD that are missing, or differ in size or hash;
     ``hashed`` answers for the files hashed before and unchanged since (and learns the rest)."""
     problems = []
+    if distribution.damage:
+        detail = f"{distribution.damage}; install it again to repair it"
+        problems.append(Problem("metadata", distribution.label, distribution.metadata_path, detail))
     resolve = RootResolver(root)
     for entry in distribution.record or ():
         path = Path(resolve.followed(entry.path))  # the file itself may be a link: followed inside the root
@@ -240,7 +255,8 @@ def _file_problems(root: Path, path: Path, owner: str, host: Host) -> list[Probl
     host_path = "/" + path.relative_to(root).as_posix()
     problems = []
     if info.st_mode & stat.S_IWOTH:
-        detail = f"world-writable (mode {stat.S_IMODE(info.st_mode):04o})"
+        what = "world-writable directory" if stat.S_ISDIR(info.st_mode) else "world-writable"
+        detail = f"{what} (mode {stat.S_IMODE(info.st_mode):04o})"
         problems.append(Problem("world-writable", owner, host_path, detail))
     if stat.S_ISREG(info.st_mode) and info.st_size >= 4:
         with path.open("rb") as stream:
@@ -250,6 +266,41 @@ def _file_problems(root: Path, path: Path, owner: str, host: Host) -> list[Probl
             detail = f"ELF for {target}, the host is {host.elf}" if target else "unreadable ELF header"
             problems.append(Problem("machine", owner, host_path, detail))
     return problems
+
+
+def _directory_owners(owners: dict[Path, Existing], tops: set[Path]) -> dict[Path, str]:
+    """The directories that hold the distributions' files, below the site and scripts
+    directories (and the root) ``tops``: each with the labels of the distributions whose
+    files it holds."""
+    held: defaultdict[Path, set[str]] = defaultdict(set)
+    for path, owner in owners.items():
+        for parent in path.parents:
+            if parent in tops or parent == parent.parent:
+                break
+            if owner.label in held[parent]:
+                break  # and so are the parents above it
+            held[parent].add(owner.label)
+    return {directory: ", ".join(sorted(labels)) for directory, labels in held.items()}
+
+
+def _interrupted(root: Path) -> list[Problem]:
+    """The work directories of installs into ``root`` that did not end: what state each
+    left the root in, and what the next install does about it."""
+    if install_in_progress(root):
+        return [Problem("interrupted", "", "/", "an install into this root is in progress; check again once it ends")]
+    return [Problem("interrupted", "", f"/{work.name}", _STATES[state]) for work, state in interrupted_installs(root)]
+
+
+_STATES = {
+    "staged": "an install was interrupted before its commit: the root is as it was, with its staging directory "
+    "left inside; running crossbuild install again removes it",
+    "committing": "an install was interrupted during its commit: the root is half changed; running crossbuild "
+    "install again rolls it back",
+    "committed": "an install was interrupted after its commit: the new files are in place, the old ones still in "
+    "its backup; running crossbuild install again finishes it",
+    "unknown": "an install was interrupted and left backups without a journal (an older crossbuild?): look "
+    "inside; crossbuild install leaves it as it is",
+}
 
 
 def _tree(directory: Path) -> Iterator[Path]:

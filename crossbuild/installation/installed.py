@@ -8,6 +8,7 @@ on the host, read through :func:`~crossbuild.host.rootfs.resolve_in_root`.
 from __future__ import annotations
 
 import csv
+import io
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -44,6 +45,10 @@ class Existing:
     """Its RECORD, sorted by path; ``None`` without one (``.egg-info``, Debian's packages)."""
     files: tuple[str, ...] | None
     """Host paths of its files (from RECORD, with their bytecode); ``None`` without RECORD."""
+    damage: str = ""
+    """What is wrong with its metadata directory (``METADATA is missing``…), or ``""``:
+    a damaged distribution is still found (named after its directory), to be reported and
+    repaired rather than silently ignored."""
 
     @property
     def key(self) -> NormalizedName:
@@ -66,7 +71,11 @@ class Existing:
 
 def find_installed(root: Path, sites: Iterable[str], *, egg_info: bool = False) -> list[Existing]:
     """The distributions in the site directories ``sites`` (host paths) of ``root``, in that
-    order, each directory sorted; ``.egg-info`` directories too with ``egg_info``."""
+    order, each directory sorted; ``.egg-info`` directories too with ``egg_info``.
+
+    A ``.dist-info`` directory whose METADATA or RECORD is missing or unreadable is found
+    too, with its :attr:`Existing.damage` said.
+    """
     patterns = ("*.dist-info", "*.egg-info") if egg_info else ("*.dist-info",)
     compiled = _Bytecode(root)
     found = []
@@ -75,22 +84,72 @@ def find_installed(root: Path, sites: Iterable[str], *, egg_info: bool = False) 
         if not directory.is_dir():
             continue
         for dist_info in sorted(p for pattern in patterns for p in directory.glob(pattern) if p.is_dir()):
-            metadata = PathDistribution(dist_info).metadata
-            name = metadata["Name"] if metadata is not None else None
-            if name:
-                record = read_record(site, dist_info) if dist_info.suffix == ".dist-info" else None
-                files = _with_bytecode(record, compiled) if record is not None else None
-                found.append(Existing(name, str(metadata["Version"]), dist_info, site, record, files))
+            existing = _read_distribution(site, dist_info, compiled)
+            if existing is not None:
+                found.append(existing)
     return found
 
 
+class RecordError(ValueError):
+    """A RECORD that cannot be read: why, with the line."""
+
+
+#: The installers that always write a RECORD: a ``.dist-info`` of theirs without one is
+#: damaged.  A system package manager may leave RECORD out, and says so in INSTALLER
+#: (the "Recording installed projects" specification).
+PYTHON_INSTALLERS = frozenset({"crossbuild", "pip", "uv", "installer"})
+
+
+def _read_distribution(site: str, dist_info: Path, compiled: _Bytecode) -> Existing | None:
+    metadata = PathDistribution(dist_info).metadata
+    name = metadata["Name"] if metadata is not None else None
+    is_dist_info = dist_info.suffix == ".dist-info"
+    if not name and not is_dist_info:
+        return None  # an .egg-info without PKG-INFO: nothing installs those any more
+    damage = ""
+    record = None
+    if is_dist_info:
+        try:
+            record = read_record(site, dist_info)
+        except RecordError as error:
+            damage = f"RECORD is unreadable ({error})"
+        if record is None and not damage and _installer(dist_info) in PYTHON_INSTALLERS:
+            damage = "RECORD is missing (its files cannot be verified)"
+    if name:
+        version = str(metadata["Version"])
+    else:
+        name, _, version = dist_info.stem.partition("-")
+        damage = "METADATA is missing" if any(dist_info.iterdir()) else "the .dist-info directory is empty"
+    files = _with_bytecode(record, compiled) if record is not None else None
+    return Existing(name, version, dist_info, site, record, files, damage)
+
+
+def _installer(dist_info: Path) -> str:
+    """What INSTALLER names (``pip`` when there is none: the installers that write none are old pips)."""
+    try:
+        return (dist_info / "INSTALLER").read_text(encoding="utf-8", errors="replace").strip() or "pip"
+    except OSError:
+        return "pip"
+
+
 def read_record(site: str, dist_info: Path) -> tuple[RecordedFile, ...] | None:
-    """The RECORD of ``dist_info`` (a directory of the host's site directory ``site``)."""
+    """The RECORD of ``dist_info`` (a directory of the host's site directory ``site``);
+    raises :class:`RecordError` if it is not UTF-8 CSV or holds a NUL byte (no path does)."""
     record = dist_info / "RECORD"
     if not record.is_file():
         return None
-    with record.open(newline="", encoding="utf-8", errors="replace") as stream:
-        rows = [row for row in csv.reader(stream) if row and row[0]]
+    data = record.read_bytes()
+    for number, line in enumerate(data.splitlines(), 1):
+        if b"\0" in line:
+            raise RecordError(f"a NUL byte on line {number}")
+        try:
+            line.decode("utf-8")
+        except UnicodeDecodeError:
+            raise RecordError(f"not UTF-8 on line {number}") from None
+    try:
+        rows = [row for row in csv.reader(io.StringIO(data.decode("utf-8"), newline="")) if row and row[0]]
+    except csv.Error as error:
+        raise RecordError(f"not CSV: {error}") from None
     entries = {}
     for path, *rest in rows:
         host_path = path if PurePosixPath(path).is_absolute() else f"{site}/{path}"

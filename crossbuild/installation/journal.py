@@ -160,30 +160,49 @@ def roll_forward(root: Path, work: Path, steps: Sequence[Step]) -> int:
 
 def recover(root: Path) -> None:
     """Finish or undo what killed runs left in ``root``, and say so (hold the root's lock)."""
-    for work in sorted(root.glob(f"{WORK_PREFIX}*")):
-        if not stat.S_ISDIR(work.lstat().st_mode):
-            continue
-        contents = {path.name for path in work.iterdir()}
-        if not contents <= {JOURNAL, STAGE, BACKUP}:
-            continue  # not a work directory of crossbuild's: not ours to touch
-        found = read(work)
-        if found is None and BACKUP in contents and any((work / BACKUP).iterdir()):
+    for work, state in interrupted_installs(root):
+        if state == "unknown":
             logger.warning("%s holds backups but no journal (an older crossbuild?): it stays; look inside", work)
-        elif found is None:
+        elif state == "staged":
             with deferred():
                 shutil.rmtree(work, ignore_errors=True)
             logger.info("removed the staging directory of an interrupted install from %s", root)
-        elif found[1]:
-            count = roll_forward(root, work, found[0])
+        elif state == "committed":
+            found = read(work)
+            count = roll_forward(root, work, found[0] if found else [])
             logger.info("finished an interrupted install into %s (removed %d backups)", root, count)
         else:
-            put_back, removed = roll_back(root, work, found[0])
+            found = read(work)
+            put_back, removed = roll_back(root, work, found[0] if found else [])
             logger.info(
                 "restored %s after an interrupted install (%d files put back, %d new ones removed)",
                 root,
                 put_back,
                 removed,
             )
+
+
+State = Literal["staged", "committing", "committed", "unknown"]
+
+
+def interrupted_installs(root: Path) -> list[tuple[Path, State]]:
+    """The work directories that runs which did not end left in ``root``, each with its
+    state: ``staged`` (nothing moved yet), ``committing`` (a journal, not committed: the
+    root is half changed), ``committed`` (the root is new, the backups remain), or
+    ``unknown`` (backups without a journal: not ours to undo)."""
+    found: list[tuple[Path, State]] = []
+    for work in sorted(root.glob(f"{WORK_PREFIX}*")):
+        if not stat.S_ISDIR(work.lstat().st_mode):
+            continue
+        contents = {path.name for path in work.iterdir()}
+        if not contents <= {JOURNAL, STAGE, BACKUP}:
+            continue  # not a work directory of crossbuild's: not ours to touch
+        plan = read(work)
+        if plan is None:
+            found.append((work, "unknown" if BACKUP in contents and any((work / BACKUP).iterdir()) else "staged"))
+        else:
+            found.append((work, "committed" if plan[1] else "committing"))
+    return found
 
 
 def _in_root(root: Path, relative: str) -> Path:

@@ -74,8 +74,15 @@ class Placement:
         sites = sorted({self.scheme["purelib"], self.scheme["platlib"]})
         return {existing.key: existing for existing in find_installed(self.root, sites)}
 
-    def remove(self, existing: Existing, transaction: RootTransaction) -> None:
-        """Have ``transaction`` remove ``existing`` (every file its RECORD lists)."""
+    def remove(self, existing: Existing, transaction: RootTransaction, *, repair: bool = False) -> None:
+        """Have ``transaction`` remove ``existing`` (every file its RECORD lists).  To
+        ``repair`` a distribution whose RECORD is damaged, what remains of its
+        ``.dist-info``: the files of the same version, installed again, replace the others."""
+        if existing.files is None and existing.damage and repair:
+            for path in sorted(existing.dist_info.iterdir()):
+                if path.is_file() or path.is_symlink():
+                    transaction.remove(f"{existing.metadata_path}/{path.name}")
+            return
         if existing.files is None:
             raise InstallTargetError(
                 "cannot replace {name} {version}: {dist_info} has no RECORD; remove it from the root by hand first",
@@ -227,7 +234,7 @@ def lay(
                 logger.info("repairing %s: %s: %s%s", old.label, damage[0].path, damage[0].detail, more)
             with reporting(reporter, f"{name} {candidate.version}", "installing"):
                 if old is not None:
-                    placement.remove(old, transaction)
+                    placement.remove(old, transaction, repair=old.version == str(candidate.version))
                     touched.update(old.files or ())
                     if not damage:
                         removed.append(f"{name} {old.version}")

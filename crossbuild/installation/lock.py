@@ -44,6 +44,23 @@ def locked_root(root: Path) -> Iterator[None]:
                 directory.rmdir()
 
 
+def install_in_progress(root: Path) -> bool:
+    """Whether another process holds ``root``'s lock now (an install is under way)."""
+    try:
+        descriptor = os.open(root, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    except OSError:
+        return False
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    except OSError:
+        return False  # a file system that cannot lock: no install waits either
+    finally:
+        os.close(descriptor)  # and with it the shared lock, if taken
+    return False
+
+
 def _lock(descriptor: int, root: Path) -> None:
     try:
         fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)

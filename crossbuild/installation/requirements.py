@@ -22,6 +22,9 @@ from ..wheel.sources import looks_like_path
 
 _URL = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*://")
 
+#: The algorithms pip allows in ``--hash`` (its ``STRONG_HASHES``): md5 and sha1 are refused.
+ALLOWED_HASHES = frozenset({"sha256", "sha384", "sha512"})
+
 
 @dataclass(frozen=True)
 class UserRequirement:
@@ -98,6 +101,7 @@ def read_requirement_files(
     for path, is_constraint in [*((f, False) for f in files), *((f, True) for f in constraint_files)]:
         if not Path(path).is_file():
             raise RequirementError("requirements file {path} not found", path=path)
+        _check_nesting(Path(path), ())
         try:
             parsed = pip_requirements_parser.RequirementsFile.from_file(str(path), include_nested=True)
         except pip_requirements_parser.PipError as error:
@@ -124,10 +128,52 @@ def read_requirement_files(
     return result
 
 
+#: ``-r FILE``, ``--requirement=FILE``, ``-cFILE``…: a line that reads another file.
+_INCLUDE = re.compile(r"^\s*(?:-[rc]\s*=?|--(?:requirement|constraint)(?:\s*=\s*|\s+))(?P<file>\S+)")
+
+
+def _check_nesting(path: Path, including: tuple[Path, ...]) -> None:
+    """Each file of a nest of ``-r``/``-c`` files is UTF-8 text, and none includes itself:
+    the parser would fail on either with an error that names neither the file nor the cause."""
+    data = path.read_bytes()
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise RequirementError(
+            "{path} is not UTF-8 text (byte 0x{byte:02x} at offset {offset}); save it as UTF-8",
+            path=path,
+            byte=data[error.start],
+            offset=error.start,
+        ) from None
+    chain = (*including, path.resolve())
+    for number, line in enumerate(text.splitlines(), 1):
+        match = _INCLUDE.match(line)
+        if match is None or _URL.match(match["file"]):
+            continue
+        nested = (path.parent / match["file"]).resolve()
+        if nested in chain:
+            raise RequirementError(
+                "{path}:{number}: includes {nested} again (a file that includes itself); remove that line",
+                path=path,
+                number=number,
+                nested=nested,
+            )
+        if nested.is_file():  # else the parser says it is missing
+            _check_nesting(nested, chain)
+
+
 def _user_requirement(item: pip_requirements_parser.InstallRequirement) -> UserRequirement:
     line = item.requirement_line
     origin = f"{line.filename}:{line.line_number}"
     hashes = tuple(item.hash_options)
+    for value in hashes:
+        if value.partition(":")[0] not in ALLOWED_HASHES:
+            raise RequirementError(
+                "{origin}: --hash={value}: only sha256, sha384 and sha512 hashes are allowed (as pip allows); "
+                "give the file's sha256 (pip hash FILE prints it)",
+                origin=origin,
+                value=value,
+            )
     if item.is_editable:
         raise RequirementError(
             "{origin}: editable requirements (-e) cannot be installed into a host root", origin=origin

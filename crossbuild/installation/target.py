@@ -23,7 +23,12 @@ def resolve_target(
             raise InstallTargetError(
                 "{prefix} {value} with {root} must be a path on the host, like /usr", value=host_prefix
             )
-        return Path(root).absolute(), host_prefix
+        given = Path(root).absolute()
+        if given.exists() and not given.is_dir():
+            raise InstallTargetError(
+                "{root} {path} is not a directory; name the directory that is / on the host", path=given
+            )
+        return given, host_prefix
     if prefix is None:
         raise InstallTargetError("say where to install: {root} ROOTFS (the host's /) or {prefix} ROOTFS/usr")
     root_dir = root_of(Path(prefix).absolute(), host.prefix)

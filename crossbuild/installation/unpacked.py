@@ -63,7 +63,7 @@ import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from .._cache import content_digest, sha256_of
+from .._cache import cache_writes, content_digest, sha256_of
 from .._faults import fault_point
 from .._files import DIR_MODE, FILE_MODE, atomic_file, make_dirs, normalise_modes, remove_tree
 from .._pool import default_jobs, in_parallel
@@ -120,7 +120,8 @@ class UnpackedWheels:
                 _remove(entry)
         else:
             logger.debug("unpacking %s into the cache", wheel.name)
-        made, files = self._make(entry, install)
+        with cache_writes(self._directory):
+            made, files = self._make(entry, install)
         try:
             return self._lay(made, files, place, link=self._hardlink and made == entry)
         except DamagedError as damage:  # just made: only another process can have removed it
@@ -138,6 +139,7 @@ class UnpackedWheels:
         try:
             tree = work / _TREE
             install(tree)
+            fault_point("unpack")
             normalise_modes(tree)
             described = sorted((_describe(tree, path) for path in _regular_files(tree)), key=lambda f: f[0].path)
             files = [file for file, _info in described]

@@ -126,7 +126,12 @@ class BuildOptions:
             raise OptionError("a platform tag ({tag}) is given without {repair}; pass both", tag=self.plat)
 
     def for_host(self, host: Host) -> BuildOptions:
-        """These options with the build python and the Rust settings found and checked for ``host``."""
+        """These options with the build python and the Rust settings found and checked for
+        ``host``, and the platform tag checked: before anything is built."""
+        if self.plat is not None:
+            from .repair import host_architecture, requested_policy  # auditwheel: only to repair
+
+            requested_policy(self.plat, host_architecture(host.elf))
         if isinstance(self.build_python, BuildPython):
             build_python = self.build_python.check(host)
         else:

@@ -197,9 +197,9 @@ def _log_launcher_stats(name: str, settings: CrossSettings) -> None:
         return
     stats = ccache_stats(settings.launcher_stats_log)
     if stats is not None:
-        logger.info("%s: ccache %d hits, %d misses", name, *stats)
+        logger.debug("%s: ccache %d hits, %d misses", name, *stats)
     else:
-        logger.info("%s: compiles ran through %s", name, settings.launcher.program)
+        logger.debug("%s: compiles ran through %s", name, settings.launcher.program)
 
 
 def _backend_environ(env: IsolatedEnv, settings: CrossSettings, source_date_epoch: int) -> dict[str, str]:

@@ -117,3 +117,23 @@ def test_ccache_stats_count_hits_and_misses(tmp_path: Path) -> None:
         "# b.c\ndirect_cache_hit\nlocal_storage_hit\n# c.c\npreprocessed_cache_hit\n"
     )
     assert ccache_stats(log) == (2, 1)
+
+
+@pytest.mark.parametrize("verbose", [0, 1])
+def test_ccache_hit_counts_are_told_under_verbose_only(
+    tmp_path: Path, verbose: int, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """As documented: ``-v`` says, per build, ``c_ext: ccache 1 hits, 0 misses``; without it, nothing."""
+    from types import SimpleNamespace
+    from typing import cast
+
+    from crossbuild.backend_env.settings import CrossSettings
+    from crossbuild.cli.log_setup import setup_logging
+    from crossbuild.wheel.pipeline import _log_launcher_stats
+
+    log = tmp_path / "stats.log"
+    log.write_text("# a.c\ndirect_cache_hit\n")
+    settings = SimpleNamespace(launcher=CompilerLauncher(Path("/usr/bin/ccache")), launcher_stats_log=log)
+    setup_logging(verbose)
+    _log_launcher_stats("c_ext", cast(CrossSettings, settings))
+    assert capsys.readouterr().err.splitlines() == (["c_ext: ccache 1 hits, 0 misses"] if verbose else [])

@@ -54,13 +54,13 @@ def test_no_toolchain(layout: FakeLayout, fake_bin: Path, capsys: pytest.Capture
 
 
 def test_version_mismatch(tmp_path: Path, fake_cc: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    layout = make_layout(tmp_path / "root", version="3.9")
+    layout = make_layout(tmp_path / "root", version="3.15")
     code, out, err = run_cli(["wheel", "./x", "--host", str(layout.python)], capsys)
     assert (code, out) == (1, "")
     assert err.splitlines() == [
-        f"error: host python is 3.9 but build python {sys.executable} is {BUILD_VERSION}, and no native python3.9 "
-        "was found on PATH, in pyenv or among uv's pythons; install one (pyenv install 3.9, or uv python install "
-        "3.9) or pass --build-python a Python 3.9 interpreter"
+        f"error: host python is 3.15 but build python {sys.executable} is {BUILD_VERSION}, and no native python3.15 "
+        "was found on PATH, in pyenv or among uv's pythons; install one (pyenv install 3.15, or uv python install "
+        "3.15) or pass --build-python a Python 3.15 interpreter"
     ]
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -183,3 +184,24 @@ def test_prefix_map_option_of_an_older_cxx(fake_bin: Path, sysroot: Path) -> Non
     old = _old_compiler(fake_bin, "vendor-g++", "-ffile-prefix-map=*")
     toolchain = find_toolchain(TARGET, sysconfig_vars(), sysroot, cxx=str(old))
     assert toolchain.prefix_map_option == "-fdebug-prefix-map"  # one option that both take
+
+
+def test_probes_leave_nothing_in_tmpdir(
+    fake_bin: Path, sysroot: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """gcc writes each pass's output as TMPDIR/ccXXXXXX.s; one stopped between its passes
+    leaves it there.  The probes give the compilers a TMPDIR of their own, removed after."""
+    tmpdir = tmp_path / "tmp"
+    tmpdir.mkdir()
+    monkeypatch.setenv("TMPDIR", str(tmpdir))
+    monkeypatch.setattr(tempfile, "tempdir", None)  # read TMPDIR again
+    for name in ("aarch64-linux-gnu-gcc", "aarch64-linux-gnu-g++"):
+        real = write_fake_compiler(fake_bin / "real" / name, AARCH64)
+        compiles = 'case " $* " in *" -c "*|*" -E "*) /usr/bin/mktemp "${TMPDIR:-/tmp}/ccXXXXXX.s" >/dev/null;; esac\n'
+        write_script(fake_bin / name, f'{compiles}exec {real} "$@"\n')
+    for tool in ("gcc-ar", "gcc-ranlib", "strip"):
+        write_script(fake_bin / f"aarch64-linux-gnu-{tool}", "exit 0\n")
+    toolchain = find_toolchain(TARGET, sysconfig_vars(), sysroot)
+    assert toolchain.cc == (str(fake_bin / "aarch64-linux-gnu-gcc"),)
+    assert toolchain.prefix_map_option == "-ffile-prefix-map"
+    assert sorted(p.name for p in tmpdir.iterdir()) == []

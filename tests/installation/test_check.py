@@ -143,8 +143,8 @@ def test_world_writable_files_and_directories(install: Install, root: Path, host
     assert _lines(check_root(root, host=host)) == [
         f"alpha 1.0: {SITE}/alpha/__init__.py: world-writable (mode 0646)",
         "tool 1.0: /usr/local/bin/tool: world-writable (mode 0777)",
+        f"tool 1.0: {SITE}/tool: world-writable directory (mode 0757)",
         f"no distribution: {SITE}/stray.txt: world-writable (mode 0666)",
-        f"no distribution: {SITE}/tool: world-writable (mode 0757)",
     ]
 
 
@@ -307,3 +307,119 @@ def test_install_repairs_missing_and_changed_files(install: Install, root: Path,
     assert (site / "beta/fast.py").read_bytes() == b"F = 2\n"
     assert check_root(root, host=host).problems == ()
     assert list(root.glob(".crossbuild-*")) == []
+
+
+def _dist_info(root: Path, name: str, version: str) -> Path:
+    return root / SITE.lstrip("/") / f"{name}-{version}.dist-info"
+
+
+@pytest.mark.parametrize(
+    ("damage", "detail"),
+    [
+        ("RECORD", "RECORD is missing (its files cannot be verified); install it again to repair it"),
+        ("METADATA", "METADATA is missing; install it again to repair it"),
+        ("*", "the .dist-info directory is empty; install it again to repair it"),
+    ],
+)
+def test_a_damaged_dist_info(install: Install, root: Path, host: Host, damage: str, detail: str) -> None:
+    install(["alpha"])
+    dist_info = _dist_info(root, "beta", "2.0")
+    for path in dist_info.glob(damage):
+        path.unlink()
+    report = check_root(root, host=host)
+    assert f"beta 2.0: {SITE}/beta-2.0.dist-info: {detail}" in _lines(report)
+    assert report.distributions == 2  # a damaged distribution is still counted
+    assert not report.ok
+
+    # a no-op install repairs it rather than keeping it
+    result = install(["alpha"])
+    assert [(d.name, d.source) for d in result.distributions] == [("alpha", "already installed"), ("beta", "repaired")]
+    assert check_root(root, host=host).problems == ()
+
+
+def test_a_record_with_a_nul_byte_or_undecodable_bytes(install: Install, root: Path, host: Host) -> None:
+    install(["alpha"])
+    record = _dist_info(root, "beta", "2.0") / "RECORD"
+    good = record.read_bytes()
+    line = next(n for n, text in enumerate(good.splitlines(), 1) if text.startswith(b"beta/fast.py"))
+    for bad, detail in [
+        (good.replace(b"beta/fast.py", b"beta/f\0st.py"), f"RECORD is unreadable (a NUL byte on line {line})"),
+        (good.replace(b"beta/fast.py", b"beta/f\xffst.py"), f"RECORD is unreadable (not UTF-8 on line {line})"),
+    ]:
+        record.write_bytes(bad)
+        lines = _lines(check_root(root, host=host))
+        assert lines == [f"beta 2.0: {SITE}/beta-2.0.dist-info: {detail}; install it again to repair it"]
+        result = install(["alpha"])
+        assert [(d.name, d.source) for d in result.distributions] == [
+            ("alpha", "already installed"),
+            ("beta", "repaired"),
+        ]
+        assert record.read_bytes() == good
+        record.write_bytes(bad)
+        result = install(["alpha"], force_reinstall=True)
+        assert record.read_bytes() == good
+        assert check_root(root, host=host).problems == ()
+
+
+def test_a_world_writable_directory_of_a_distribution(install: Install, root: Path, host: Host) -> None:
+    install(["alpha"])
+    (root / SITE.lstrip("/") / "beta").chmod(0o777)
+    assert _lines(check_root(root, host=host)) == [f"beta 2.0: {SITE}/beta: world-writable directory (mode 0777)"]
+
+
+@pytest.mark.parametrize(
+    ("fault", "state"),
+    [
+        (
+            "stage",
+            "an install was interrupted before its commit: the root is as it was, with its staging directory "
+            "left inside; running crossbuild install again removes it",
+        ),
+        (
+            "commit:after-move:2",
+            "an install was interrupted during its commit: the root is half changed; running crossbuild install "
+            "again rolls it back",
+        ),
+        (
+            "commit:before-cleanup",
+            "an install was interrupted after its commit: the new files are in place, the old ones still in its "
+            "backup; running crossbuild install again finishes it",
+        ),
+    ],
+)
+def test_an_interrupted_install(
+    install: Install, root: Path, host: Host, links: Path, tmp_path: Path, fault: str, state: str
+) -> None:
+    """A real install killed with SIGKILL at a step: check says so, and the next install cleans up."""
+    import os
+    import subprocess
+    import sys
+
+    install(["beta==1.0"])
+    script = (
+        "import crossbuild, sys\n"
+        "crossbuild.install(['alpha'], host=sys.argv[1], root=sys.argv[2], options=crossbuild.BuildOptions("
+        "index=crossbuild.IndexSettings(no_index=True, find_links=(sys.argv[3],)), cache_dir=sys.argv[4]))\n"
+    )
+    environ = {**os.environ, "CROSSBUILD_FAULT": f"{fault}:sigkill"}
+    argv = [sys.executable, "-c", script, str(host.python), str(root), str(links), str(tmp_path / "cache")]
+    assert subprocess.run(argv, env=environ, check=False).returncode == -9
+    [work] = root.glob(".crossbuild-*")
+    report = check_root(root, host=host)
+    assert f"interrupted install: /{work.name}: {state}" in _lines(report)
+    assert not report.ok
+    install(["alpha"])
+    assert list(root.glob(".crossbuild-*")) == []
+    assert check_root(root, host=host).problems == ()
+
+
+def test_an_install_in_progress_is_not_called_interrupted(install: Install, root: Path, host: Host) -> None:
+    from crossbuild.installation.lock import locked_root
+
+    install(["alpha"])
+    (root / ".crossbuild-inprogress" / "stage").mkdir(parents=True)  # as a running install has it
+    with locked_root(root):
+        assert _lines(check_root(root, host=host)) == [
+            "interrupted install: /: an install into this root is in progress; check again once it ends"
+        ]
+    assert _lines(check_root(root, host=host))[0].startswith("interrupted install: /.crossbuild-inprogress: ")

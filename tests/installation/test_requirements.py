@@ -227,3 +227,16 @@ def test_parse_argument_invalid(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     monkeypatch.chdir(tmp_path)
     with pytest.raises(RequirementError, match=r"^'alpha >=' \(command line\) is not a valid requirement: "):
         parse_argument("alpha >=")
+
+
+@pytest.mark.parametrize("algorithm", ["md5", "sha1", "sha224", "blake2b"])
+def test_a_hash_pip_does_not_allow(tmp_path: Path, algorithm: str) -> None:
+    """pip allows sha256, sha384 and sha512 in --hash, and refuses the others when it reads the file."""
+    requirements = tmp_path / "requirements.txt"
+    requirements.write_text(f"alpha==1.0 --hash={algorithm}:0123abcd\n")
+    with pytest.raises(RequirementError) as caught:
+        read_requirement_files([requirements])
+    assert str(caught.value) == (
+        f"{requirements}:1: --hash={algorithm}:0123abcd: only sha256, sha384 and sha512 hashes are allowed "
+        "(as pip allows); give the file's sha256 (pip hash FILE prints it)"
+    )

@@ -237,3 +237,18 @@ def test_the_built_wheel_key_is_made_when_an_sdist_is_first_looked_up(tmp_path: 
     assert built.get(source) is not None
     assert made == ["key"]  # once
     assert built.entry(source) == BuiltWheels(tmp_path / "cache", "key").entry(source)  # the same entry as given
+
+
+def test_a_cached_download_the_index_vouches_for_is_not_fetched_again_for_a_wrong_hash(
+    tmp_path: Path, server: FileServer, sdist: bytes
+) -> None:
+    """The cached file has the digest the index gives: a --hash it does not match is the
+    requirement's mistake, and the same file fetched again would not match it either."""
+    artifact = _remote(server, sdist)
+    assert _store(tmp_path).file(artifact).read_bytes() == sdist
+    store = _store(tmp_path)
+    store.expect_hashes(artifact.name, (f"sha256:{'0' * 64}",))
+    with pytest.raises(HashMismatchError, match=f"its sha256 is {hashlib.sha256(sdist).hexdigest()}$"):
+        store.file(artifact)
+    assert server.requests == ["/files/pkg-1.0.tar.gz"]  # once, by the first store
+    assert (tmp_path / "cache" / "sdists" / "pkg-1.0.tar.gz").read_bytes() == sdist  # still good for others
