@@ -49,6 +49,8 @@ def _run(args: argparse.Namespace, configuration: Configuration) -> int:
         return _check(args)
     if args.command == "config":
         return _config(configuration, args.verbose)
+    if args.command == "sbom":
+        return _sbom(args.root, args.host, args.output, args.sbom_format)
     from ..wheel.options import BuildOptions, parse_config_settings
     from .host_lookup import host_of
     from .summary import summary_lines
@@ -246,7 +248,28 @@ def _install(args: argparse.Namespace, host: Host, options: BuildOptions, report
     if args.report:
         with open(args.report, "w", encoding="utf-8") as stream:
             json.dump(result.report(), stream, indent=2)
+    if args.sbom and not result.dry_run:
+        _sbom(result.root, host, args.sbom, "cyclonedx")
     return result
+
+
+def _sbom(root: str | Path, host: Host | str | None, output: str | None, sbom_format: str) -> int:
+    """``sbom``, and ``install --sbom``: the root's SBOM to ``output`` (or stdout), dated by
+    ``SOURCE_DATE_EPOCH`` when it is set."""
+    from ..installation.inventory import describe_root
+    from ..wheel.options import source_date_epoch_from_environ
+
+    timestamp = source_date_epoch_from_environ() if os.environ.get("SOURCE_DATE_EPOCH", "").strip() else None
+    document = describe_root(root, host=host, sbom_format=sbom_format, timestamp=timestamp)
+    if output is None:
+        sys.stdout.buffer.write(document)
+        sys.stdout.flush()
+    else:
+        from .._files import atomic_file
+
+        with atomic_file(Path(output)) as stream:
+            stream.write(document)
+    return 0
 
 
 def main(argv: Sequence[str] | None = None, prog: str = "crossbuild") -> int:

@@ -36,6 +36,7 @@ from ..backend_env.wrappers import BuildDirs
 from ..host.host import Host, as_host
 from ..host.libraries import host_libraries
 from .backend import Backend, build_backend_name, build_system_requires, cross_config_settings
+from .build_sbom import build_facts, with_sbom
 from .cache import BuiltWheels, built_wheel_key
 from .host_requires import host_copies, native_versions, project_host_requires, wanted_host_requires
 from .isolated_env import IsolatedEnv, get_isolated_env
@@ -89,12 +90,13 @@ def build_wheel(
         header = f"# crossbuild {__version__}: building {name} for {host.tag}"
         with build_log(cache, name, header) as log, temporary_directory("build") as workdir:
             tree = found.unpacked(workdir)
-            built, settings = _run_backend(tree, host, options, workdir, log, reporter)
+            built, settings, env = _run_backend(tree, host, options, workdir, log, reporter)
             contents = verify_wheel(built, host.elf, libraries)
             _refuse_pure_fallback(built, contents.has_binaries, settings, options.allow_pure_fallback)
             tags = host_tags(built.name, host, contents.has_binaries)
             final = retag_wheel(built, tags, workdir / "dist", options.source_date_epoch)
             final = _strip_and_repair(final, host, options, contents.elf_files, workdir)
+            final = with_sbom(final, built, build_facts(tree, env, host, sdist), libraries, options.source_date_epoch)
             if sdist is not None:
                 built_wheels.put(sdist, final)
             fault_point("build")
@@ -108,7 +110,7 @@ def _run_backend(
     workdir: Path,
     log: BuildLog,
     reporter: Reporter | None,
-) -> tuple[Path, CrossSettings]:
+) -> tuple[Path, CrossSettings, IsolatedEnv]:
     tmpdir = workdir / "tmp"  # pip's and the backend's temporary files go with the work dir
     tmpdir.mkdir()
     pip_environ = {k: v for k, v in os.environ.items() if k not in _CROSS_VARIABLES} | {"TMPDIR": str(tmpdir)}
@@ -157,7 +159,7 @@ def _run_backend(
     for error in settings.config_scripts.errors() if settings.config_scripts is not None else ():
         logger.warning("%s: the build went on without it", error)  # the project may not need it
     _log_launcher_stats(tree.name, settings)
-    return built, settings
+    return built, settings, env
 
 
 @contextlib.contextmanager
