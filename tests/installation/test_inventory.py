@@ -20,7 +20,7 @@ from helpers.installing import HOST_SITE, SITE, Install
 from spdx_tools.spdx.parser.parse_anything import parse_file
 from spdx_tools.spdx.validation.document_validator import validate_full_spdx_document
 
-from crossbuild import check_root, describe_root
+from crossbuild import OptionError, check_root, describe_root
 from crossbuild.host.host import Host
 
 DELTA_INIT = b"D = 4\n"
@@ -140,3 +140,11 @@ def test_check_notes_an_sbom_that_no_longer_matches(root: Path, rootfs_host: Hos
     assert [(p.kind, p.distribution, p.path, p.detail) for p in report.problems] == [
         ("sbom", "delta 1.0", f"{HOST_SITE}/delta/__init__.py", "content differs from the SBOM (sha256)")
     ]
+
+
+def test_bad_input_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run_cli(["sbom", "--root", str(tmp_path / "missing")], capsys)
+    assert (code, out) == (1, "")
+    assert err == f"error: --root {tmp_path / 'missing'} is not a directory\n"
+    with pytest.raises(OptionError, match="SBOM format 'xml' is not one of cyclonedx, spdx"):
+        describe_root(tmp_path, sbom_format="xml")
