@@ -92,7 +92,7 @@ def root_layer(root: str | os.PathLike[str], *, host: Host | str | os.PathLike[s
     facts = {"machine": host.machine, "python": host.full_version, "tag": str(host.tag)}
     if host.glibc:
         facts |= {"libc": "glibc", "libc-version": ".".join(map(str, host.glibc))}
-    return Layer(root_dir.name, facts, layer, linked.libraries)
+    return Layer(root_dir.name, facts, layer, linked.libraries, root=root_dir)
 
 
 def _linkages(root: Path, distributions: list[Existing]) -> tuple[dict[str, Linkage | None], dict[str, set[str]]]:

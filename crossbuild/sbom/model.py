@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from .linked import Linked, RootLibrary
@@ -121,3 +122,6 @@ class Layer:
     distributions: tuple[LayerDistribution, ...]
     libraries: tuple[RootLibrary, ...]
     properties: Mapping[str, str] = field(default_factory=dict)
+    root: Path | None = None
+    """The root on this machine, where a document that needs more of the files than RECORD
+    says (SPDX's SHA-1s) reads them."""

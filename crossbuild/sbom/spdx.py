@@ -1,9 +1,9 @@
 """SPDX 2.3 JSON documents of a root's Python layer, made with ``spdx-tools``.
 
 Each distribution and each root library is a package (with its ``purl``), linked by
-``DEPENDS_ON``; the layer ``CONTAINS`` the distributions.  Files are not listed one by
-one (SPDX wants a SHA-1 of each; the CycloneDX document lists them with RECORD's
-sha256).  SPDX needs a creation time: the given time stamp, else 1980-01-01 (the
+``DEPENDS_ON``; the layer ``CONTAINS`` the distributions, and each distribution the files
+of its RECORD (with RECORD's sha256, and the SHA-1 SPDX wants, read from the root).
+SPDX needs a creation time: the given time stamp, else 1980-01-01 (the
 wheels' own ``SOURCE_DATE_EPOCH`` default), so the same root gives the same bytes.
 """
 
@@ -15,8 +15,10 @@ import io
 import json
 import re
 import uuid
+from pathlib import Path
 from typing import Any
 
+from ..host.rootfs import RootResolver
 from .cdx import pypi_purl
 from .linked import RootLibrary
 from .model import Layer, LayerDistribution
@@ -33,6 +35,7 @@ def layer_spdx_document(layer: Layer, timestamp: int | None) -> bytes:
         timestamp if timestamp is not None else _DEFAULT_CREATED, datetime.timezone.utc
     ).replace(tzinfo=None)
     packages: list[Package] = []
+    files: list[Any] = []
     relationships: list[Relationship] = []
     root_id = _spdx_id("Root", layer.name)
     packages.append(
@@ -56,8 +59,11 @@ def layer_spdx_document(layer: Layer, timestamp: int | None) -> bytes:
     dist_ids = {d.name: _spdx_id("Package", f"{d.name}-{d.version}") for d in layer.distributions}
     for distribution in layer.distributions:
         own = dist_ids[distribution.name]
-        packages.append(_distribution_package(distribution, own))
+        contained = _files(distribution, layer.root)
+        files.extend(contained)
+        packages.append(_distribution_package(distribution, own, contained))
         relationships.append(Relationship(root_id, RelationshipType.CONTAINS, own))
+        relationships.extend(Relationship(own, RelationshipType.CONTAINS, file.spdx_id) for file in contained)
         for target in [dist_ids.get(n) for n in distribution.requires] + [
             library_ids.get(s) for s in distribution.links
         ]:
@@ -69,12 +75,14 @@ def layer_spdx_document(layer: Layer, timestamp: int | None) -> bytes:
             relationships.append(
                 Relationship(own, kind, package.spdx_id) if depended else Relationship(package.spdx_id, kind, own)
             )
-    draft = _write(layer, created, packages, relationships, "0" * 32)
+    draft = _write(layer, created, packages, files, relationships, "0" * 32)
     namespace = uuid.uuid5(uuid.NAMESPACE_URL, hashlib.sha256(draft).hexdigest()).hex
-    return _write(layer, created, packages, relationships, namespace)
+    return _write(layer, created, packages, files, relationships, namespace)
 
 
-def _write(layer: Layer, created: datetime.datetime, packages: list[Any], relationships: list[Any], tag: str) -> bytes:
+def _write(
+    layer: Layer, created: datetime.datetime, packages: list[Any], files: list[Any], relationships: list[Any], tag: str
+) -> bytes:
     from spdx_tools.spdx.model import Actor, ActorType, CreationInfo, Document
     from spdx_tools.spdx.writer.json.json_writer import write_document_to_stream
 
@@ -88,14 +96,32 @@ def _write(layer: Layer, created: datetime.datetime, packages: list[Any], relati
         creators=[Actor(ActorType.TOOL, f"crossbuild-{__version__}")],
         created=created,
     )
-    document = Document(info, packages=packages, relationships=relationships)
+    document = Document(info, packages=packages, files=files, relationships=relationships)
     stream = io.StringIO()
     write_document_to_stream(document, stream, validate=True)
     return (json.dumps(json.loads(stream.getvalue()), indent=2, sort_keys=True) + "\n").encode()
 
 
-def _distribution_package(distribution: LayerDistribution, spdx_id: str) -> Any:
-    from spdx_tools.spdx.model import Checksum, ChecksumAlgorithm, Package, SpdxNoAssertion
+def _files(distribution: LayerDistribution, root: Path | None) -> list[Any]:
+    """The files of the distribution's RECORD that are in the root, as SPDX files."""
+    from spdx_tools.spdx.model import Checksum, ChecksumAlgorithm, File
+
+    if root is None:
+        return []
+    resolve = RootResolver(root)
+    found = []
+    for file in distribution.files:
+        path = Path(resolve.followed(file.path))
+        if not path.is_file():
+            continue  # missing: check tells
+        checksums = [Checksum(ChecksumAlgorithm.SHA1, hashlib.sha1(path.read_bytes()).hexdigest())]
+        checksums += [Checksum(ChecksumAlgorithm.SHA256, file.sha256)] if file.sha256 else []
+        found.append(File(name=f".{file.path}", spdx_id=_spdx_id("File", file.path), checksums=checksums))
+    return found
+
+
+def _distribution_package(distribution: LayerDistribution, spdx_id: str, files: list[Any]) -> Any:
+    from spdx_tools.spdx.model import Checksum, ChecksumAlgorithm, Package, PackageVerificationCode, SpdxNoAssertion
 
     origin = distribution.origin
     url = origin.url if origin and origin.url and "://" in origin.url else None
@@ -104,7 +130,8 @@ def _distribution_package(distribution: LayerDistribution, spdx_id: str) -> Any:
         name=distribution.name,
         version=distribution.version,
         download_location=url or SpdxNoAssertion(),
-        files_analyzed=False,
+        files_analyzed=bool(files),
+        verification_code=PackageVerificationCode(_verification_code(files)) if files else None,
         checksums=[Checksum(ChecksumAlgorithm.SHA256, origin.sha256)] if origin else [],
         source_info=f"crossbuild: {origin.source}" if origin else None,
         external_references=[_purl_ref(pypi_purl(distribution.name, distribution.version))],
@@ -157,6 +184,14 @@ def _embedded_packages(distribution: LayerDistribution, owner: str) -> list[tupl
             )
             found.append((package, data.get("bom-ref") in depends and data.get("scope") != "excluded"))
     return found
+
+
+def _verification_code(files: list[Any]) -> str:
+    """SPDX's package verification code: the SHA-1 of its files' SHA-1s, sorted and joined."""
+    from spdx_tools.spdx.model import ChecksumAlgorithm
+
+    sha1s = sorted(c.value for file in files for c in file.checksums if c.algorithm == ChecksumAlgorithm.SHA1)
+    return hashlib.sha1("".join(sha1s).encode()).hexdigest()
 
 
 def _purl_ref(purl: str) -> Any:

@@ -105,6 +105,15 @@ def test_the_spdx_document_of_a_root(root: Path, rootfs_host: Host, laid: Path, 
     assert reference.locator == "pkg:pypi/beta@2.0"
     depends = {(r.spdx_element_id, r.related_spdx_element_id) for r in document.relationships}
     assert (packages["alpha"].spdx_id, packages["beta"].spdx_id) in depends
+    contained = {
+        r.related_spdx_element_id for r in document.relationships if r.spdx_element_id == packages["alpha"].spdx_id
+    }
+    files = {f.name: {c.algorithm.name: c.value for c in f.checksums} for f in document.files if f.spdx_id in contained}
+    assert files[f".{HOST_SITE}/alpha/__init__.py"] == {
+        "SHA1": hashlib.sha1(b"import beta\n").hexdigest(),
+        "SHA256": hashlib.sha256(b"import beta\n").hexdigest(),
+    }
+    assert packages["alpha"].files_analyzed and packages["alpha"].verification_code is not None
 
 
 def test_the_cli_and_install_sbom(
