@@ -149,10 +149,15 @@ def record_problems(root: Path, distribution: Existing, hashed: HashedFiles | No
 
 def sbom_problems(root: Path, distribution: Existing) -> list[Problem]:
     """Where the distribution's own SBOMs (``sboms/*.cdx.json``) no longer match it."""
-    site = resolve_in_root(root, distribution.site)
+    site = distribution.site.rstrip("/")
+    resolve = RootResolver(root)
+
+    def locate(member: str) -> Path:
+        return Path(resolve.followed(f"{site}/{member}"))
+
     return [
-        Problem("sbom", distribution.label, f"{distribution.site.rstrip('/')}/{where}", detail)
-        for where, detail in sbom_mismatches(distribution.dist_info, distribution.name, distribution.version, site)
+        Problem("sbom", distribution.label, f"{site}/{where}", detail)
+        for where, detail in sbom_mismatches(distribution.dist_info, distribution.name, distribution.version, locate)
     ]
 
 

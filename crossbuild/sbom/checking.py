@@ -11,15 +11,17 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from pathlib import Path, PurePosixPath
 
 from packaging.utils import canonicalize_name
 
 
-def sbom_mismatches(dist_info: Path, name: str, version: str, site: Path) -> list[tuple[str, str]]:
+def sbom_mismatches(dist_info: Path, name: str, version: str, locate: Callable[[str], Path]) -> list[tuple[str, str]]:
     """``(where, what)`` for each disagreement between the SBOMs in ``dist_info`` and the
-    distribution ``name`` ``version`` whose files are under ``site`` (its site directory,
-    on this machine): ``where`` is relative to ``site``."""
+    distribution ``name`` ``version``; ``locate`` gives the file on this machine of a path
+    relative to its site directory (inside the root: links are followed there), and
+    ``where`` is such a path."""
     found = []
     for path in sorted((dist_info / "sboms").glob("*.cdx.json")):
         where = f"{dist_info.name}/sboms/{path.name}"
@@ -34,13 +36,13 @@ def sbom_mismatches(dist_info: Path, name: str, version: str, site: Path) -> lis
         if subject and described != (canonicalize_name(name), version):
             found.append((where, f"the SBOM describes {described[0]} {described[1]}, not {name} {version}"))
         for component in components:
-            problem = _file_problem(component, site) if isinstance(component, dict) else None
+            problem = _file_problem(component, locate) if isinstance(component, dict) else None
             if problem is not None:
                 found.append(problem)
     return found
 
 
-def _file_problem(component: dict[str, object], site: Path) -> tuple[str, str] | None:
+def _file_problem(component: dict[str, object], locate: Callable[[str], Path]) -> tuple[str, str] | None:
     """A ``file`` component (a wheel member) whose installed file is missing or differs."""
     member = str(component.get("name", ""))
     hashes = component.get("hashes")
@@ -49,7 +51,7 @@ def _file_problem(component: dict[str, object], site: Path) -> tuple[str, str] |
     parts = PurePosixPath(member).parts
     if component.get("type") != "file" or not wanted or not parts or ".." in parts or parts[0].endswith(".data"):
         return None  # a .data member's place depends on the install scheme
-    path = site / member
+    path = locate(member)
     if not path.is_file():
         return member, "listed in the SBOM, missing"
     if hashlib.sha256(path.read_bytes()).hexdigest() not in wanted:
