@@ -10,12 +10,15 @@ from __future__ import annotations
 import datetime
 import hashlib
 import json
+import logging
 import uuid
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from .linked import RootLibrary
 from .model import BuildFacts, Layer, LayerDistribution, WheelDescription
+
+logger = logging.getLogger("crossbuild")
 
 if TYPE_CHECKING:
     from cyclonedx.model import Property
@@ -227,7 +230,11 @@ def _merge_embedded(
                 continue  # the files are the distribution's, listed from RECORD
             if data.get("purl") in known and data.get("scope") != "excluded":
                 continue  # the root's library, already described
-            own = ComponentClass.from_json(data)  # type: ignore[attr-defined]  # added by its serializer
+            try:
+                own = ComponentClass.from_json(data)  # type: ignore[attr-defined]  # added by its serializer
+            except (ValueError, TypeError, KeyError, AttributeError) as error:
+                logger.warning("%s: sboms/%s: a component cannot be read (%s)", distribution.name, file_name, error)
+                continue
             if own is None:
                 continue
             original = str(data.get("bom-ref") or data.get("purl") or data.get("name"))

@@ -157,3 +157,14 @@ def test_bad_input_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str
     assert err == f"error: --root {tmp_path / 'missing'} is not a directory\n"
     with pytest.raises(OptionError, match="SBOM format 'xml' is not one of cyclonedx, spdx"):
         describe_root(tmp_path, sbom_format="xml")
+
+
+def test_a_component_that_cannot_be_read_is_left_out(
+    root: Path, rootfs_host: Host, laid: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    sboms = root / SITE / "delta-1.0.dist-info/sboms"
+    odd = {**AUDITWHEEL, "components": [{"type": "no-such-type", "name": "odd", "bom-ref": "odd"}]}
+    (sboms / "auditwheel.cdx.json").write_text(json.dumps(odd))
+    data = json.loads(describe_root(root, host=rootfs_host))
+    assert "odd" not in {c["name"] for c in data["components"]}
+    assert "delta: sboms/auditwheel.cdx.json: a component cannot be read" in caplog.text
