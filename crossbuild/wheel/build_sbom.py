@@ -21,7 +21,6 @@ from collections.abc import Mapping
 from importlib import metadata
 from pathlib import Path, PurePosixPath
 
-from packaging.tags import Tag
 from packaging.utils import canonicalize_name, parse_wheel_filename
 
 from .._cache import content_digest
@@ -37,7 +36,6 @@ from ..sbom.model import WHEEL_SBOM_NAME, BuildFacts, Compiler, WheelDescription
 from .backend import build_backend_name
 from .isolated_env import IsolatedEnv
 from .options import DEFAULT_SOURCE_DATE_EPOCH
-from .retag import retag_wheel
 from .sources import SourceTree
 
 
@@ -60,12 +58,14 @@ def build_facts(tree: SourceTree, env: IsolatedEnv, host: Host, sdist: Path | No
     )
 
 
-def with_sbom(
+def sbom_members(
     wheel: Path, unrepaired: Path, facts: BuildFacts, libraries: HostLibraries, source_date_epoch: int
-) -> Path:
-    """``wheel`` rewritten with its SBOM.  ``unrepaired`` is the wheel before ``repair``
-    (or ``wheel`` itself): the libraries repair grafted are described as the root's."""
-    name, version, _, tags = parse_wheel_filename(wheel.name)
+) -> dict[str, bytes]:
+    """The SBOM of ``wheel`` as the member to add when it is written (by
+    :func:`~crossbuild.wheel.retag.retag_wheel`, which normalises it anyway: no second
+    rewrite of a large wheel).  ``unrepaired`` is the wheel before ``repair`` (or
+    ``wheel`` itself): the libraries repair grafted are described as the root's."""
+    name, version, _, _ = parse_wheel_filename(wheel.name)
     with zipfile.ZipFile(unrepaired) as archive:
         linkages = {member: read_linkage(archive.read(member)) for member in _elf_members(archive)}
     with zipfile.ZipFile(wheel) as archive:
@@ -76,9 +76,7 @@ def with_sbom(
     linked = linked_root_libraries(linkages, libraries, lambda member, soname: soname in in_wheel)
     description = WheelDescription(str(name), str(version), files, linked, grafted)
     timestamp = source_date_epoch if source_date_epoch != DEFAULT_SOURCE_DATE_EPOCH else None
-    document = wheel_document(description, facts, timestamp)
-    extra = {f"{dist_info}/sboms/{WHEEL_SBOM_NAME}": document}
-    return retag_wheel(wheel, frozenset[Tag](tags), wheel.parent, source_date_epoch, extra)
+    return {f"{dist_info}/sboms/{WHEEL_SBOM_NAME}": wheel_document(description, facts, timestamp)}
 
 
 def _elf_members(archive: zipfile.ZipFile) -> list[str]:

@@ -14,7 +14,7 @@ import contextlib
 import functools
 import logging
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from packaging.utils import parse_wheel_filename
@@ -36,7 +36,7 @@ from ..backend_env.wrappers import BuildDirs
 from ..host.host import Host, as_host
 from ..host.libraries import host_libraries
 from .backend import Backend, build_backend_name, build_system_requires, cross_config_settings
-from .build_sbom import build_facts, with_sbom
+from .build_sbom import build_facts, sbom_members
 from .cache import BuiltWheels, built_wheel_key
 from .host_requires import host_copies, native_versions, project_host_requires, wanted_host_requires
 from .isolated_env import IsolatedEnv, get_isolated_env
@@ -94,9 +94,15 @@ def build_wheel(
             contents = verify_wheel(built, host.elf, libraries)
             _refuse_pure_fallback(built, contents.has_binaries, settings, options.allow_pure_fallback)
             tags = host_tags(built.name, host, contents.has_binaries)
-            final = retag_wheel(built, tags, workdir / "dist", options.source_date_epoch)
-            final = _strip_and_repair(final, host, options, contents.elf_files, workdir)
-            final = with_sbom(final, built, build_facts(tree, env, host, sdist), libraries, options.source_date_epoch)
+            sbom = functools.partial(
+                sbom_members,
+                unrepaired=built,
+                facts=build_facts(tree, env, host, sdist),
+                libraries=libraries,
+                source_date_epoch=options.source_date_epoch,
+            )
+            final = retag_wheel(built, tags, workdir / "dist", options.source_date_epoch, sbom(built))
+            final = _strip_and_repair(final, host, options, contents.elf_files, workdir, sbom)
             if sdist is not None:
                 built_wheels.put(sdist, final)
             fault_point("build")
@@ -225,10 +231,16 @@ def _refuse_pure_fallback(wheel: Path, has_binaries: bool, settings: CrossSettin
 
 
 def _strip_and_repair(
-    wheel: Path, host: Host, options: BuildOptions, elf_files: tuple[str, ...], workdir: Path
+    wheel: Path,
+    host: Host,
+    options: BuildOptions,
+    elf_files: tuple[str, ...],
+    workdir: Path,
+    sbom: Callable[[Path], dict[str, bytes]],
 ) -> Path:
     """``strip``, then ``repair`` (strip after patchelf may break an ELF file), then the ELF
-    checks again: the grafted libraries too must be for the host and load there."""
+    checks again: the grafted libraries too must be for the host and load there; the SBOM
+    is made again, of the binaries as they are now."""
     if not elf_files or not (options.strip or options.repair):
         return wheel
     if options.strip:
@@ -238,7 +250,7 @@ def _strip_and_repair(
     verify_wheel(wheel, host.elf, host_libraries(host.sysroot, host.multiarch, host.elf))
     # normalised again (order, times, modes): the same input still gives the same bytes
     tags = frozenset(parse_wheel_filename(wheel.name)[3])
-    return retag_wheel(wheel, tags, wheel.parent, options.source_date_epoch)
+    return retag_wheel(wheel, tags, wheel.parent, options.source_date_epoch, sbom(wheel))
 
 
 def _publish(wheel: Path, wheel_dir: Path) -> Path:

@@ -13,19 +13,22 @@ import pytest
 from helpers.dpkg import write_dpkg_database
 from helpers.fakehost import make_wheel
 from helpers.nativebuild import MULTIARCH, demo_builds, needs_gcc, root_with
+from packaging.tags import parse_tag
 
 from crossbuild.host.host import Host
 from crossbuild.sbom.inputs import sbom_inputs
 from crossbuild.sbom.model import BuildFacts, Compiler
 from crossbuild.wheel import BuildOptions
-from crossbuild.wheel.build_sbom import _git_revision, build_facts, with_sbom
+from crossbuild.wheel.build_sbom import _git_revision, build_facts, sbom_members
 from crossbuild.wheel.cache import built_wheel_key
 from crossbuild.wheel.isolated_env import IsolatedEnv
 from crossbuild.wheel.options import DEFAULT_SOURCE_DATE_EPOCH
+from crossbuild.wheel.retag import retag_wheel
 from crossbuild.wheel.sources import SourceTree
 from crossbuild.wheel.verify import verify_wheel
 
 FACTS = BuildFacts("1.0", "setuptools.build_meta", "75.1.0", (("setuptools", "75.1.0"),), (), {}, "0" * 64)
+TAGS = frozenset(parse_tag("cp311-cp311-linux_x86_64"))
 AUDITWHEEL_SBOM = b'{"bomFormat": "CycloneDX", "specVersion": "1.4", "version": 1, "components": []}'
 
 
@@ -41,7 +44,8 @@ def test_the_sbom_is_in_the_wheel_and_its_record(tmp_path: Path) -> None:
     for attempt in ("one", "two"):
         (tmp_path / attempt).mkdir()
         wheel = shutil.copy(made, tmp_path / attempt / made.name)
-        wheels.append(with_sbom(Path(wheel), made, FACTS, libraries, DEFAULT_SOURCE_DATE_EPOCH))
+        extra = sbom_members(Path(wheel), made, FACTS, libraries, DEFAULT_SOURCE_DATE_EPOCH)
+        wheels.append(retag_wheel(Path(wheel), TAGS, tmp_path / attempt, DEFAULT_SOURCE_DATE_EPOCH, extra))
     assert wheels[0].read_bytes() == wheels[1].read_bytes()
     assert libraries.target is not None
     verify_wheel(wheels[0], libraries.target, libraries)  # RECORD lists the SBOM with its hash
