@@ -133,7 +133,7 @@ class Placement:
             "posix",
             sorted((name, hashlib.sha256(content).hexdigest()) for name, content in metadata.items()),
             installer.__version__,
-            code_digest("install/placement.py", "install/unpacked.py"),
+            code_digest("installation/laying.py", "installation/unpacked.py"),
         ]
         return hashlib.sha256(json.dumps(shaping).encode()).hexdigest()
 
