@@ -65,6 +65,7 @@ __all__ = [
     "build_wheelhouse",
     "check_imports",
     "check_root",
+    "describe_root",
     "inspect_host",
     "install",
     "load_configuration",
@@ -110,6 +111,7 @@ if TYPE_CHECKING:
         install,
     )
     from .installation.imports import ImportFailure, ImportReport, check_imports
+    from .installation.inventory import describe_root
     from .installation.wheel_tests import WheelTests, build_tested_wheel, run_wheel_tests
     from .installation.wheelhouse import build_wheelhouse
     from .wheel import BuildOptions, BuildPython, build_wheel
@@ -157,6 +159,7 @@ else:
                 "install",
             ),
             ".installation.imports": ("ImportFailure", "ImportReport", "check_imports"),
+            ".installation.inventory": ("describe_root",),
             ".installation.wheel_tests": ("WheelTests", "build_tested_wheel", "run_wheel_tests"),
             ".installation.wheelhouse": ("build_wheelhouse",),
             ".wheel": ("BuildOptions", "BuildPython", "build_wheel"),

@@ -25,12 +25,14 @@ from __future__ import annotations
 import argparse
 import fcntl
 import hashlib
+import io
 import os
 import re
 import shlex
 import shutil
 import subprocess
 import sys
+import tarfile
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -97,6 +99,8 @@ CACHE = Path(os.environ.get("CROSSBUILD_TEST_CACHE", Path.home() / ".cache" / "c
 # lock of apt's package lists and dpkg's own calls are waited for by ``wait_for_lock``.
 LOCK_TIMEOUT = 600
 DPKG_LOCK = Path("/var/lib/dpkg/lock-frontend")
+#: A sysroot's dpkg database (relative to it): see ``write_dpkg_database``.
+DPKG_STATUS = Path("var/lib/dpkg/status")
 LISTS_LOCK = Path("/var/lib/apt/lists/lock")
 DEBIAN_KEYRING = Path("/usr/share/keyrings/debian-archive-keyring.gpg")
 
@@ -449,10 +453,10 @@ def ensure_sysroot(
 def _make_sysroot(arch: Arch, suite: str, packages: list[str], digest: str, dest: Path, as_is: bool) -> Path:
     stamp = dest / ".crossbuild-sysroot"
     if stamp.is_file() and stamp.read_text() == digest:
+        if not (dest / DPKG_STATUS).is_file():  # made before sysroots had a dpkg database
+            write_dpkg_database(dest, _debs(arch, suite, packages))
         return dest
-    debs_name = arch.debian if suite == BUILD_SUITE else f"{suite}-{arch.debian}"
-    with exclusive(CACHE / "debs" / f"{debs_name}.lock"):  # sysroots of one arch share the downloads
-        debs = download(arch, packages, CACHE / "debs" / debs_name, suite)
+    debs = _debs(arch, suite, packages)
     staging = dest.with_name(dest.name + ".partial")
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
@@ -460,12 +464,52 @@ def _make_sysroot(arch: Arch, suite: str, packages: list[str], digest: str, dest
     for deb in debs:
         run(["dpkg-deb", "-x", str(deb), str(staging)])
     apply_alternatives(staging, debs)
+    write_dpkg_database(staging, debs)
     if not as_is:
         relativize_symlinks(staging)
     (staging / ".crossbuild-sysroot").write_text(digest)
     shutil.rmtree(dest, ignore_errors=True)
     staging.rename(dest)
     return dest
+
+
+def _debs(arch: Arch, suite: str, packages: list[str]) -> list[Path]:
+    """The ``.deb`` files of ``packages``, downloaded once into the arch's shared folder."""
+    debs_name = arch.debian if suite == BUILD_SUITE else f"{suite}-{arch.debian}"
+    with exclusive(CACHE / "debs" / f"{debs_name}.lock"):  # sysroots of one arch share the downloads
+        return download(arch, packages, CACHE / "debs" / debs_name, suite)
+
+
+def write_dpkg_database(root: Path, debs: Sequence[Path]) -> None:
+    """The dpkg database a Debian root has, for the packages ``dpkg-deb -x`` unpacked (which
+    writes none): ``var/lib/dpkg/status`` with each package's control fields, installed,
+    and ``var/lib/dpkg/info/<package>.list`` (``<package>:<arch>.list`` for ``Multi-Arch:
+    same``) with the paths it installed.  What reads a real root's database — which
+    package installed a library, for crossbuild's SBOMs — then reads these sysroots' too.
+    The status file is written last: a database without it is none, and is made again."""
+    info = root / DPKG_STATUS.parent / "info"
+    info.mkdir(parents=True, exist_ok=True)
+    paragraphs = []
+    for deb in sorted(debs):
+        control = run(["dpkg-deb", "-f", str(deb)], capture=True).stdout.strip("\n").splitlines()
+        pairs = [line.split(":", 1) for line in control if line[:1] not in (" ", "\t") and ":" in line]
+        fields = {key.strip().lower(): value.strip() for key, value in pairs}
+        paragraphs.append("\n".join([control[0], "Status: install ok installed", *control[1:]]))
+        name, architecture = fields["package"], fields.get("architecture", "")
+        list_name = f"{name}:{architecture}.list" if fields.get("multi-arch") == "same" else f"{name}.list"
+        (info / list_name).write_text("\n".join(_deb_paths(deb)) + "\n")
+    partial = root / DPKG_STATUS.with_name("status.partial")
+    partial.write_text("\n\n".join(paragraphs) + "\n")
+    partial.replace(root / DPKG_STATUS)
+
+
+def _deb_paths(deb: Path) -> list[str]:
+    """The paths ``deb`` installs, as dpkg lists them (``/.``, ``/usr``, ``/usr/lib``…)."""
+    data = subprocess.run(["dpkg-deb", "--fsys-tarfile", str(deb)], check=True, capture_output=True).stdout
+    with tarfile.open(fileobj=io.BytesIO(data)) as archive:
+        names = [member.name for member in archive.getmembers()]
+    paths = ["/" + name.removeprefix("./").rstrip("/") if name not in (".", "./") else "/." for name in names]
+    return list(dict.fromkeys(paths))
 
 
 def main(argv: list[str] | None = None) -> int:

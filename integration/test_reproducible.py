@@ -9,6 +9,7 @@ ask for debug information, which is where their build directories would show.
 from __future__ import annotations
 
 import calendar
+import json
 import os
 import shutil
 import subprocess
@@ -147,7 +148,11 @@ def test_source_date_epoch_stamps_every_member(host_python: Path, tmp_path: Path
         "cext-1.0.dist-info/WHEEL": "0o100644",
         "cext-1.0.dist-info/top_level.txt": "0o100644",
         "cext-1.0.dist-info/RECORD": "0o100644",
+        "cext-1.0.dist-info/sboms/crossbuild.cdx.json": "0o100644",
     }
+    with zipfile.ZipFile(wheel) as archive:
+        sbom = json.loads(archive.read("cext-1.0.dist-info/sboms/crossbuild.cdx.json"))
+    assert sbom["metadata"]["timestamp"].startswith("2023-11-14T22:13:20")  # dated only when asked to
 
 
 def test_an_sdist_built_twice(host_python: Path, sysroot: Path, tmp_path: Path) -> None:

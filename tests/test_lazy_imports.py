@@ -14,6 +14,8 @@ from helpers.fakehost import FakeLayout, make_layout
 
 #: Loaded only for a build (the PEP 517 frontend, auditwheel, the build pipeline).
 BUILD_MACHINERY = ["build", "auditwheel", "crossbuild.wheel.pipeline", "crossbuild.wheel.isolated_env"]
+#: Loaded only to write an SBOM (a build's, a root's).
+SBOM_MACHINERY = ["cyclonedx", "spdx_tools", "packageurl", "crossbuild.sbom.cdx"]
 #: Loaded only to resolve, download, inspect or lay wheels.
 INSTALL_MACHINERY = [
     "unearth",
@@ -37,9 +39,11 @@ _INSTALL = (
 
 def _loaded(script: str) -> dict[str, object]:
     """Run ``script`` in a new interpreter; it prints a JSON object, to which the modules
-    of :data:`BUILD_MACHINERY` and :data:`INSTALL_MACHINERY` it loaded are added."""
+    of :data:`BUILD_MACHINERY`, :data:`SBOM_MACHINERY` and :data:`INSTALL_MACHINERY` it
+    loaded are added."""
     report = (
-        "result['loaded'] = sorted(m for m in " + repr(BUILD_MACHINERY + INSTALL_MACHINERY) + " if m in sys.modules)\n"
+        f"result['loaded'] = sorted(m for m in {BUILD_MACHINERY + SBOM_MACHINERY + INSTALL_MACHINERY!r}"
+        " if m in sys.modules)\n"
         "print(json.dumps(result))\n"
     )
     program = f"import json, sys\nresult = {{}}\ntry:\n{_indent(script)}\nfinally:\n{_indent(report)}"
@@ -95,7 +99,7 @@ def test_installing_wheels_loads_no_build_machinery(
     result = _loaded(_INSTALL.format(argv=argv))
     assert result["exit"] == 0
     assert (rootfs.root / "usr/local/lib/python3.11/dist-packages/alpha/__init__.py").is_file()
-    assert not set(BUILD_MACHINERY) & set(result["loaded"])  # type: ignore[arg-type]
+    assert not set(BUILD_MACHINERY + SBOM_MACHINERY) & set(result["loaded"])  # type: ignore[arg-type]
 
 
 def test_a_warm_install_parses_no_elf_file(fake_bin: Path, links: Path, tmp_path: Path) -> None:

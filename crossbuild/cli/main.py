@@ -8,7 +8,7 @@ import json
 import os
 import sys
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -50,6 +50,8 @@ def _run(args: argparse.Namespace, configuration: Configuration) -> int:
         return _check(args)
     if args.command == "config":
         return _config(configuration, args.verbose)
+    if args.command == "sbom":
+        return _sbom(args.root, args.host, args.output, args.sbom_format)
     from ..wheel.options import BuildOptions, parse_config_settings
     from .host_lookup import host_of
     from .summary import summary_lines
@@ -92,14 +94,18 @@ def _run(args: argparse.Namespace, configuration: Configuration) -> int:
     for line in summary_lines(result):  # once the progress is gone: what remains on the screen
         print(line)
     if args.report:
-        try:
-            _write_report(args.report, result)
-        except OSError as error:  # checked before the run: a disk that filled up since; the commit is done
-            print(
-                f"warning: the install is committed, but --report {args.report} could not be written "
-                f"({error.strerror or error}); the summary above is what it would say",
-                file=sys.stderr,
-            )
+        report = args.report
+        _write_after_commit(
+            "--report", report, lambda: _write_report(report, result), "the summary above is what it would say"
+        )
+    if args.sbom and not result.dry_run:
+        sbom = args.sbom
+        _write_after_commit(
+            "--sbom",
+            sbom,
+            lambda: _sbom(result.root, host, sbom, "cyclonedx"),
+            f"crossbuild sbom --root {result.root} -o {sbom} writes it again",
+        )
     if args.check_imports and not result.dry_run:
         return _check_imports(result)
     return 0
@@ -273,6 +279,38 @@ def _write_report(path: str, result: InstallResult) -> None:
 
     with atomic_file(Path(path)) as stream:
         stream.write((json.dumps(result.report(), indent=2) + "\n").encode())
+
+
+def _write_after_commit(flag: str, path: str, write: Callable[[], object], instead: str) -> None:
+    """An output written once the install is committed (checked before the run): a disk
+    that filled up since is a warning, never a failure of the install that is done."""
+    try:
+        write()
+    except (OSError, CrossbuildError) as error:
+        reason = error.strerror if isinstance(error, OSError) and error.strerror else error
+        print(
+            f"warning: the install is committed, but {flag} {path} could not be written ({reason}); {instead}",
+            file=sys.stderr,
+        )
+
+
+def _sbom(root: str | Path, host: Host | str | None, output: str | None, sbom_format: str) -> int:
+    """``sbom``, and ``install --sbom``: the root's SBOM to ``output`` (or stdout), dated by
+    ``SOURCE_DATE_EPOCH`` when it is set."""
+    from ..installation.inventory import describe_root
+    from ..wheel.options import source_date_epoch_from_environ
+
+    timestamp = source_date_epoch_from_environ() if os.environ.get("SOURCE_DATE_EPOCH", "").strip() else None
+    document = describe_root(root, host=host, sbom_format=sbom_format, timestamp=timestamp)
+    if output is None:
+        sys.stdout.buffer.write(document)
+        sys.stdout.flush()
+    else:
+        from .._files import atomic_file
+
+        with atomic_file(Path(output)) as stream:
+            stream.write(document)
+    return 0
 
 
 def main(argv: Sequence[str] | None = None, prog: str = "crossbuild") -> int:

@@ -17,7 +17,7 @@ from .._exceptions import CrossbuildError, OptionError
 
 def check_outputs(args: argparse.Namespace) -> None:
     """Raise :class:`OptionError` for an output option that names something unusable."""
-    for dest in ("log", "report"):
+    for dest in ("log", "report", "sbom", "output"):  # sbom: install --sbom; output: sbom -o
         value = getattr(args, dest, None)
         if value:
             _check_file(dest, Path(value))

@@ -7,6 +7,7 @@ import argparse
 
 from .. import __version__
 from ..installation.options import LINK_MODES, UPGRADE_STRATEGIES
+from ..sbom import SBOM_FORMATS
 
 HOST_HELP = (
     "the host's python inside its sysroot or rootfs (e.g. ROOTFS/usr/bin/python3.11), or the name of a host "
@@ -260,6 +261,7 @@ def make_parser(prog: str) -> argparse.ArgumentParser:
         help="lay files from the cache by copy (default) or by hard link (shared with the cache: see the README)",
     )
     install.add_argument("--report", metavar="FILE", help="write what was installed and why as JSON")
+    install.add_argument("--sbom", metavar="FILE", help="write the SBOM of the root's Python layer (CycloneDX JSON)")
     install.add_argument(
         "--check-imports",
         action="store_true",
@@ -275,6 +277,19 @@ def make_parser(prog: str) -> argparse.ArgumentParser:
     check.add_argument("--root", required=True, metavar="DIR", help="the directory that is / on the host (a rootfs)")
     check.add_argument("--host", metavar="PYTHON", help=HOST_HELP + " (default: the root's only python3.X)")
     check.add_argument("--json", action="store_true", help="print JSON")
+
+    sbom = commands.add_parser(
+        "sbom",
+        parents=[output_options],
+        allow_abbrev=False,
+        help="describe a root's Python layer: an SBOM of its packages, their files and the libraries they load",
+    )
+    sbom.add_argument("--root", required=True, metavar="DIR", help="the directory that is / on the host (a rootfs)")
+    sbom.add_argument("--host", metavar="PYTHON", help=HOST_HELP + " (default: the root's only python3.X)")
+    sbom.add_argument("-o", "--output", metavar="FILE", help="write it to FILE (default: standard output)")
+    sbom.add_argument(
+        "--format", dest="sbom_format", choices=SBOM_FORMATS, default="cyclonedx", help="CycloneDX 1.6 or SPDX 2.3 JSON"
+    )
 
     config = commands.add_parser(
         "config",

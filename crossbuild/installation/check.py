@@ -6,7 +6,8 @@ In the site directories of every install scheme of the host (Debian: ``posix_loc
 - every distribution's ``.dist-info`` has its METADATA and a readable RECORD (a system
   package manager's may have none: see :data:`~.installed.PYTHON_INSTALLERS`);
 - every file of every distribution's RECORD exists with its recorded size and hash
-  (entries without a hash, like RECORD itself and bytecode, only exist);
+  (entries without a hash, like RECORD itself and bytecode, only exist), and its own
+  SBOMs (``sboms/*.cdx.json``) still name it and its binaries;
 - every distribution's dependencies are installed in versions that satisfy them, with
   the host's markers and the extras other distributions ask for;
 - no file or directory is world-writable;
@@ -38,6 +39,7 @@ from ..host.host import Host, inspect_host
 from ..host.layout import host_python_in_root
 from ..host.rootfs import RootResolver, resolve_in_root
 from ..host.schemes import all_install_paths
+from ..sbom.checking import sbom_mismatches
 from .hashed import HashedFiles
 from .installed import Existing, find_installed
 from .journal import interrupted_installs
@@ -49,7 +51,7 @@ class Problem:
     """One thing wrong in a root."""
 
     kind: str
-    """``metadata``, ``missing``, ``size``, ``hash``, ``dependency``, ``world-writable``,
+    """``metadata``, ``missing``, ``size``, ``hash``, ``sbom``, ``dependency``, ``world-writable``,
     ``machine`` or ``interrupted``."""
     distribution: str
     """``NAME VERSION`` of the distribution concerned (of each, for a directory several
@@ -116,6 +118,7 @@ def check_root(root: str | os.PathLike[str], *, host: Host | str | os.PathLike[s
     owners: dict[Path, Existing] = {}
     for distribution in distributions:
         problems += record_problems(root_dir, distribution)
+        problems += sbom_problems(root_dir, distribution)
         for host_path in distribution.files or ():
             owners.setdefault(resolve_in_root(root_dir, host_path), distribution)
     problems += _dependency_problems(distributions, host.marker_environment())
@@ -157,6 +160,20 @@ def record_problems(root: Path, distribution: Existing, hashed: HashedFiles | No
         if detail:
             problems.append(Problem(kind, distribution.label, entry.path, detail))
     return problems
+
+
+def sbom_problems(root: Path, distribution: Existing) -> list[Problem]:
+    """Where the distribution's own SBOMs (``sboms/*.cdx.json``) no longer match it."""
+    site = distribution.site.rstrip("/")
+    resolve = RootResolver(root)
+
+    def locate(member: str) -> Path:
+        return Path(resolve.followed(f"{site}/{member}"))
+
+    return [
+        Problem("sbom", distribution.label, f"{site}/{where}", detail)
+        for where, detail in sbom_mismatches(distribution.dist_info, distribution.name, distribution.version, locate)
+    ]
 
 
 def _hash_mismatch(path: Path, recorded: str) -> str:

@@ -42,6 +42,7 @@ from .artifacts import Artifact, ArtifactStore
 from .check import record_problems
 from .installed import Existing, find_installed
 from .options import InstallOptions
+from .provenance import origin_metadata
 from .resolver import Candidate
 from .result import InstalledDistribution, InstallResult
 from .sizes import RootChange, measure
@@ -93,16 +94,20 @@ class Placement:
         for host_path in existing.files:
             transaction.remove(host_path)
 
-    def stage(self, wheel: Path, transaction: RootTransaction) -> tuple[str, ...]:
-        """Install ``wheel`` into the transaction's staging directory; return the new host paths."""
+    def stage(
+        self, wheel: Path, transaction: RootTransaction, metadata: Mapping[str, bytes] | None = None
+    ) -> tuple[str, ...]:
+        """Install ``wheel`` into the transaction's staging directory, with ``metadata`` files
+        (name → content) added to its ``.dist-info``; return the new host paths."""
+        metadata = {"INSTALLER": _INSTALLER, **(metadata or {})}
         scheme = {**self.scheme, "headers": self.scheme["headers"].format(name=parse_wheel_filename(wheel.name)[0])}
         before = set(transaction.staged_files()) if self.cache is None or self.compile_with is not None else set()
         if self.cache is None:
-            self._install(wheel, scheme, transaction.stage_dir)
+            self._install(wheel, scheme, metadata, transaction.stage_dir)
             added = sorted(set(transaction.staged_files()) - before)
         else:
-            layout = self._layout(scheme)
-            install = functools.partial(self._install, wheel, scheme)
+            layout = self._layout(scheme, metadata)
+            install = functools.partial(self._install, wheel, scheme, metadata)
             # bytecode is compiled in the stage's tree; without, each file gets a name of its own
             place = _in_tree(transaction.stage_dir) if self.compile_with is not None else transaction.new_file
             added = list(self._unpacked.stage(wheel, layout, install, place))
@@ -120,22 +125,22 @@ class Placement:
         assert self.cache is not None
         return UnpackedWheels(self.cache, hardlink=self.hardlink)
 
-    def _install(self, wheel: Path, scheme: Mapping[str, str], destdir: Path) -> None:
+    def _install(self, wheel: Path, scheme: Mapping[str, str], metadata: Mapping[str, bytes], destdir: Path) -> None:
         destination = SchemeDictionaryDestination(
             dict(scheme), interpreter=self.host.python_on_host, script_kind="posix", destdir=str(destdir)
         )
         with WheelFile.open(wheel) as source, warnings_to_log(logger, logging.DEBUG):
-            install_wheel(source, destination, {"INSTALLER": _INSTALLER})
+            install_wheel(source, destination, dict(metadata))
 
-    def _layout(self, scheme: Mapping[str, str]) -> str:
+    def _layout(self, scheme: Mapping[str, str], metadata: Mapping[str, bytes]) -> str:
         """A digest of everything but the wheel that shapes the installed files."""
         shaping = [
             sorted(scheme.items()),
             self.host.python_on_host,
             "posix",
-            _INSTALLER.decode(),
+            sorted((name, hashlib.sha256(content).hexdigest()) for name, content in metadata.items()),
             installer.__version__,
-            code_digest("install/placement.py", "install/unpacked.py"),
+            code_digest("installation/laying.py", "installation/unpacked.py"),
         ]
         return hashlib.sha256(json.dumps(shaping).encode()).hexdigest()
 
@@ -238,7 +243,8 @@ def lay(
                     touched.update(old.files or ())
                     if not damage:
                         removed.append(f"{name} {old.version}")
-                files = placement.stage(wheels[name], transaction)
+                origin = origin_metadata(artifact, wheels[name], store.source_of(artifact))
+                files = placement.stage(wheels[name], transaction, origin)
             touched.update(files)
             source = "repaired" if damage else store.source_of(artifact)
             previous = old.version if old is not None and not damage else None

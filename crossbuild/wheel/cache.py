@@ -27,6 +27,7 @@ from .._cache import code_digest, sha256_of
 from .._files import DIR_MODE, make_dirs, publish_file, remove_tree
 from ..backend_env.surface import root_surface_digest
 from ..host.host import Host
+from ..sbom.inputs import sbom_inputs
 from .options import BuildOptions
 
 logger = logging.getLogger("crossbuild")
@@ -42,6 +43,7 @@ def built_wheel_key(host: Host, options: BuildOptions) -> str:
             root_surface_digest(host.sysroot, host.multiarch),
             options.key,
             code_digest("host", "wheel", "_files.py"),
+            sbom_inputs(host.sysroot),  # the wheel carries its SBOM
         ]
     )
     return hashlib.sha256(identity.encode()).hexdigest()

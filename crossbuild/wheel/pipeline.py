@@ -14,7 +14,7 @@ import contextlib
 import functools
 import logging
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from packaging.utils import parse_wheel_filename
@@ -35,6 +35,7 @@ from ..backend_env.wrappers import BuildDirs
 from ..host.host import Host, as_host
 from ..host.libraries import host_libraries
 from .backend import Backend, build_backend_name, build_system_requires, cross_config_settings
+from .build_sbom import build_facts, sbom_members
 from .cache import BuiltWheels, built_wheel_key
 from .host_requires import host_copies, native_versions, project_host_requires, wanted_host_requires
 from .isolated_env import IsolatedEnv, get_isolated_env
@@ -89,12 +90,19 @@ def build_wheel(
         header = f"# crossbuild {__version__}: building {name} for {host.tag}"
         with build_log(cache, name, header) as log, temporary_directory("build") as workdir:
             tree = found.unpacked(workdir)
-            built, settings = _run_backend(tree, host, options, workdir, log, reporter)
+            built, settings, env = _run_backend(tree, host, options, workdir, log, reporter)
             contents = verify_wheel(built, host.elf, libraries)
             _refuse_pure_fallback(built, contents.has_binaries, settings, options.allow_pure_fallback)
             tags = host_tags(built.name, host, contents.has_binaries)
-            final = retag_wheel(built, tags, workdir / "dist", options.source_date_epoch)
-            final = _strip_and_repair(final, host, options, contents.elf_files, workdir)
+            sbom = functools.partial(
+                sbom_members,
+                unrepaired=built,
+                facts=build_facts(tree, env, host, sdist),
+                libraries=libraries,
+                source_date_epoch=options.source_date_epoch,
+            )
+            final = retag_wheel(built, tags, workdir / "dist", options.source_date_epoch, sbom(built))
+            final = _strip_and_repair(final, host, options, contents.elf_files, workdir, sbom)
             if sdist is not None:
                 built_wheels.put(sdist, final)
             fault_point("build")
@@ -108,7 +116,7 @@ def _run_backend(
     workdir: Path,
     log: BuildLog,
     reporter: Reporter | None,
-) -> tuple[Path, CrossSettings]:
+) -> tuple[Path, CrossSettings, IsolatedEnv]:
     tmpdir = workdir / "tmp"  # pip's and the backend's temporary files go with the work dir
     tmpdir.mkdir()
     pip_environ = {k: v for k, v in os.environ.items() if k not in _CROSS_VARIABLES} | {"TMPDIR": str(tmpdir)}
@@ -157,7 +165,7 @@ def _run_backend(
         logger.warning("%s: the build went on without it", error)  # the project may not need it
     _log_launcher_stats(tree.name, settings)
     # run-time search paths the install step wrote (CMake's INSTALL_RPATH): the host's own
-    return mend_search_paths(built, search_path_rules(host, dirs, options.cache), workdir / "mended"), settings
+    return mend_search_paths(built, search_path_rules(host, dirs, options.cache), workdir / "mended"), settings, env
 
 
 @contextlib.contextmanager
@@ -223,10 +231,16 @@ def _refuse_pure_fallback(wheel: Path, has_binaries: bool, settings: CrossSettin
 
 
 def _strip_and_repair(
-    wheel: Path, host: Host, options: BuildOptions, elf_files: tuple[str, ...], workdir: Path
+    wheel: Path,
+    host: Host,
+    options: BuildOptions,
+    elf_files: tuple[str, ...],
+    workdir: Path,
+    sbom: Callable[[Path], dict[str, bytes]],
 ) -> Path:
     """``strip``, then ``repair`` (strip after patchelf may break an ELF file), then the ELF
-    checks again: the grafted libraries too must be for the host and load there."""
+    checks again: the grafted libraries too must be for the host and load there; the SBOM
+    is made again, of the binaries as they are now."""
     if not elf_files or not (options.strip or options.repair):
         return wheel
     if options.strip:
@@ -236,7 +250,7 @@ def _strip_and_repair(
     verify_wheel(wheel, host.elf, host_libraries(host.sysroot, host.multiarch, host.elf))
     # normalised again (order, times, modes): the same input still gives the same bytes
     tags = frozenset(parse_wheel_filename(wheel.name)[3])
-    return retag_wheel(wheel, tags, wheel.parent, options.source_date_epoch)
+    return retag_wheel(wheel, tags, wheel.parent, options.source_date_epoch, sbom(wheel))
 
 
 def _publish(wheel: Path, wheel_dir: Path) -> Path:

@@ -17,6 +17,7 @@ import stat
 import tempfile
 import time
 import zipfile
+from collections.abc import Mapping
 from email.message import Message
 from email.parser import BytesParser
 from pathlib import Path
@@ -49,10 +50,17 @@ def host_tags(wheel_name: str, host: Host, has_binaries: bool) -> frozenset[Tag]
     return frozenset(result)
 
 
-def retag_wheel(wheel: Path, tags: frozenset[Tag], destination_dir: Path, source_date_epoch: int) -> Path:
+def retag_wheel(
+    wheel: Path,
+    tags: frozenset[Tag],
+    destination_dir: Path,
+    source_date_epoch: int,
+    extra: Mapping[str, bytes] | None = None,
+) -> Path:
     """Write ``wheel`` with ``tags``, normalised, into ``destination_dir``; return its path.
 
-    ``destination_dir`` may hold ``wheel``, which is then replaced.
+    ``destination_dir`` may hold ``wheel``, which is then replaced.  ``extra`` members
+    (name → content: an SBOM) are added, or replace those of the same name.
     """
     _, _, build, _ = parse_wheel_filename(wheel.name)
     with WheelFile(wheel) as source, tempfile.TemporaryDirectory(dir=destination_dir) as tmp:
@@ -61,7 +69,7 @@ def retag_wheel(wheel: Path, tags: frozenset[Tag], destination_dir: Path, source
         namever = source.record_path.removesuffix(".dist-info/RECORD")
         name = _wheel_filename(namever, f"{build[0]}{build[1]}" if build else None, tags)
         staged = Path(tmp) / name
-        _copy_with_tags(source, staged, tags, _zip_date_time(source_date_epoch))
+        _copy_with_tags(source, staged, tags, _zip_date_time(source_date_epoch), extra or {})
         new_path = destination_dir / name
         staged.replace(new_path)
     return new_path
@@ -89,20 +97,27 @@ class _NormalisedWheelFile(WheelFile):  # type: ignore[misc]
         super().writestr(info, data)
 
 
-def _copy_with_tags(source: WheelFile, new_path: Path, tags: frozenset[Tag], date_time: DateTime) -> None:
+def _copy_with_tags(
+    source: WheelFile, new_path: Path, tags: frozenset[Tag], date_time: DateTime, extra: Mapping[str, bytes]
+) -> None:
     wheel_metadata_name = f"{source.dist_info_path}/WHEEL"
+    members: list[zipfile.ZipInfo | str] = [i for i in source.infolist() if i.filename not in extra]
+    members += sorted(extra)
     with _NormalisedWheelFile(new_path, date_time) as target:
-        for info in sorted(source.infolist(), key=_member_order):
-            if info.filename == wheel_metadata_name:
+        for info in sorted(members, key=_member_order):
+            if isinstance(info, str):
+                target.writestr(info, extra[info])
+            elif info.filename == wheel_metadata_name:
                 target.writestr(info, _rewrite_wheel_metadata(source.read(info), tags))
             elif info.filename != source.record_path and not info.is_dir():
                 target.writestr(info, source.read(info))
 
 
-def _member_order(info: zipfile.ZipInfo) -> tuple[bool, str]:
+def _member_order(info: zipfile.ZipInfo | str) -> tuple[bool, str]:
     """Files by name, the .dist-info directory last (RECORD is written after it): the order
     of a directory listing depends on the file system, so a backend's order may vary."""
-    return info.filename.split("/", 1)[0].endswith(".dist-info"), info.filename
+    name = info if isinstance(info, str) else info.filename
+    return name.split("/", 1)[0].endswith(".dist-info"), name
 
 
 def _zip_date_time(epoch: int) -> DateTime:

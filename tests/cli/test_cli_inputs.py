@@ -142,6 +142,39 @@ def test_a_report_that_cannot_be_written_after_the_commit(
     assert "error" not in err
 
 
+def test_an_sbom_that_cannot_be_written_after_the_commit(
+    rootfs: FakeLayout,
+    options: list[str],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """``--sbom`` follows ``--report``'s rule: checked before the run, and a failure once the
+    install is committed is a warning with the command that writes it again, exit 0."""
+    import crossbuild.cli.main as cli
+
+    missing = tmp_path / "no-such-folder" / "image.cdx.json"
+    code, _, err = run_cli(["install", "alpha", *options, "--sbom", str(missing)], capsys)
+    assert _error(code, err) == (
+        f"error: --sbom {missing}: its folder {missing.parent} does not exist; create it or name another file"
+    )
+    assert not (rootfs.root / "usr/local/lib/python3.11/dist-packages/alpha").exists()
+
+    sbom = tmp_path / "image.cdx.json"
+
+    def full(*args: object, **kwargs: object) -> None:
+        raise OSError(28, "No space left on device", str(sbom))
+
+    monkeypatch.setattr(cli, "_sbom", full)
+    code, out, err = run_cli(["install", "alpha", *options, "--sbom", str(sbom)], capsys)
+    assert code == 0
+    assert out.split()[:3] == ["installed", "alpha", "1.0"]
+    assert err.splitlines()[-1] == (
+        f"warning: the install is committed, but --sbom {sbom} could not be written (No space left on device); "
+        f"crossbuild sbom --root {rootfs.root} -o {sbom} writes it again"
+    )
+
+
 def test_a_host_python_older_than_3_10(tmp_path: Path, fake_cc: Path, capsys: pytest.CaptureFixture[str]) -> None:
     old = make_layout(tmp_path / "old", version="3.9")
     cache = tmp_path / "cache"

@@ -91,7 +91,7 @@ def test_cli_prints_one_summary(
     assert beta1 < 1000
     assert out.splitlines() == [
         f"installed   beta 1.0 {human_size(beta1):>9}  (wheel)",
-        f"image grew by {beta1} bytes (5 files added, 0 removed, 0 replaced)",
+        f"image grew by {beta1} bytes (6 files added, 0 removed, 0 replaced)",
     ]
 
     code, out, err = run_cli(["install", "alpha", "tool", *options], capsys)
@@ -103,7 +103,7 @@ def test_cli_prints_one_summary(
         f"installed   {'alpha 1.0':<19} {human_size(alpha):>9}  (wheel)",
         f"upgraded    {'beta 2.0 (from 1.0)':<19} {human_size(beta):>9}  (wheel)",
         f"installed   {'tool 1.0':<19} {human_size(tool):>9}  (wheel)",
-        f"image grew by {human_size(growth)} ({growth:,} bytes; 18 files added, 4 removed, 1 replaced)",
+        f"image grew by {human_size(growth)} ({growth:,} bytes; 21 files added, 5 removed, 1 replaced)",
     ]
     assert [line for line in err.splitlines() if "installed" in line or "/tmp" in line] == []
 
@@ -120,7 +120,7 @@ def test_cli_prints_one_summary(
     assert 0 < beta - beta1 < 1000
     assert out.splitlines() == [
         f"downgraded  beta 1.0 (from 2.0) {human_size(beta1):>9}  (wheel)",
-        f"image shrank by {beta - beta1} bytes (4 files added, 6 removed, 1 replaced)",
+        f"image shrank by {beta - beta1} bytes (5 files added, 7 removed, 1 replaced)",
     ]
 
 

@@ -24,7 +24,7 @@ def test_sizes_actions_and_growth(install: Install, root: Path) -> None:
     beta1_bytes = on_disk(root, beta1.files)
     assert sizes(first) == {"beta": ("installed", None, beta1_bytes)}
     assert first.change.growth == beta1_bytes > 0
-    assert (first.change.files_added, first.change.files_removed, first.change.files_replaced) == (5, 0, 0)
+    assert (first.change.files_added, first.change.files_removed, first.change.files_replaced) == (6, 0, 0)
 
     second = install(["alpha"])  # needs beta>=2: beta is upgraded
     alpha, beta2 = second.distributions
@@ -49,7 +49,7 @@ def test_sizes_actions_and_growth(install: Install, root: Path) -> None:
 
     fifth = install(["beta==1.0"], force_reinstall=True)
     assert sizes(fifth) == {"beta": ("reinstalled", "1.0", beta1_bytes)}
-    assert (fifth.change.growth, fifth.change.files_added, fifth.change.files_replaced) == (0, 0, 5)
+    assert (fifth.change.growth, fifth.change.files_added, fifth.change.files_replaced) == (0, 0, 6)
 
 
 def test_repaired(install: Install, root: Path) -> None:
@@ -75,7 +75,7 @@ def test_report_has_sizes_actions_and_the_change(install: Install, root: Path) -
     change = report["change"]
     assert change["growth"] == change["bytes_after"] - change["bytes_before"]
     assert change["bytes_after"] == alpha["size"] + beta["size"]
-    assert (change["files_added"], change["files_removed"], change["files_replaced"]) == (11, 4, 1)
+    assert (change["files_added"], change["files_removed"], change["files_replaced"]) == (13, 5, 1)
 
 
 @pytest.mark.parametrize(

@@ -21,8 +21,9 @@ DEB_SITE = "/usr/lib/python3/dist-packages"
 NATIVE = "beta/_native.cpython-311-aarch64-linux-gnu.so"
 SO = elf_header(AARCH64, ET_DYN) + bytes(64)
 SO_X86 = elf_header(X86_64, ET_DYN) + bytes(64)
-FILES_OF_ALPHA_AND_BETA = 12
-"""alpha: 4 dist-info files and __init__.py; beta: 4 dist-info files, __init__.py, fast.py, the .so."""
+FILES_OF_ALPHA_AND_BETA = 14
+"""alpha: 5 dist-info files (crossbuild-origin.json too) and __init__.py; beta: 5 dist-info files,
+__init__.py, fast.py, the .so."""
 
 
 @pytest.fixture

@@ -40,11 +40,13 @@ def test_install_for_the_host(install: Install, root: Path, links: Path) -> None
         "alpha-1.0.dist-info/METADATA",
         "alpha-1.0.dist-info/RECORD",
         "alpha-1.0.dist-info/WHEEL",
+        "alpha-1.0.dist-info/crossbuild-origin.json",
         "alpha/__init__.py",
         "beta-2.0.dist-info/INSTALLER",
         "beta-2.0.dist-info/METADATA",
         "beta-2.0.dist-info/RECORD",
         "beta-2.0.dist-info/WHEEL",
+        "beta-2.0.dist-info/crossbuild-origin.json",
         "beta/__init__.py",
         NATIVE,  # the aarch64 wheel of beta 2.0
         "beta/fast.py",
@@ -95,7 +97,8 @@ def test_report(install: Install, root: Path, links: Path) -> None:
         ),
     ]
     assert report["install"][0]["files"] == [
-        f"{HOST_SITE}/alpha-1.0.dist-info/{name}" for name in ("INSTALLER", "METADATA", "RECORD", "WHEEL")
+        f"{HOST_SITE}/alpha-1.0.dist-info/{name}"
+        for name in ("INSTALLER", "METADATA", "RECORD", "WHEEL", "crossbuild-origin.json")
     ] + [f"{HOST_SITE}/alpha/__init__.py"]
     assert report["removed"] == []
 

@@ -66,6 +66,7 @@ def test_downgrade_removes_the_old_files_by_record(install: Install, root: Path)
         "beta-1.0.dist-info/METADATA",
         "beta-1.0.dist-info/RECORD",
         "beta-1.0.dist-info/WHEEL",
+        "beta-1.0.dist-info/crossbuild-origin.json",
         "beta/__init__.py",
     ]
     assert (site / "beta/__init__.py").read_bytes() == b"V = 1\n"

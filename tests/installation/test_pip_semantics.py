@@ -139,7 +139,7 @@ def test_cli_pip_flags(
     log = tmp_path / "install.log"
     code, out, err = run_cli([*base, "beta==1.0", "-q", "--log", str(log)], capsys)
     assert (code, err) == (0, "")  # -q: nothing on stderr
-    assert out.splitlines()[0].split() == ["installed", "beta", "1.0", "491", "bytes", "(wheel)"]
+    assert out.splitlines()[0].split() == ["installed", "beta", "1.0", "685", "bytes", "(wheel)"]
     assert "resolving beta==1.0" in log.read_text()  # --log: everything
     code, out, _ = run_cli([*base, "beta", "-U"], capsys)
     assert (code, out.splitlines()[0].split()[:5]) == (0, ["upgraded", "beta", "2.0", "(from", "1.0)"])
