@@ -1,0 +1,92 @@
+"""What ``wheel`` and ``install`` share: the run's cache, the host, the build options the
+command line (and a host profile) give, and the live progress."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import sys
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from .._exceptions import OptionError
+from ..config import Configuration
+from .progress import progress_reporter
+
+if TYPE_CHECKING:
+    from .._reporter import Reporter
+    from ..config import HostProfile
+    from ..host.host import Host
+    from ..index.finder import IndexSettings
+    from ..wheel.options import BuildOptions
+
+
+@dataclass(frozen=True)
+class BuildRun:
+    """One run of a command that builds: the host, the options found for it, the profile
+    the host came from (if any), and who hears of the long steps."""
+
+    host: Host
+    options: BuildOptions
+    profile: HostProfile | None
+    reporter: Reporter | None
+
+
+@contextlib.contextmanager
+def build_run(args: argparse.Namespace, configuration: Configuration) -> Iterator[BuildRun]:
+    """The run of ``wheel`` or ``install``; with ``--no-cache-dir`` every cache (a root's
+    view too) is a temporary directory, removed at the end, as pip's."""
+    from ..wheel.options import BuildOptions, parse_config_settings
+    from .host_lookup import host_of
+
+    with contextlib.ExitStack() as scope:
+        if args.no_cache_dir:
+            args.cache_dir = scope.enter_context(tempfile.TemporaryDirectory(prefix="crossbuild-nocache-"))
+        host, profile = host_of(args, configuration)
+        repair = _repair_wanted(args)
+        options = BuildOptions(
+            config_settings={
+                **(profile.config_settings if profile else {}),
+                **parse_config_settings(args.config_setting),
+            },
+            build_python=args.build_python or (profile.build_python if profile else None),
+            index=_index_settings(args),
+            cache_dir=args.cache_dir,
+            allow_pure_fallback=args.allow_pure_fallback,
+            host_requires=tuple(args.host_requires),
+            rust_toolchain=args.rust_toolchain,
+            vendored_crates=args.vendored_crates,
+            compiler_launcher=args.compiler_launcher,
+            strip=args.strip,
+            jobs=args.jobs,
+            repair=repair,
+            plat=args.plat if repair else None,
+        ).for_host(host)
+        quiet = bool(args.verbose or args.quiet)  # no live progress when asked for all, or for little
+        with progress_reporter(sys.stderr, sys.stdout, verbose=quiet, environ=os.environ) as reporter:
+            yield BuildRun(host, options, profile, reporter)
+
+
+def _repair_wanted(args: argparse.Namespace) -> bool:
+    """``--repair``, or ``--plat TAG`` alone, repairs; ``--repair=off`` does not, whatever ``--plat`` says."""
+    if args.command != "wheel":
+        return False
+    if args.repair not in (None, "on", "off"):  # from a file or a variable
+        raise OptionError("{repair} takes on or off, not {value!r}", value=args.repair)
+    return args.repair == "on" or (args.repair is None and args.plat is not None)
+
+
+def _index_settings(args: argparse.Namespace) -> IndexSettings | None:
+    if not (args.index_url or args.extra_index_url or args.find_links or args.no_index):
+        return None
+    from ..index.finder import IndexSettings
+
+    return IndexSettings.from_pip_config().with_options(
+        index_url=args.index_url,
+        extra_index_urls=tuple(args.extra_index_url),
+        find_links=tuple(args.find_links),
+        no_index=args.no_index,
+    )
