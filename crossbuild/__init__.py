@@ -20,6 +20,7 @@ from ._version import __version__
 
 __all__ = [
     "BackendError",
+    "BuildContext",
     "BuildOptions",
     "BuildPython",
     "BuildPythonError",
@@ -68,6 +69,7 @@ __all__ = [
     "inspect_host",
     "install",
     "load_configuration",
+    "make_context",
     "run_wheel_tests",
 ]
 
@@ -112,7 +114,7 @@ if TYPE_CHECKING:
     from .installation.imports import ImportFailure, ImportReport, check_imports
     from .installation.wheel_tests import WheelTests, build_tested_wheel, run_wheel_tests
     from .installation.wheelhouse import build_wheelhouse
-    from .wheel import BuildOptions, BuildPython, build_wheel
+    from .wheel import BuildContext, BuildOptions, BuildPython, build_wheel, make_context
 else:
     from ._lazy import lazy_exports
 
@@ -159,6 +161,6 @@ else:
             ".installation.imports": ("ImportFailure", "ImportReport", "check_imports"),
             ".installation.wheel_tests": ("WheelTests", "build_tested_wheel", "run_wheel_tests"),
             ".installation.wheelhouse": ("build_wheelhouse",),
-            ".wheel": ("BuildOptions", "BuildPython", "build_wheel"),
+            ".wheel": ("BuildContext", "BuildOptions", "BuildPython", "build_wheel", "make_context"),
         },
     )

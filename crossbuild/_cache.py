@@ -20,11 +20,16 @@ ENV_VAR = "CROSSBUILD_CACHE_DIR"
 
 
 def cache_dir(override: str | os.PathLike[str] | None = None) -> Path:
-    """``override``, else ``$CROSSBUILD_CACHE_DIR``, else the user cache dir."""
-    chosen = override or os.environ.get(ENV_VAR) or platformdirs.user_cache_dir("crossbuild", appauthor=False)
-    path = Path(chosen).absolute()  # backends run elsewhere: a relative path would lead astray
+    """``override``, else ``$CROSSBUILD_CACHE_DIR``, else the user cache dir; made if missing."""
+    path = cache_path(override)
     make_dirs(path)
     return path
+
+
+def cache_path(override: str | os.PathLike[str] | None = None) -> Path:
+    """Where :func:`cache_dir` is, absolute, without making it (a check of a root needs no cache)."""
+    chosen = override or os.environ.get(ENV_VAR) or platformdirs.user_cache_dir("crossbuild", appauthor=False)
+    return Path(chosen).absolute()  # backends run elsewhere: a relative path would lead astray
 
 
 @functools.cache

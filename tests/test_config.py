@@ -180,13 +180,13 @@ def test_environment_variables_are_option_defaults(
     monkeypatch.setenv("CROSSBUILD_HOST", "board")
     monkeypatch.setenv("CROSSBUILD_NO_INDEX", "yes")
     assert run_cli(["wheel", "x"], capsys)[0] == 0
-    assert seen[-1].cache_dir == "/from/file"
+    assert seen[-1].cache_dir == Path("/from/file")
     assert seen[-1].index is not None and seen[-1].index.no_index is True  # the variable beats the file
     monkeypatch.setenv("CROSSBUILD_CACHE_DIR", str(tmp_path / "from-env"))
     assert run_cli(["wheel", "x"], capsys)[0] == 0
-    assert seen[-1].cache_dir == str(tmp_path / "from-env")
+    assert seen[-1].cache_dir == tmp_path / "from-env"
     assert run_cli(["wheel", "x", "--cache-dir", "/from/cli"], capsys)[0] == 0
-    assert seen[-1].cache_dir == "/from/cli"  # the command line beats both
+    assert seen[-1].cache_dir == Path("/from/cli")  # the command line beats both
 
 
 def test_bad_environment_value_is_one_line(

@@ -1,5 +1,5 @@
-"""What ``wheel`` and ``install`` share: the run's cache, the host, the build options the
-command line (and a host profile) give, and the live progress."""
+"""What ``wheel`` and ``install`` share: the run's cache, its context (the host and the
+build options the command line and a host profile give), and the live progress."""
 
 from __future__ import annotations
 
@@ -13,24 +13,22 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from .._exceptions import OptionError
-from ..config import Configuration
+from ..config import Configuration, HostProfile
+from .host_lookup import context_of, host_spec
 from .progress import progress_reporter
 
 if TYPE_CHECKING:
     from .._reporter import Reporter
-    from ..config import HostProfile
-    from ..host.host import Host
     from ..index.finder import IndexSettings
-    from ..wheel.options import BuildOptions
+    from ..wheel.context import BuildContext
 
 
 @dataclass(frozen=True)
 class BuildRun:
-    """One run of a command that builds: the host, the options found for it, the profile
-    the host came from (if any), and who hears of the long steps."""
+    """One run of a command that builds: its context, the host profile it came from (if
+    any), and who hears of the long steps."""
 
-    host: Host
-    options: BuildOptions
+    context: BuildContext
     profile: HostProfile | None
     reporter: Reporter | None
 
@@ -40,19 +38,15 @@ def build_run(args: argparse.Namespace, configuration: Configuration) -> Iterato
     """The run of ``wheel`` or ``install``; with ``--no-cache-dir`` every cache (a root's
     view too) is a temporary directory, removed at the end, as pip's."""
     from ..wheel.options import BuildOptions, parse_config_settings
-    from .host_lookup import host_of
 
     with contextlib.ExitStack() as scope:
         if args.no_cache_dir:
             args.cache_dir = scope.enter_context(tempfile.TemporaryDirectory(prefix="crossbuild-nocache-"))
-        host, profile = host_of(args, configuration)
+        spec = host_spec(args, configuration)
         repair = _repair_wanted(args)
         options = BuildOptions(
-            config_settings={
-                **(profile.config_settings if profile else {}),
-                **parse_config_settings(args.config_setting),
-            },
-            build_python=args.build_python or (profile.build_python if profile else None),
+            config_settings=parse_config_settings(args.config_setting),  # over a profile's
+            build_python=args.build_python,  # else a profile's
             index=_index_settings(args),
             cache_dir=args.cache_dir,
             allow_pure_fallback=args.allow_pure_fallback,
@@ -64,10 +58,12 @@ def build_run(args: argparse.Namespace, configuration: Configuration) -> Iterato
             jobs=args.jobs,
             repair=repair,
             plat=args.plat if repair else None,
-        ).for_host(host)
+        )
+        context = context_of(args, configuration, options)
+        profile = spec if isinstance(spec, HostProfile) else None
         quiet = bool(args.verbose or args.quiet)  # no live progress when asked for all, or for little
         with progress_reporter(sys.stderr, sys.stdout, verbose=quiet, environ=os.environ) as reporter:
-            yield BuildRun(host, options, profile, reporter)
+            yield BuildRun(context, profile, reporter)
 
 
 def _repair_wanted(args: argparse.Namespace) -> bool:

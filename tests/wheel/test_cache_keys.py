@@ -22,6 +22,7 @@ from crossbuild import BuildOptions, BuildPython, IndexSettings
 from crossbuild.backend_env.rust import RustToolchain, VendoredCrates
 from crossbuild.host.host import Host
 from crossbuild.wheel.cache import built_wheel_key
+from crossbuild.wheel.context import make_context
 
 BUILD_VERSION = f"{sys.version_info[0]}.{sys.version_info[1]}"
 TARGET = "aarch64-unknown-linux-gnu"
@@ -87,7 +88,7 @@ def test_index_cache_dir_and_jobs_leave_the_key_alone(tmp_path: Path) -> None:
 
 
 def _key(host: Host, options: BuildOptions | None = None) -> str:
-    return built_wheel_key(host, options or BuildOptions())
+    return built_wheel_key(make_context(host, options))
 
 
 def test_built_wheel_key_is_the_same_for_the_same_host_elsewhere(host: Host, tmp_path: Path) -> None:

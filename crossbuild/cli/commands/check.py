@@ -25,8 +25,10 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser], gr
 def run(args: argparse.Namespace, configuration: Configuration) -> int:
     """Print the problems (one a line) or a summary; exit 1 when there are problems."""
     from ...installation.check import check_root
+    from ..host_lookup import host_spec
 
-    report = check_root(args.root, host=args.host)
+    host = host_spec(args, configuration) if args.host is not None else None  # None: the root's only python
+    report = check_root(args.root, host=host)
     if args.json:
         print(json.dumps(report.as_dict(), indent=2))
     else:

@@ -119,10 +119,10 @@ def _install(args: argparse.Namespace, build: BuildRun) -> InstallResult:
 
     result = install(
         args.requirements,
-        host=build.host,
+        host=build.context.host,
         root=args.root,
         prefix=args.prefix,
-        options=build.options,
+        options=build.context,
         install_options=InstallOptions(
             no_binary=tuple(_names(args.no_binary)),
             only_binary=tuple(_names(args.only_binary)),

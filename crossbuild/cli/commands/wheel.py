@@ -86,7 +86,8 @@ def _wheels(args: argparse.Namespace, build: BuildRun) -> list[Path]:
     from ...installation.wheelhouse import build_wheelhouse
     from ...wheel.pipeline import build_wheel
 
-    host, options, profile, reporter = build.host, build.options, build.profile, build.reporter
+    context, profile, reporter = build.context, build.profile, build.reporter
+    host = context.host
     command = args.test_command or (profile.test_command if profile and not args.requirement else None)
     requires = _words(args.test_requires) or list(profile.test_requires if profile else ())
     tests = WheelTests(command, tuple(requires)) if command else None
@@ -99,7 +100,7 @@ def _wheels(args: argparse.Namespace, build: BuildRun) -> list[Path]:
             wheel_dir=args.wheel_dir,
             requirement_files=args.requirement,
             constraint_files=args.constraint,
-            options=options,
+            options=context,
             install_options=InstallOptions(no_deps=args.no_deps),
             reporter=reporter,
         )
@@ -108,9 +109,9 @@ def _wheels(args: argparse.Namespace, build: BuildRun) -> list[Path]:
     if args.no_deps or args.constraint:
         raise OptionError("{no_deps} and {constraint} go with {requirement} (a wheelhouse)")
     if tests is None:
-        return [build_wheel(source, host, args.wheel_dir, options, reporter=reporter) for source in args.sources]
+        return [build_wheel(source, host, args.wheel_dir, context, reporter=reporter) for source in args.sources]
     return [
-        build_tested_wheel(source, host, args.wheel_dir, tests, options, reporter=reporter) for source in args.sources
+        build_tested_wheel(source, host, args.wheel_dir, tests, context, reporter=reporter) for source in args.sources
     ]
 
 
