@@ -58,15 +58,19 @@ class BackendContext(Protocol):
     @property
     def rust_toolchain(self) -> RustToolchain | None:
         """Rust builds run it (default: cargo on ``PATH``)."""
+
     @property
     def vendored_crates(self) -> VendoredCrates | None:
         """Cargo takes every crate from there (default: crates.io)."""
+
     @property
     def compiler_launcher(self) -> CompilerLauncher | None:
         """Runs every compile (ccache…), if any."""
+
     @property
     def jobs(self) -> int | None:
         """How many extensions setuptools compiles at once (``None``: the number of cores)."""
+
     @property
     def cache(self) -> Path:
         """crossbuild's cache, where the launcher keeps its own."""

@@ -59,7 +59,7 @@ def build_run(args: argparse.Namespace, configuration: Configuration) -> Iterato
             repair=repair,
             plat=args.plat if repair else None,
         )
-        context = context_of(args, configuration, options)
+        context = context_of(args, spec, options)
         profile = spec if isinstance(spec, HostProfile) else None
         quiet = bool(args.verbose or args.quiet)  # no live progress when asked for all, or for little
         with progress_reporter(sys.stderr, sys.stdout, verbose=quiet, environ=os.environ) as reporter:

@@ -27,14 +27,14 @@ def host_spec(args: argparse.Namespace, configuration: Configuration) -> Path | 
 
 
 def context_of(
-    args: argparse.Namespace, configuration: Configuration, options: BuildOptions, *, building: bool = True
+    args: argparse.Namespace, host: Path | HostProfile, options: BuildOptions, *, building: bool = True
 ) -> BuildContext:
-    """The run's context (:func:`~crossbuild.wheel.context.make_context`) for the host the
-    command line means, with ``--sysroot``, ``--cc`` and ``--cxx`` where the command has them."""
+    """The run's context (:func:`~crossbuild.wheel.context.make_context`) for ``host``
+    (:func:`host_spec`), with ``--sysroot``, ``--cc`` and ``--cxx`` where the command has them."""
     from ..wheel.context import make_context
 
     return make_context(
-        host_spec(args, configuration),
+        host,
         options,
         sysroot=getattr(args, "sysroot", None),
         cc=getattr(args, "cc", None),

@@ -22,16 +22,20 @@ import functools
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .._cache import cache_dir, cache_path
+from .._exceptions import OptionError
 from .._lazy import FoundWhenNeeded
 from ..backend_env.launcher import CompilerLauncher
 from ..backend_env.rust import RustToolchain, VendoredCrates
 from ..config import HostProfile
 from ..host.host import Host, inspect_host
-from ..index.finder import IndexSettings
 from .build_python import BuildPython
 from .options import DEFAULT_SOURCE_DATE_EPOCH, BuildOptions, ConfigSettings, options_key
+
+if TYPE_CHECKING:  # a check or an inspect of a root reads no index: unearth stays unloaded
+    from ..index.finder import IndexSettings
 
 #: How a host is named: inspected already, the host python's path, or a host profile.
 HostSpec = Host | str | os.PathLike[str] | HostProfile
@@ -108,7 +112,11 @@ def make_context(
     """
     if isinstance(options, BuildContext):
         if host is not options.host:
-            raise ValueError("a BuildContext is for its own host: pass its host with it")
+            raise OptionError(
+                "the BuildContext given as options is for the host {python}; pass that Host with it, or make one "
+                "for this host with make_context(host, options)",
+                python=options.host.python,
+            )
         return options.ready() if building else options
     if options is None:  # SOURCE_DATE_EPOCH is read, and refused if malformed, by a run that builds
         options = BuildOptions() if building else BuildOptions(source_date_epoch=DEFAULT_SOURCE_DATE_EPOCH)
@@ -161,4 +169,6 @@ def _compiler_launcher(given: CompilerLauncher | str | os.PathLike[str] | None) 
 
 
 def _pip_index(cache: Path) -> IndexSettings:
+    from ..index.finder import IndexSettings
+
     return IndexSettings.from_pip_config(cache_dir(cache))

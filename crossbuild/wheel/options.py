@@ -17,13 +17,15 @@ import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .._exceptions import OptionError
 from ..backend_env.launcher import CompilerLauncher
 from ..backend_env.rust import RustToolchain, VendoredCrates
-from ..index.finder import IndexSettings
 from .build_python import BuildPython
+
+if TYPE_CHECKING:  # a check or an inspect of a root reads no index: unearth stays unloaded
+    from ..index.finder import IndexSettings
 
 #: PEP 517 config settings: ``{"key": "value"}`` or ``{"key": ["v1", "v2"]}``.
 ConfigSettings = Mapping[str, str | Sequence[str]]

@@ -19,10 +19,10 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser], gr
 
 def run(args: argparse.Namespace, configuration: Configuration) -> int:
     from ...wheel.options import DEFAULT_SOURCE_DATE_EPOCH, BuildOptions
-    from ..host_lookup import context_of
+    from ..host_lookup import context_of, host_spec
 
     options = BuildOptions(cache_dir=args.cache_dir, source_date_epoch=DEFAULT_SOURCE_DATE_EPOCH)  # builds nothing
-    summary = context_of(args, configuration, options, building=False).host.summary()
+    summary = context_of(args, host_spec(args, configuration), options, building=False).host.summary()
     if args.json:
         print(json.dumps(summary, indent=2))
         return 0
