@@ -41,7 +41,7 @@ def built_wheel_key(context: BuildContext) -> str:
             host.fingerprint,
             root_surface_digest(host.sysroot, host.multiarch),
             context.key,
-            code_digest("host", "wheel", "_files.py"),
+            code_digest("host", "backend_env", "wheel", "_files.py"),
         ]
     )
     return hashlib.sha256(identity.encode()).hexdigest()
