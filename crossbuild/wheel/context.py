@@ -44,7 +44,7 @@ HostSpec = Host | str | os.PathLike[str] | HostProfile
 _BUILD_TOOLS = ("build_python", "rust_toolchain", "vendored_crates", "compiler_launcher")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)  # reading every field would find what is not found yet
 class BuildContext:
     """The host and the build options of one run, resolved (see the module).
 
@@ -73,6 +73,9 @@ class BuildContext:
     vendored_crates: FoundWhenNeeded[VendoredCrates | None] = FoundWhenNeeded()
     compiler_launcher: FoundWhenNeeded[CompilerLauncher | None] = FoundWhenNeeded()
     """``None``: no launcher."""
+
+    def __repr__(self) -> str:
+        return f"BuildContext(host={str(self.host.python)!r}, cache_dir={str(self.cache_dir)!r})"
 
     @property
     def cache(self) -> Path:
