@@ -54,7 +54,9 @@ class BackendContext(Protocol):
     does not import), taken whole."""
 
     @property
-    def host(self) -> Host: ...
+    def host(self) -> Host:
+        """The machine the build is for."""
+
     @property
     def rust_toolchain(self) -> RustToolchain | None:
         """Rust builds run it (default: cargo on ``PATH``)."""
