@@ -92,7 +92,7 @@ def resolve_wheels(
     preferences = preferences_from(choices, wanted, existing or {}, root or Path("/"), hashed)
     jobs = context.jobs or default_jobs()
     # what is installed steers the choice: only a resolution for an empty root is remembered
-    memo = None if preferences.installed else ResolutionMemo.of(cache, host, wanted, choices, context.index)
+    memo = None if preferences.installed else ResolutionMemo.of(context, wanted, choices)
     chosen, requested = _resolve(host, wanted, finder, store, preferences, reporter, jobs, memo)
     if hashed is not None:
         hashed.save()
