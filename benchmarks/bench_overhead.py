@@ -82,8 +82,8 @@ def main() -> int:
             host = crossbuild.inspect_host(python)
             totals["inspect_host"] = time.perf_counter() - start
             mark = time.perf_counter()
-            options = crossbuild.BuildOptions(cache_dir=cache, compiler_launcher="none").for_host(host)
-            totals["options.for_host"] = time.perf_counter() - mark
+            options = crossbuild.make_context(host, crossbuild.BuildOptions(cache_dir=cache, compiler_launcher="none"))
+            totals["make_context"] = time.perf_counter() - mark
             hooks = [(backend.Backend, "get_requires_for_build_wheel"), (backend.Backend, "build_wheel")]
             with timed_methods(totals, *hooks, (isolated_env.IsolatedEnv, "install")):
                 crossbuild.build_wheel(source, host, work / "dist", options)
@@ -102,7 +102,7 @@ def main() -> int:
             start_times.append(time.perf_counter() - mark)
 
     print(f"warm crossbuild wheel {args.project}, median of {args.repeat} (seconds)")
-    for name in ("inspect_host", "options.for_host", "install", "backend hooks", "crossbuild overhead", "total"):
+    for name in ("inspect_host", "make_context", "install", "backend hooks", "crossbuild overhead", "total"):
         print(f"  {name:24} {statistics.median(r[name] for r in runs):7.3f}")
     print(f"  {'CLI start (--version)':24} {statistics.median(start_times):7.3f}")
     return 0

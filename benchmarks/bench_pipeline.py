@@ -65,7 +65,7 @@ def main() -> int:
             (work / "rootfs").mkdir()
 
         build(warm_cache)()  # fill the warm cache once
-        warm = crossbuild.BuildOptions(cache_dir=warm_cache).for_host(host)
+        warm = crossbuild.make_context(host, crossbuild.BuildOptions(cache_dir=warm_cache))
         rows = [
             ("inspect_host (static, + compiler probe)", measure(args.repeat, lambda: crossbuild.inspect_host(python))),
             ("wheel c_ext, cold cache (creates the env)", measure(args.repeat, build(cold_cache), reset_cold)),

@@ -20,6 +20,7 @@ from ._version import __version__
 
 __all__ = [
     "BackendError",
+    "BuildContext",
     "BuildOptions",
     "BuildPython",
     "BuildPythonError",
@@ -69,6 +70,7 @@ __all__ = [
     "inspect_host",
     "install",
     "load_configuration",
+    "make_context",
     "run_wheel_tests",
 ]
 
@@ -114,7 +116,7 @@ if TYPE_CHECKING:
     from .installation.inventory import describe_root
     from .installation.wheel_tests import WheelTests, build_tested_wheel, run_wheel_tests
     from .installation.wheelhouse import build_wheelhouse
-    from .wheel import BuildOptions, BuildPython, build_wheel
+    from .wheel import BuildContext, BuildOptions, BuildPython, build_wheel, make_context
 else:
     from ._lazy import lazy_exports
 
@@ -162,6 +164,6 @@ else:
             ".installation.inventory": ("describe_root",),
             ".installation.wheel_tests": ("WheelTests", "build_tested_wheel", "run_wheel_tests"),
             ".installation.wheelhouse": ("build_wheelhouse",),
-            ".wheel": ("BuildOptions", "BuildPython", "build_wheel"),
+            ".wheel": ("BuildContext", "BuildOptions", "BuildPython", "build_wheel", "make_context"),
         },
     )

@@ -24,9 +24,8 @@ ENV_VAR = "CROSSBUILD_CACHE_DIR"
 
 
 def cache_dir(override: str | os.PathLike[str] | None = None) -> Path:
-    """``override``, else ``$CROSSBUILD_CACHE_DIR``, else the user cache dir."""
-    chosen = override or os.environ.get(ENV_VAR) or platformdirs.user_cache_dir("crossbuild", appauthor=False)
-    path = Path(chosen).absolute()  # backends run elsewhere: a relative path would lead astray
+    """``override``, else ``$CROSSBUILD_CACHE_DIR``, else the user cache dir; made if missing."""
+    path = cache_path(override)
     make_dirs(path)
     return path
 
@@ -55,6 +54,12 @@ def cache_writes(directory: Path) -> Iterator[None]:
         ) from None
 
 
+def cache_path(override: str | os.PathLike[str] | None = None) -> Path:
+    """Where :func:`cache_dir` is, absolute, without making it (a check of a root needs no cache)."""
+    chosen = override or os.environ.get(ENV_VAR) or platformdirs.user_cache_dir("crossbuild", appauthor=False)
+    return Path(chosen).absolute()  # backends run elsewhere: a relative path would lead astray
+
+
 @functools.cache
 def code_digest(*parts: str) -> str:
     """A digest of crossbuild's own source in ``parts``: packages (``"host"``, ``"wheel"``…)
@@ -68,6 +73,8 @@ def code_digest(*parts: str) -> str:
     here = Path(__file__).parent
     for part in parts:
         path = here / part
+        if not path.exists():  # a module moved: its cache entries would never change again
+            raise ValueError(f"code_digest: crossbuild has no {part}")
         for source in [path] if path.is_file() else sorted(path.rglob("*.py")):
             digest.update(source.relative_to(here).as_posix().encode() + b"\0" + source.read_bytes() + b"\0")
     return digest.hexdigest()

@@ -4,7 +4,7 @@ A page asks for a table with an HTML comment on a line of its own, e.g.
 ``<!-- generated: cli -->``; :func:`on_page_markdown` replaces it with the Markdown that
 the generator of that name returns.  An unknown name fails the build, as a broken link
 does (``strict: true``).  Everything here reads the code as it is: the argparse parser
-(``crossbuild.cli.parser.make_parser``), the option-default rules of
+(``crossbuild.cli.commands.make_parser``), the option-default rules of
 ``crossbuild.cli.defaults``, the profile keys of ``crossbuild.config``, the exception
 classes, ``crossbuild.__all__``, the machine tables and every module's docstring — so a
 new option, error, export or module appears in the docs without anyone editing them.
@@ -43,7 +43,7 @@ def on_page_markdown(markdown: str, page: Any, config: Any, files: Any) -> str:
 
 
 def _parser() -> argparse.ArgumentParser:
-    from crossbuild.cli.parser import make_parser
+    from crossbuild.cli.commands import make_parser
 
     return make_parser(PROG)
 

@@ -129,6 +129,36 @@ def test_host_profile_by_name(board: FakeLayout, fake_cc: Path, capsys: pytest.C
     assert summary["toolchain"]["cc"] == [str(fake_cc), "-O1"]  # the profile's compiler with its flags
 
 
+def test_every_command_takes_a_profile_name(
+    board: FakeLayout,
+    links: Path,
+    tmp_path: Path,
+    no_pip_config: None,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """``--host NAME`` is a profile for every command that takes ``--host`` (``check``
+    once took it for a path only, although its help offered a profile)."""
+    from crossbuild.wheel import pipeline
+
+    built = []
+    monkeypatch.setattr(pipeline, "build_wheel", lambda source, host, *_, **__: built.append(host) or Path("w"))
+    root = str(board.root)
+    offline = ["--no-index", "-f", str(links), "--cache-dir", str(tmp_path / "cache")]
+    inspect = run_cli(["inspect", "--host", "board", "--json"], capsys)
+    wheel = run_cli(["wheel", "x", "--host", "board"], capsys)
+    install = run_cli(["install", "alpha", "--host", "board", "--root", root, *offline], capsys)
+    check = run_cli(["check", "--host", "board", "--root", root], capsys)
+    assert [inspect[0], wheel[0], install[0], check[0]] == [0, 0, 0, 0], (install[2], check[2])
+    assert json.loads(inspect[1])["python"] == str(board.python)
+    assert [host.python for host in built] == [board.python]
+    assert [line.split()[:3] for line in install[1].splitlines()[:2]] == [
+        ["installed", "alpha", "1.0"],
+        ["installed", "beta", "2.0"],
+    ]
+    assert check[1].startswith("2 distributions, ") and check[1].endswith(" files checked: no problems\n")
+
+
 def test_command_line_wins_over_the_profile(
     board: FakeLayout, fake_bin: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -180,13 +210,13 @@ def test_environment_variables_are_option_defaults(
     monkeypatch.setenv("CROSSBUILD_HOST", "board")
     monkeypatch.setenv("CROSSBUILD_NO_INDEX", "yes")
     assert run_cli(["wheel", "x"], capsys)[0] == 0
-    assert seen[-1].cache_dir == "/from/file"
+    assert seen[-1].cache_dir == Path("/from/file")
     assert seen[-1].index is not None and seen[-1].index.no_index is True  # the variable beats the file
     monkeypatch.setenv("CROSSBUILD_CACHE_DIR", str(tmp_path / "from-env"))
     assert run_cli(["wheel", "x"], capsys)[0] == 0
-    assert seen[-1].cache_dir == str(tmp_path / "from-env")
+    assert seen[-1].cache_dir == tmp_path / "from-env"
     assert run_cli(["wheel", "x", "--cache-dir", "/from/cli"], capsys)[0] == 0
-    assert seen[-1].cache_dir == "/from/cli"  # the command line beats both
+    assert seen[-1].cache_dir == Path("/from/cli")  # the command line beats both
 
 
 def test_bad_environment_value_is_one_line(

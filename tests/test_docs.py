@@ -14,7 +14,7 @@ from types import ModuleType
 
 import pytest
 
-from crossbuild.cli.parser import make_parser
+from crossbuild.cli.commands import make_parser
 from crossbuild.config import PROFILE_KEYS
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -16,7 +16,7 @@ import shlex
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import Any, Protocol
 
 from ..host.host import Host
 from .autoconf import build_compilers_environ, write_config_site
@@ -45,6 +45,36 @@ _COMMAND_VARS = {
     "CXX": "c++",
     "LDCXXSHARED": "c++",
 }
+
+
+class BackendContext(Protocol):
+    """What the settings of a build are made from: the run's
+    :class:`~crossbuild.wheel.context.BuildContext` (which this package, below ``wheel``,
+    does not import), taken whole."""
+
+    @property
+    def host(self) -> Host:
+        """The machine the build is for."""
+
+    @property
+    def rust_toolchain(self) -> RustToolchain | None:
+        """Rust builds run it (default: cargo on ``PATH``)."""
+
+    @property
+    def vendored_crates(self) -> VendoredCrates | None:
+        """Cargo takes every crate from there (default: crates.io)."""
+
+    @property
+    def compiler_launcher(self) -> CompilerLauncher | None:
+        """Runs every compile (ccache…), if any."""
+
+    @property
+    def parallel_extensions(self) -> int | None:
+        """How many extensions setuptools compiles at once (``None``: one at a time, as pip)."""
+
+    @property
+    def cache(self) -> Path:
+        """crossbuild's cache, where the launcher keeps its own."""
 
 
 @dataclass(frozen=True)
@@ -82,25 +112,21 @@ class CrossSettings:
 
 
 def prepare_settings(
-    host: Host,
+    context: BackendContext,
     directory: Path,
     python: Path,
     dirs: BuildDirs | None = None,
-    rust_toolchain: RustToolchain | None = None,
-    vendored_crates: VendoredCrates | None = None,
-    parallel_extensions: int = 1,
-    launcher: CompilerLauncher | None = None,
-    cache: Path | None = None,
     host_tools: HostTools | None = None,
 ) -> CrossSettings:
-    """Write the settings of a build for ``host`` whose backend runs with ``python``.
+    """Write the settings of a build for ``context.host`` whose backend runs with ``python``.
 
     ``dirs`` are the build's directories, which the compilers keep out of the binaries;
-    Rust builds run ``rust_toolchain`` (default: cargo on ``PATH``) on ``vendored_crates``;
-    setuptools builds compile up to ``parallel_extensions`` extensions at once.
-    ``launcher`` runs every compile, with its cache in crossbuild's ``cache`` (default:
-    ``directory``).  ``host_tools`` point the build at host copies of build requirements.
+    Rust builds run the context's Rust toolchain on its vendored crates; setuptools builds
+    compile one extension at a time, as under pip, unless ``context.parallel_extensions``
+    says otherwise; the context's compiler launcher runs every compile, with its cache in
+    crossbuild's.  ``host_tools`` point the build at host copies of build requirements.
     """
+    host, launcher = context.host, context.compiler_launcher
     host_tools = host_tools or HostTools()
     directory.mkdir(parents=True, exist_ok=True)
     wrappers = write_wrappers(host, directory / "bin", dirs, launcher)
@@ -128,12 +154,12 @@ def prepare_settings(
     environ = {
         **_environ(host, wrappers, config_vars, host_config, host_tools),
         **rust_environ(host, wrappers),
-        **rust_build_environ(directory, wrappers.directory, rust_toolchain, vendored_crates),
+        **rust_build_environ(directory, wrappers.directory, context.rust_toolchain, context.vendored_crates),
         "CMAKE_TOOLCHAIN_FILE": str(cmake_toolchain_file),
-        **_setuptools_parallel(directory, parallel_extensions),
+        **_setuptools_parallel(directory, context.parallel_extensions or 1),
     }
     if launcher is not None:
-        environ.update(launcher.environ(cache or directory, _base_dir(dirs), directory / _STATS_LOG))
+        environ.update(launcher.environ(context.cache, _base_dir(dirs), directory / _STATS_LOG))
     return CrossSettings(
         directory=directory,
         wrappers=wrappers,

@@ -1,13 +1,13 @@
-"""The ``crossbuild`` command's options: every subcommand's flags, with pip's names where
-pip has the same option.  No option is abbreviated."""
+"""The option groups that several commands share: output, host, build.
+
+Each command adds its own options in its module (:mod:`crossbuild.cli.commands`); the
+groups here are the parents they share, with pip's names where pip has the same option.
+No option is abbreviated."""
 
 from __future__ import annotations
 
 import argparse
-
-from .. import __version__
-from ..installation.options import LINK_MODES, UPGRADE_STRATEGIES
-from ..sbom import SBOM_FORMATS
+from dataclasses import dataclass
 
 HOST_HELP = (
     "the host's python inside its sysroot or rootfs (e.g. ROOTFS/usr/bin/python3.11), or the name of a host "
@@ -15,34 +15,45 @@ HOST_HELP = (
 )
 
 
-def make_parser(prog: str) -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog=prog, description="Cross-compile Python packages for another machine.", allow_abbrev=False
-    )
-    parser.add_argument("--version", action="version", version=f"crossbuild {__version__}")
-    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+@dataclass(frozen=True)
+class OptionGroups:
+    """The shared groups, as parents of the commands' parsers."""
 
-    output_options = argparse.ArgumentParser(add_help=False, allow_abbrev=False)
-    output_options.add_argument(
+    output: argparse.ArgumentParser
+    """``-v``, ``-q``, ``--log``: every command."""
+    host: argparse.ArgumentParser
+    """The output options and which host: ``--host``, ``--sysroot``, ``--cc``, ``--cxx``."""
+    build: argparse.ArgumentParser
+    """How wheels are built and where sdists come from: ``wheel`` and ``install``."""
+
+
+def option_groups() -> OptionGroups:
+    output = output_options()
+    return OptionGroups(output, host_options(output), build_options())
+
+
+def output_options() -> argparse.ArgumentParser:
+    group = argparse.ArgumentParser(add_help=False, allow_abbrev=False)
+    group.add_argument(
         "-v", "--verbose", action="count", default=0, help="show commands and backend output (-vv: and the index's)"
     )
-    output_options.add_argument("-q", "--quiet", action="count", default=0, help="show only warnings and errors")
-    output_options.add_argument("--log", metavar="FILE", help="append a verbose log to FILE")
+    group.add_argument("-q", "--quiet", action="count", default=0, help="show only warnings and errors")
+    group.add_argument("--log", metavar="FILE", help="append a verbose log to FILE")
+    return group
 
-    host_options = argparse.ArgumentParser(add_help=False, allow_abbrev=False, parents=[output_options])
-    host_options.add_argument("--host", metavar="PYTHON", help=HOST_HELP)
-    host_options.add_argument("--sysroot", metavar="DIR", help="the host's root directory (default: from --host)")
-    host_options.add_argument("--cc", metavar="COMMAND", help="the host's C compiler (default: found from the host)")
-    host_options.add_argument("--cxx", metavar="COMMAND", help="the host's C++ compiler")
 
-    inspect = commands.add_parser(
-        "inspect", parents=[host_options], allow_abbrev=False, help="show what crossbuild sees of the host"
-    )
-    inspect.add_argument("--json", action="store_true", help="print JSON")
-    inspect.add_argument("--cache-dir", metavar="DIR", help="where a view of the root goes, if it needs one")
+def host_options(output: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    group = argparse.ArgumentParser(add_help=False, allow_abbrev=False, parents=[output])
+    group.add_argument("--host", metavar="PYTHON", help=HOST_HELP)
+    group.add_argument("--sysroot", metavar="DIR", help="the host's root directory (default: from --host)")
+    group.add_argument("--cc", metavar="COMMAND", help="the host's C compiler (default: found from the host)")
+    group.add_argument("--cxx", metavar="COMMAND", help="the host's C++ compiler")
+    return group
 
-    build_options = argparse.ArgumentParser(add_help=False, allow_abbrev=False)
-    build_options.add_argument(
+
+def build_options() -> argparse.ArgumentParser:
+    group = argparse.ArgumentParser(add_help=False, allow_abbrev=False)
+    group.add_argument(
         "-C",
         "--config-setting",
         action="append",
@@ -50,13 +61,13 @@ def make_parser(prog: str) -> argparse.ArgumentParser:
         metavar="KEY=VALUE",
         help="a setting for the build backend (repeatable)",
     )
-    build_options.add_argument(
+    group.add_argument(
         "--build-python",
         metavar="PYTHON",
         help="the native python that runs the backend (default: this one, or a native pythonX.Y of the host's X.Y "
         "found on PATH, in pyenv or uv)",
     )
-    build_options.add_argument(
+    group.add_argument(
         "--host-requires",
         action="append",
         default=[],
@@ -64,10 +75,10 @@ def make_parser(prog: str) -> argparse.ArgumentParser:
         help="a build requirement to compile against the host's copy of, as numpy is by default: its host wheel "
         "is unpacked (cross-built if the index has none) and the build pointed at it (repeatable)",
     )
-    build_options.add_argument(
+    group.add_argument(
         "--allow-pure-fallback", action="store_true", help="accept a pure-Python wheel even when a compiler call failed"
     )
-    build_options.add_argument(
+    group.add_argument(
         "-j",
         "--jobs",
         type=int,
@@ -75,25 +86,25 @@ def make_parser(prog: str) -> argparse.ArgumentParser:
         help="how many sdists install (and wheel -r) cross-build at once (default: the number of cores; 1: one "
         "at a time)",
     )
-    build_options.add_argument(
+    group.add_argument(
         "--parallel-extensions",
         type=int,
         metavar="N",
         help="let setuptools compile N extensions of a project at once (build_ext --parallel); default: one at a "
         "time, as pip does, since a setup.py may generate in one extension's step what another compiles",
     )
-    build_options.add_argument(
+    group.add_argument(
         "--strip", action="store_true", help="strip debug information and static symbols from built wheels' ELF files"
     )
-    build_options.add_argument("-i", "--index-url", metavar="URL", help="the package index (default: pip's)")
-    build_options.add_argument(
+    group.add_argument("-i", "--index-url", metavar="URL", help="the package index (default: pip's)")
+    group.add_argument(
         "--extra-index-url",
         action="append",
         default=[],
         metavar="URL",
         help="another package index to look in besides --index-url (repeatable)",
     )
-    build_options.add_argument(
+    group.add_argument(
         "-f",
         "--find-links",
         action="append",
@@ -101,201 +112,31 @@ def make_parser(prog: str) -> argparse.ArgumentParser:
         metavar="DIR_OR_URL",
         help="a directory of wheels and sdists, or a page of links to them, to look in as well (repeatable)",
     )
-    build_options.add_argument("--no-index", action="store_true", help="ignore package indexes")
-    build_options.add_argument(
+    group.add_argument("--no-index", action="store_true", help="ignore package indexes")
+    group.add_argument(
         "--cache-dir", metavar="DIR", help="where to keep build environments, downloads and built wheels"
     )
-    build_options.add_argument(
+    group.add_argument(
         "--no-cache-dir",
         "--no-cache",
         action="store_true",
         help="use no cache: everything is made anew in a temporary directory, removed at the end",
     )
-    build_options.add_argument(
+    group.add_argument(
         "--compiler-launcher",
         metavar="PROGRAM",
         help="run every compile through PROGRAM: ccache, sccache, distcc (a build farm), or none (default: ccache "
         "if it is on PATH)",
     )
-    build_options.add_argument(
+    group.add_argument(
         "--rust-toolchain",
         metavar="DIR",
         help="the Rust toolchain with bin/cargo and bin/rustc that builds for the host, e.g. /usr for Debian's "
         "(default: cargo on PATH)",
     )
-    build_options.add_argument(
+    group.add_argument(
         "--vendored-crates",
         metavar="DIR",
         help="take every crate from DIR, offline: cargo vendor's output, or /usr/share/cargo/registry (Debian)",
     )
-
-    wheel = commands.add_parser(
-        "wheel", parents=[host_options, build_options], allow_abbrev=False, help="build wheels for the host"
-    )
-    wheel.add_argument(
-        "sources",
-        nargs="*",
-        metavar="SOURCE",
-        help="a source tree, an sdist, or a requirement (with -r: more requirements of the wheelhouse)",
-    )
-    wheel.add_argument(
-        "-r",
-        "--requirement",
-        action="append",
-        default=[],
-        metavar="FILE",
-        help="make a wheelhouse, like pip wheel: a wheel for the host of every requirement of FILE and every "
-        "dependency, copied from the index or cross-built (repeatable)",
-    )
-    wheel.add_argument(
-        "-c", "--constraint", action="append", default=[], metavar="FILE", help="with -r: constrain versions"
-    )
-    wheel.add_argument(
-        "--no-deps", action="store_true", help="with -r: only the named requirements, not their dependencies"
-    )
-    wheel.add_argument(
-        "--test-command",
-        metavar="COMMAND",
-        help="run COMMAND with the host python under qemu-user before publishing each wheel, e.g. "
-        "'pytest {project}/tests' ({project}: the source, {wheel}: the wheel); its first word is python, a script "
-        "of the test requirements, or else a module run as python -m WORD",
-    )
-    wheel.add_argument(
-        "--test-requires",
-        action="append",
-        default=[],
-        metavar="REQUIREMENTS",
-        help="requirements installed for the host with the wheel to run --test-command: one, or several in one "
-        "quoted string as cibuildwheel takes them ('pytest hypothesis'); repeatable",
-    )
-    wheel.add_argument(
-        "-w", "--wheel-dir", default="dist", metavar="DIR", help="where to put the wheels (default: dist)"
-    )
-    wheel.add_argument(
-        "--repair",
-        nargs="?",
-        const="on",
-        choices=("on", "off"),
-        help="make manylinux wheels: graft the libraries they need from the host's root (auditwheel); default: off",
-    )
-    wheel.add_argument(
-        "--plat",
-        metavar="TAG",
-        help="the manylinux tag to repair to, e.g. manylinux_2_28_aarch64 (implies --repair; default: auto, the "
-        "most compatible tag the wheel allows)",
-    )
-
-    install = commands.add_parser(
-        "install",
-        parents=[host_options, build_options],
-        allow_abbrev=False,
-        help="install packages into the host's root, atomically",
-    )
-    install.add_argument("requirements", nargs="*", metavar="REQUIREMENT", help="a requirement or a local source")
-    install.add_argument(
-        "-r",
-        "--requirement",
-        action="append",
-        default=[],
-        metavar="FILE",
-        help="install from a requirements file (repeatable)",
-    )
-    install.add_argument(
-        "-c",
-        "--constraint",
-        action="append",
-        default=[],
-        metavar="FILE",
-        help="constrain versions with a constraints file (repeatable)",
-    )
-    install.add_argument("--root", metavar="DIR", help="the directory that is / on the host (a rootfs)")
-    install.add_argument(
-        "--prefix", metavar="DIR", help="the host's prefix: ROOTFS/usr, or a path on the host such as /usr with --root"
-    )
-    install.add_argument(
-        "--scheme", metavar="NAME", help="the host's install scheme (default: Debian's posix_local, else posix_prefix)"
-    )
-    install.add_argument(
-        "--no-binary",
-        action="append",
-        default=[],
-        metavar="NAMES",
-        help="never take wheels of these projects from an index (:all: for all)",
-    )
-    install.add_argument(
-        "--only-binary",
-        action="append",
-        default=[],
-        metavar="NAMES",
-        help="never cross-build these projects from sdists (:all: for all)",
-    )
-    install.add_argument("--prefer-binary", action="store_true", help="prefer older wheels over newer sdists")
-    install.add_argument("--compile", action="store_true", help="compile .pyc files for the host")
-    install.add_argument("--force-reinstall", action="store_true", help="reinstall projects already installed")
-    install.add_argument(
-        "-U", "--upgrade", action="store_true", help="upgrade the named projects even if an installed version fits"
-    )
-    install.add_argument(
-        "--upgrade-strategy",
-        choices=UPGRADE_STRATEGIES,
-        default="only-if-needed",
-        help="with -U: upgrade dependencies only when needed (default) or always (eager)",
-    )
-    install.add_argument("--no-deps", action="store_true", help="install the named projects, not their dependencies")
-    install.add_argument("--pre", action="store_true", help="include pre-releases and development versions")
-    install.add_argument(
-        "--ignore-installed", action="store_true", help="resolve as if nothing were installed, and reinstall"
-    )
-    install.add_argument(
-        "--require-hashes",
-        action="store_true",
-        help="every requirement pinned with == and with --hash (on whenever any requirement has a hash)",
-    )
-    install.add_argument(
-        "--dry-run", action="store_true", help="resolve and build, print what would change, change nothing"
-    )
-    install.add_argument(
-        "--link-mode",
-        choices=LINK_MODES,
-        default="copy",
-        help="lay files from the cache by copy (default) or by hard link (shared with the cache: see the README)",
-    )
-    install.add_argument("--report", metavar="FILE", help="write what was installed and why as JSON")
-    install.add_argument("--sbom", metavar="FILE", help="write the SBOM of the root's Python layer (CycloneDX JSON)")
-    install.add_argument(
-        "--check-imports",
-        action="store_true",
-        help="after installing, import every installed top-level module with the root's python under qemu-user",
-    )
-
-    check = commands.add_parser(
-        "check",
-        parents=[output_options],
-        allow_abbrev=False,
-        help="verify a root's installed packages: files, dependencies, modes, machines",
-    )
-    check.add_argument("--root", required=True, metavar="DIR", help="the directory that is / on the host (a rootfs)")
-    check.add_argument("--host", metavar="PYTHON", help=HOST_HELP + " (default: the root's only python3.X)")
-    check.add_argument("--json", action="store_true", help="print JSON")
-
-    sbom = commands.add_parser(
-        "sbom",
-        parents=[output_options],
-        allow_abbrev=False,
-        help="describe a root's Python layer: an SBOM of its packages, their files and the libraries they load",
-    )
-    sbom.add_argument("--root", required=True, metavar="DIR", help="the directory that is / on the host (a rootfs)")
-    sbom.add_argument("--host", metavar="PYTHON", help=HOST_HELP + " (default: the root's only python3.X)")
-    sbom.add_argument("-o", "--output", metavar="FILE", help="write it to FILE (default: standard output)")
-    sbom.add_argument(
-        "--format", dest="sbom_format", choices=SBOM_FORMATS, default="cyclonedx", help="CycloneDX 1.6 or SPDX 2.3 JSON"
-    )
-
-    config = commands.add_parser(
-        "config",
-        parents=[output_options],
-        allow_abbrev=False,
-        help="show the configuration: host profiles and option defaults, and where from (-v: the files read)",
-    )
-    config.add_argument("action", choices=["list"], help="list every setting in force with its origin")
-    return parser
+    return group

@@ -11,17 +11,17 @@ import hashlib
 import json
 import os
 import shutil
-import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from types import MappingProxyType
-from typing import Any, Generic, TypeVar
+from typing import Any
 
 from packaging.tags import Tag
 
 from .. import _cache
 from .._exceptions import HostPythonError
+from .._lazy import FoundWhenNeeded
 from . import layout
 from .details import read_build_details
 from .elf import ElfTarget, read_elf_header
@@ -29,47 +29,6 @@ from .machines import QEMU
 from .rootfs import root_of
 from .toolchain import Toolchain, find_toolchain
 from .view import build_sysroot
-
-_T = TypeVar("_T")
-_NO_DEFAULT: Any = object()
-
-
-class _FoundWhenNeeded(Generic[_T]):
-    """A field of :class:`Host` given as its value, or as a function that finds it, called
-    when the field is first read (once: the answer is kept).
-
-    What only a build needs is found when a build needs it: the compilers (finding them
-    runs each one, 60-150 ms) and the root the build tools are given (a walk of the whole
-    root, 0.01 s for a 4,000-file sysroot, 0.15 s for 56,000 entries).  Installing binary
-    wheels needs neither, so ``install`` starts as fast as an installer and works on a
-    machine without a cross compiler, as pip and uv do.  A build reads them first
-    (:func:`~crossbuild.wheel.pipeline.build_wheel`), so a missing compiler still stops it
-    before anything is fetched.  Nothing is kept between runs: a compiler installed,
-    removed or replaced since is always seen.
-    """
-
-    _lock = threading.RLock()  # parallel builds of one host find it once
-
-    def __init__(self, default: _T = _NO_DEFAULT) -> None:
-        self.default = default
-
-    def __set_name__(self, owner: type, name: str) -> None:
-        self.slot = f"_{name}"
-
-    def __get__(self, host: Host | None, owner: type | None = None) -> _T:
-        if host is None:  # dataclasses asks the class for the field's default
-            if self.default is _NO_DEFAULT:
-                raise AttributeError(self.slot)
-            return self.default
-        with self._lock:
-            value: _T | Callable[[], _T] = host.__dict__[self.slot]
-            if callable(value):
-                value = value()
-                host.__dict__[self.slot] = value
-            return value
-
-    def __set__(self, host: Host, value: _T | Callable[[], _T]) -> None:
-        host.__dict__[self.slot] = value
 
 
 @dataclass(frozen=True)
@@ -98,13 +57,13 @@ class Host:
     config_vars: Mapping[str, Any] = field(repr=False, compare=False)
     """The host's sysconfig ``build_time_vars`` (paths as on the host), with the values of
     its ``build-details.json`` in place where it has one."""
-    build_sysroot: _FoundWhenNeeded[Path] = _FoundWhenNeeded()
+    build_sysroot: FoundWhenNeeded[Path] = FoundWhenNeeded()
     """The root the compilers, pkg-config, meson, CMake and qemu are given: ``sysroot``
     itself, or a view of it in the cache where its symlinks point inside it (see
     :mod:`crossbuild.host.view`); never written to.  Found when first read."""
-    toolchain: _FoundWhenNeeded[Toolchain] = _FoundWhenNeeded()
-    """The compilers and binutils, found when first read (see :class:`_FoundWhenNeeded`)."""
-    emulator: _FoundWhenNeeded[tuple[str, ...] | None] = _FoundWhenNeeded(default=None)
+    toolchain: FoundWhenNeeded[Toolchain] = FoundWhenNeeded()
+    """The compilers and binutils, found when first read (see :class:`FoundWhenNeeded`)."""
+    emulator: FoundWhenNeeded[tuple[str, ...] | None] = FoundWhenNeeded(default=None)
     """A command that runs host binaries here (qemu-user with the build sysroot), if
     installed.  Found when first read."""
     build_details: Path | None = None
@@ -330,11 +289,6 @@ def _check_supported(executable: Path, version: str) -> None:
             version=version,
             oldest=".".join(map(str, OLDEST_HOST)),
         )
-
-
-def as_host(host: Host | str | os.PathLike[str], cache_dir: str | os.PathLike[str] | None = None) -> Host:
-    """``host`` itself, or the host python at that path inspected with the defaults."""
-    return host if isinstance(host, Host) else inspect_host(host, cache_dir=cache_dir)
 
 
 def find_emulator(machine: str, sysroot: Path) -> tuple[str, ...] | None:

@@ -35,11 +35,12 @@ from packaging.version import InvalidVersion, Version
 
 from .._exceptions import InstallTargetError
 from ..host.elf import is_elf, read_elf_target
-from ..host.host import Host, inspect_host
+from ..host.host import Host
 from ..host.layout import host_python_in_root
 from ..host.rootfs import RootResolver, resolve_in_root
 from ..host.schemes import all_install_paths
 from ..sbom.checking import sbom_mismatches
+from ..wheel.context import HostSpec, make_context
 from .hashed import HashedFiles
 from .installed import Existing, find_installed
 from .journal import interrupted_installs
@@ -100,15 +101,14 @@ class CheckReport:
         }
 
 
-def check_root(root: str | os.PathLike[str], *, host: Host | str | os.PathLike[str] | None = None) -> CheckReport:
+def check_root(root: str | os.PathLike[str], *, host: HostSpec | None = None) -> CheckReport:
     """Check the Python distributions installed in ``root`` (the directory that is ``/`` on
-    the host) for the host python ``host`` (default: the only ``python3.X`` in ``root``)."""
+    the host) for ``host``: a :class:`Host`, a host python's path or a host profile
+    (default: the only ``python3.X`` in ``root``)."""
     root_dir = Path(root).absolute()
     if not root_dir.is_dir():
         raise InstallTargetError("{root} {path} is not a directory", path=root_dir)
-    if host is None:
-        host = host_python_in_root(root_dir)
-    host = host if isinstance(host, Host) else inspect_host(host)
+    host = make_context(host or host_python_in_root(root_dir), building=False).host
     schemes = all_install_paths(host, host.prefix).values()
     sites = _unique(root_dir, (paths[key] for paths in schemes for key in ("purelib", "platlib")))
     scripts = _unique(root_dir, (paths["scripts"] for paths in schemes))

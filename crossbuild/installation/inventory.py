@@ -23,7 +23,6 @@ from packaging.utils import canonicalize_name
 
 from .._exceptions import InstallTargetError, OptionError
 from ..host.elf import Linkage, is_elf, read_linkage
-from ..host.host import Host, inspect_host
 from ..host.layout import host_python_in_root
 from ..host.libraries import HostLibraries
 from ..host.rootfs import RootResolver
@@ -31,6 +30,7 @@ from ..host.schemes import all_install_paths
 from ..sbom import SBOM_FORMATS
 from ..sbom.linked import Linked, linked_root_libraries
 from ..sbom.model import InstalledFile, Layer, LayerDistribution
+from ..wheel.context import HostSpec, make_context
 from .check import _extras_asked, _needed_by, _unique
 from .installed import Existing, find_installed
 from .provenance import read_origin
@@ -39,12 +39,13 @@ from .provenance import read_origin
 def describe_root(
     root: str | os.PathLike[str],
     *,
-    host: Host | str | os.PathLike[str] | None = None,
+    host: HostSpec | None = None,
     sbom_format: str = "cyclonedx",
     timestamp: int | None = None,
 ) -> bytes:
     """The SBOM of the Python layer of ``root`` (the directory that is ``/`` on the host)
-    for ``host`` (default: the root's only ``python3.X``): CycloneDX 1.6 JSON, or SPDX 2.3
+    for ``host``: a :class:`Host`, a host python's path or a host profile (default: the
+    root's only ``python3.X``): CycloneDX 1.6 JSON, or SPDX 2.3
     JSON with ``sbom_format="spdx"``.  ``timestamp`` (seconds since 1970) dates it; the
     same root gives the same bytes."""
     if sbom_format not in SBOM_FORMATS:
@@ -63,13 +64,12 @@ def describe_root(
     return layer_document(layer, timestamp)
 
 
-def root_layer(root: str | os.PathLike[str], *, host: Host | str | os.PathLike[str] | None = None) -> Layer:
+def root_layer(root: str | os.PathLike[str], *, host: HostSpec | None = None) -> Layer:
     """What :func:`describe_root` describes, as data."""
     root_dir = Path(root).absolute()
     if not root_dir.is_dir():
         raise InstallTargetError("{root} {path} is not a directory", path=root_dir)
-    host = host if host is not None else host_python_in_root(root_dir)
-    host = host if isinstance(host, Host) else inspect_host(host)
+    host = make_context(host or host_python_in_root(root_dir), building=False).host
     schemes = all_install_paths(host, host.prefix).values()
     sites = _unique(root_dir, (paths[key] for paths in schemes for key in ("purelib", "platlib")))
     distributions = [d for d in find_installed(root_dir, sites) if d.record is not None]

@@ -38,12 +38,12 @@ from .._reporter import Reporter, reporting
 from .._subprocess import run
 from .._warnings import warnings_to_log
 from ..host.host import Host
-from .artifacts import Artifact, ArtifactStore
+from .artifacts import Artifact
 from .check import record_problems
 from .installed import Existing, find_installed
 from .options import InstallOptions
 from .provenance import origin_metadata
-from .resolver import Candidate
+from .resolution import Resolved
 from .result import InstalledDistribution, InstallResult
 from .sizes import RootChange, measure
 from .transaction import RootTransaction
@@ -57,10 +57,12 @@ logger = logging.getLogger("crossbuild")
 
 @dataclass(frozen=True)
 class Placement:
-    """Where and how wheels go: the root, the host's scheme, and who compiles bytecode."""
+    """Where and how wheels go: the root, the host's prefix and scheme, and who compiles bytecode."""
 
     host: Host
     root: Path
+    prefix: str
+    """The prefix on the host the scheme is of, e.g. ``/usr``."""
     scheme: Mapping[str, str]
     """Host-side ``purelib``, ``platlib``, ``headers``, ``scripts``, ``data`` directories."""
     compile_with: Path | None = None
@@ -169,19 +171,14 @@ def _in_tree(stage_dir: Path) -> Callable[[str], Path]:
 
 
 def plan(
-    placement: Placement,
-    prefix: str,
-    chosen: dict[NormalizedName, Candidate],
-    store: ArtifactStore,
-    requested: set[NormalizedName],
-    existing: Mapping[NormalizedName, Existing],
-    choices: InstallOptions,
+    placement: Placement, resolved: Resolved, existing: Mapping[NormalizedName, Existing], choices: InstallOptions
 ) -> InstallResult:
-    """What :func:`_lay` would do, without touching the root (``--dry-run``)."""
+    """What :func:`lay` would do, without touching the root (``--dry-run``)."""
     results = []
     removed = []
     reinstall = choices.force_reinstall or choices.ignore_installed
-    for name, candidate in sorted(chosen.items()):
+    store, requested = resolved.store, resolved.requested
+    for name, candidate in sorted(resolved.chosen.items()):
         old = existing.get(name)
         keep = old is not None and old.version == str(candidate.version) and not reinstall
         if old is not None and not keep:
@@ -194,7 +191,13 @@ def plan(
             )
         )
     return InstallResult(
-        placement.host, placement.root, prefix, dict(placement.scheme), tuple(results), tuple(removed), dry_run=True
+        placement.host,
+        placement.root,
+        placement.prefix,
+        dict(placement.scheme),
+        tuple(results),
+        tuple(removed),
+        dry_run=True,
     )
 
 
@@ -207,13 +210,9 @@ def _kept(root: Path, old: Existing, artifact: Artifact, requested: bool) -> Ins
 
 def lay(
     placement: Placement,
-    prefix: str,
-    chosen: dict[NormalizedName, Candidate],
-    wheels: dict[NormalizedName, Path],
-    store: ArtifactStore,
-    requested: set[NormalizedName],
+    resolved: Resolved,
     existing: Mapping[NormalizedName, Existing],
-    force_reinstall: bool,
+    choices: InstallOptions,
     reporter: Reporter | None = None,
 ) -> InstallResult:
     """Replace or add every chosen distribution in the root (which holds ``existing``),
@@ -222,8 +221,10 @@ def lay(
     results = []
     removed = []
     touched: set[str] = set()  # every path the transaction removes or writes
+    force_reinstall = choices.force_reinstall or choices.ignore_installed
+    store, requested, wheels = resolved.store, resolved.requested, resolved.wheels
     try:
-        for name, candidate in sorted(chosen.items()):
+        for name, candidate in sorted(resolved.chosen.items()):
             artifact = candidate.artifact
             old = existing.get(name)
             damage = []
@@ -267,5 +268,5 @@ def lay(
     )
     change = RootChange.between(before, after)
     return InstallResult(
-        placement.host, placement.root, prefix, dict(placement.scheme), distributions, tuple(removed), change
+        placement.host, placement.root, placement.prefix, dict(placement.scheme), distributions, tuple(removed), change
     )

@@ -42,9 +42,9 @@ from packaging.version import Version
 from .. import _files
 from .._cache import code_digest
 from .._files import file_identity, identity_of, keep_in_cache
-from ..host.host import Host
 from ..index.finder import IndexSettings
 from ..index.pages import ACCEPT, IndexClient, page_digest
+from ..wheel.context import BuildContext
 from .artifacts import Artifact
 from .options import InstallOptions
 from .requirements import RequirementSet
@@ -66,15 +66,15 @@ class ResolutionMemo:
         self._find_links = _find_links_listing(index)
 
     @classmethod
-    def of(
-        cls, cache: Path, host: Host, wanted: RequirementSet, choices: InstallOptions, index: IndexSettings
-    ) -> ResolutionMemo | None:
-        """The memo for these inputs; ``None`` when the resolution depends on more than
-        they and the index pages say (local sources, URL requirements)."""
+    def of(cls, context: BuildContext, wanted: RequirementSet, choices: InstallOptions) -> ResolutionMemo | None:
+        """The memo for these inputs (the context's host and index); ``None`` when the
+        resolution depends on more than they and the index pages say (local sources, URL
+        requirements)."""
+        host, index = context.host, context.index
         if any(u.requirement is None or u.requirement.url for u in [*wanted.requirements, *wanted.constraints]):
             return None
         key = [
-            code_digest("installation", "index/finder.py", "index/pages.py"),
+            code_digest("installation", "index"),
             [[str(u.requirement), u.origin, sorted(u.hashes)] for u in wanted.requirements],
             [[str(u.requirement), u.origin] for u in wanted.constraints],
             str(host.tag),
@@ -85,7 +85,7 @@ class ResolutionMemo:
             [choices.no_binary, choices.only_binary, choices.prefer_binary, choices.pre, choices.no_deps],
         ]
         digest = hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()[:40]
-        return cls(cache / "resolutions" / f"{digest}.json", index)
+        return cls(context.cache / "resolutions" / f"{digest}.json", index)
 
     def recall(self, session: IndexClient) -> dict[NormalizedName, Candidate] | None:
         """The remembered resolution if every page it read is the same now (``None``: resolve)."""

@@ -8,6 +8,7 @@ indexes, the rest is cross-built by ``build``.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import logging
 import os
@@ -25,10 +26,10 @@ from .._pool import default_jobs, in_parallel
 from .._reporter import Reporter, reporting
 from ..host.host import Host
 from ..host.libraries import host_libraries
-from ..index.finder import IndexSettings, host_target
+from ..index.finder import host_target
 from ..index.pages import IndexClient
 from ..wheel.cache import BuiltWheels, built_wheel_key
-from ..wheel.options import BuildOptions
+from ..wheel.context import BuildContext
 from ..wheel.verify import verify_wheel
 from .artifacts import ArtifactStore, BuildFunction
 from .choices import check_every_hash, hash_checking, preferences_from
@@ -56,43 +57,42 @@ class Resolved:
 
 
 def resolve_wheels(
-    host: Host,
+    context: BuildContext,
     wanted: RequirementSet,
-    options: BuildOptions,
     choices: InstallOptions,
     build: BuildFunction,
     reporter: Reporter | None = None,
     existing: Mapping[NormalizedName, Existing] | None = None,
     root: Path | None = None,
 ) -> Resolved:
-    """Resolve ``wanted`` for ``host`` and get (download or ``build``) every wheel chosen.
+    """Resolve ``wanted`` for the context's host and get (download or ``build``) every wheel chosen.
 
     ``existing`` are the distributions already in ``root`` (none for a wheelhouse); every
     wheel is checked to hold only binaries for the host that load from its root.
     """
+    host, cache = context.host, context.cache
     target_python = host_target(host)
-    assert options.index is not None
-    finder = options.index.finder(
-        options.cache,
+    finder = context.index.finder(
+        cache,
         target_python=target_python,
         no_binary=list(choices.no_binary),
         only_binary=list(choices.only_binary),
         prefer_binary=[":all:"] if choices.prefer_binary else [],
     )
-    built_wheels = BuiltWheels(options.cache, functools.partial(built_wheel_key, host, options))
+    built_wheels = BuiltWheels(cache, functools.partial(built_wheel_key, context))
     store = ArtifactStore(
         finder,
-        options.cache,
+        cache,
         build,
         target_python.supported_tags(),
         reporter,
         built_before=built_wheels.has,
     )
-    hashed = HashedFiles(options.cache, root) if root is not None and existing else None
+    hashed = HashedFiles(cache, root) if root is not None and existing else None
     preferences = preferences_from(choices, wanted, existing or {}, root or Path("/"), hashed)
-    jobs = options.jobs or default_jobs()
+    jobs = context.jobs or default_jobs()
     # what is installed steers the choice: only a resolution for an empty root is remembered
-    memo = None if preferences.installed else ResolutionMemo.of(options.cache, host, wanted, choices, options.index)
+    memo = None if preferences.installed else ResolutionMemo.of(context, wanted, choices)
     chosen, requested = _resolve(host, wanted, finder, store, preferences, reporter, jobs, memo)
     if hashed is not None:
         hashed.save()
@@ -101,7 +101,7 @@ def resolve_wheels(
     wheels = _wheels(store, chosen, jobs)
     libraries = host_libraries(host.sysroot, host.multiarch, host.elf)
     for wheel in wheels.values():
-        verify_wheel(wheel, host.elf, libraries, options.cache)
+        verify_wheel(wheel, host.elf, libraries, cache)
     return Resolved(chosen, requested, wheels, store)
 
 
@@ -194,13 +194,12 @@ def _holds(user: UserRequirement, environment: dict[str, str]) -> bool:
     return marker is None or marker.evaluate({**environment, "extra": ""})
 
 
-def with_index_options(index: IndexSettings | None, wanted: RequirementSet, cache: Path | None = None) -> IndexSettings:
-    """``index`` (default: pip's configuration, kept in ``cache``) with the options of
-    the requirement files on top."""
-    base = index or IndexSettings.from_pip_config(cache)
-    return base.with_options(
+def with_index_options(context: BuildContext, wanted: RequirementSet) -> BuildContext:
+    """``context`` with the index options of the requirement files on top of its own."""
+    index = context.index.with_options(
         index_url=wanted.index_url,
         extra_index_urls=tuple(wanted.extra_index_urls),
         find_links=tuple(wanted.find_links),
         no_index=wanted.no_index,
     )
+    return dataclasses.replace(context, index=index)

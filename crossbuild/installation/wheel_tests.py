@@ -38,8 +38,9 @@ from .._signals import signals_raise
 from .._subprocess import run
 from .._tempdirs import temporary_directory
 from .._version import __version__
-from ..host.host import Host, as_host
+from ..host.host import Host
 from ..host.machines import QEMU
+from ..wheel.context import BuildContext, HostSpec, make_context
 from ..wheel.options import BuildOptions
 from ..wheel.pipeline import build_wheel
 from ._core import install
@@ -97,26 +98,26 @@ def host_command(words: Sequence[str], host: Host, scripts: Path) -> list[str]:
 
 def run_wheel_tests(
     wheel: str | os.PathLike[str],
-    host: Host | str | os.PathLike[str],
+    host: HostSpec,
     tests: WheelTests,
     *,
     project: str | os.PathLike[str] = "",
-    options: BuildOptions | None = None,
+    options: BuildOptions | BuildContext | None = None,
     reporter: Reporter | None = None,
 ) -> None:
     """Install ``wheel`` and ``tests.requires`` for ``host`` into a throwaway directory and
     run ``tests.command`` with the host python under qemu-user; raise :class:`CommandError`
     (with the output's tail, and the log kept in the cache) if it fails."""
     with signals_raise():
-        host = as_host(host)
+        context = make_context(host, options)
+        host = context.host
         wheel = Path(wheel).absolute()
-        options = (options or BuildOptions()).for_host(host)
         emulator_for(host, host.sysroot)  # before anything is installed
         words = tests.arguments(os.fspath(Path(project).absolute()) if project else "", str(wheel))
         with temporary_directory("test") as tmp:
             overlay = tmp / "root"
             overlay.mkdir()
-            result = install([wheel, *tests.requires], host=host, root=overlay, options=options, reporter=reporter)
+            result = install([wheel, *tests.requires], host=host, root=overlay, options=context, reporter=reporter)
             sites = dict.fromkeys(str(overlay) + result.scheme[key] for key in ("purelib", "platlib"))
             scripts = Path(str(overlay) + result.scheme["scripts"])
             argv = host_command(words, host, scripts)
@@ -130,17 +131,17 @@ def run_wheel_tests(
             (tmp / "cwd").mkdir()
             name = wheel.name.split("-")[0]
             header = f"# crossbuild {__version__}: testing {wheel.name} for {host.tag}"
-            with build_log(options.cache, f"{name}-tests", header) as log, reporting(reporter, name, "testing"):
+            with build_log(context.cache, f"{name}-tests", header) as log, reporting(reporter, name, "testing"):
                 logger.info("testing %s under %s: %s", wheel.name, Path(argv[0]).name, shlex.join(words))
                 run(argv, what=f"the tests of {wheel.name}", env=environ, cwd=tmp / "cwd", log=log)
 
 
 def build_tested_wheel(
     source: str | os.PathLike[str],
-    host: Host | str | os.PathLike[str],
+    host: HostSpec,
     wheel_dir: str | os.PathLike[str],
     tests: WheelTests,
-    options: BuildOptions | None = None,
+    options: BuildOptions | BuildContext | None = None,
     *,
     reporter: Reporter | None = None,
 ) -> Path:
@@ -148,8 +149,8 @@ def build_tested_wheel(
     ``wheel_dir`` only if its tests pass on the host's machine.  ``{project}`` is
     ``source``, which must then be a source tree."""
     with signals_raise():
-        host = as_host(host)
-        options = (options or BuildOptions()).for_host(host)
+        context = make_context(host, options)
+        host = context.host
         emulator_for(host, host.sysroot)  # before the build, not after it
         project = source if Path(source).is_dir() else ""
         if not project and "{project}" in tests.command:
@@ -159,8 +160,8 @@ def build_tested_wheel(
                 source=source,
             )
         with temporary_directory("tested") as tmp:
-            wheel = build_wheel(source, host, tmp / "dist", options, reporter=reporter)
-            run_wheel_tests(wheel, host, tests, project=project, options=options, reporter=reporter)
+            wheel = build_wheel(source, host, tmp / "dist", context, reporter=reporter)
+            run_wheel_tests(wheel, host, tests, project=project, options=context, reporter=reporter)
             make_dirs(Path(wheel_dir))
             published = publish_file(wheel, Path(wheel_dir) / wheel.name)
             logger.info("tested %s: the tests passed under qemu", wheel.name)

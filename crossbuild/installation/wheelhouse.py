@@ -10,7 +10,6 @@ or build leaves the directory as it was.
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import os
 from collections.abc import Iterable, Sequence
@@ -20,7 +19,7 @@ from .._files import make_dirs, publish_file
 from .._reporter import Reporter
 from .._signals import signals_raise
 from .._tempdirs import temporary_directory
-from ..host.host import Host, as_host
+from ..wheel.context import BuildContext, HostSpec, make_context
 from ..wheel.options import BuildOptions
 from ..wheel.pipeline import build_wheel
 from .options import InstallOptions
@@ -32,11 +31,11 @@ logger = logging.getLogger("crossbuild")
 def build_wheelhouse(
     requirements: Iterable[str | os.PathLike[str]] = (),
     *,
-    host: Host | str | os.PathLike[str],
+    host: HostSpec,
     wheel_dir: str | os.PathLike[str],
     requirement_files: Sequence[str | os.PathLike[str]] = (),
     constraint_files: Sequence[str | os.PathLike[str]] = (),
-    options: BuildOptions | None = None,
+    options: BuildOptions | BuildContext | None = None,
     install_options: InstallOptions | None = None,
     reporter: Reporter | None = None,
 ) -> list[Path]:
@@ -44,17 +43,16 @@ def build_wheelhouse(
     resolve to (only of the named ones with ``install_options.no_deps``); return their
     paths, sorted.  Nothing is installed anywhere, so nothing counts as installed."""
     with signals_raise():
-        host = as_host(host)
+        context = make_context(host, options, building=False)
         choices = install_options or InstallOptions()
-        wanted = collect(requirements, requirement_files, constraint_files, host.marker_environment())
-        options = (options or BuildOptions()).for_host(host)
-        options = dataclasses.replace(options, index=with_index_options(options.index, wanted, options.cache))
+        wanted = collect(requirements, requirement_files, constraint_files, context.host.marker_environment())
+        context = with_index_options(context.ready(), wanted)
         with temporary_directory("wheelhouse") as tmp:
 
             def build(source: Path) -> Path:
-                return build_wheel(source, host, tmp, options, reporter=reporter)
+                return build_wheel(source, context.host, tmp, context, reporter=reporter)
 
-            resolved = resolve_wheels(host, wanted, options, choices, build, reporter)
+            resolved = resolve_wheels(context, wanted, choices, build, reporter)
             destination = Path(wheel_dir)
             make_dirs(destination)
             published = []

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-__all__ = ["BuildOptions", "BuildPython", "build_wheel"]
+__all__ = ["BuildContext", "BuildOptions", "BuildPython", "build_wheel", "make_context"]
 
 if TYPE_CHECKING:
     from .build_python import BuildPython
+    from .context import BuildContext, make_context
     from .options import BuildOptions
     from .pipeline import build_wheel
 else:
@@ -22,6 +23,7 @@ else:
         __name__,
         {
             ".build_python": ("BuildPython",),
+            ".context": ("BuildContext", "make_context"),
             ".options": ("BuildOptions",),
             ".pipeline": ("build_wheel",),
         },

@@ -26,23 +26,23 @@ from installer.sources import WheelFile
 from .._cache import code_digest, sha256_of
 from .._files import DIR_MODE, make_dirs, publish_file, remove_tree
 from ..backend_env.surface import root_surface_digest
-from ..host.host import Host
 from ..sbom.inputs import sbom_inputs
-from .options import BuildOptions
+from .context import BuildContext
 
 logger = logging.getLogger("crossbuild")
 
 
-def built_wheel_key(host: Host, options: BuildOptions) -> str:
+def built_wheel_key(context: BuildContext) -> str:
     """What a wheel cross-built from a given sdist depends on besides the sdist: the host's
     build data and compilers, what the root offers builds (headers, libraries…), the build
     options, and crossbuild's own code that builds."""
+    host = context.host
     identity = json.dumps(
         [
             host.fingerprint,
             root_surface_digest(host.sysroot, host.multiarch),
-            options.key,
-            code_digest("host", "wheel", "_files.py"),
+            context.key,
+            code_digest("host", "backend_env", "wheel", "sbom", "_files.py"),
             sbom_inputs(host.sysroot),  # the wheel carries its SBOM
         ]
     )

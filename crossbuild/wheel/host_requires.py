@@ -43,8 +43,8 @@ from .._files import DIR_MODE, FILE_MODE, make_dirs, normalise_modes
 from ..backend_env.hostcopies import HOST_DEPENDENT, HostCopy
 from ..host.host import Host
 from ..index.downloads import download
-from ..index.finder import IndexSettings, host_target
-from .options import BuildOptions
+from ..index.finder import host_target
+from .context import BuildContext
 from .sources import SourceTree
 
 if sys.version_info >= (3, 11):
@@ -54,8 +54,8 @@ else:
 
 logger = logging.getLogger("crossbuild")
 
-#: Builds a wheel for the host: ``build_wheel(requirement, host, wheel_dir, options)``.
-BuildFunction = Callable[[str, Host, Path, BuildOptions], Path]
+#: Builds a wheel for the host: ``build_wheel(requirement, host, wheel_dir, context)``.
+BuildFunction = Callable[[str, Host, Path, BuildContext], Path]
 
 #: Requirements whose host copy is being made in this run: a cycle is an error, not a hang.
 _in_progress: contextvars.ContextVar[tuple[str, ...]] = contextvars.ContextVar("host_requires", default=())
@@ -125,7 +125,7 @@ def native_versions(site_packages: Path) -> dict[NormalizedName, str]:
 
 
 def host_copies(
-    requirements: Iterable[Requirement], host: Host, options: BuildOptions, build: BuildFunction, workdir: Path
+    requirements: Iterable[Requirement], context: BuildContext, build: BuildFunction, workdir: Path
 ) -> tuple[HostCopy, ...]:
     """A host copy of each of ``requirements``, unpacked in the cache.
 
@@ -135,11 +135,11 @@ def host_copies(
     """
     copies = []
     for requirement in requirements:
-        with _procuring(requirement, host, options.cache):
-            wheel = _host_wheel(requirement, host, options, build, workdir)
+        with _procuring(requirement, context.host, context.cache):
+            wheel = _host_wheel(requirement, context, build, workdir)
         name, version = _name_version(wheel)
         logger.info("host requirement %s: the host's copy is %s", requirement, wheel.name)
-        copies.append(HostCopy(name, version, _unpacked(wheel, host, options.cache)))
+        copies.append(HostCopy(name, version, _unpacked(wheel, context.host, context.cache)))
     return tuple(copies)
 
 
@@ -156,12 +156,10 @@ def _procuring(requirement: Requirement, host: Host, cache: Path) -> Iterator[No
         yield
 
 
-def _host_wheel(
-    requirement: Requirement, host: Host, options: BuildOptions, build: BuildFunction, workdir: Path
-) -> Path:
+def _host_wheel(requirement: Requirement, context: BuildContext, build: BuildFunction, workdir: Path) -> Path:
     """A host wheel of ``requirement``: from the index, else cross-built."""
-    index = options.index or IndexSettings.from_pip_config()
-    finder = index.finder(target_python=host_target(host), only_binary=[":all:"])
+    index = context.index
+    finder = index.finder(target_python=host_target(context.host), only_binary=[":all:"])
     try:
         best = finder.find_best_match(requirement).best
     except Exception as error:  # network or index errors from unearth/httpx
@@ -172,7 +170,7 @@ def _host_wheel(
             error=error,
         ) from None
     if best is not None:
-        return download(finder.session, best.link, options.cache / "wheels", None)
+        return download(finder.session, best.link, context.cache / "wheels", None)
     name = canonicalize_name(requirement.name)
     if name in _in_progress.get():
         raise HostRequirementError(
@@ -184,7 +182,7 @@ def _host_wheel(
     logger.info("host requirement %s: no host wheel on %s; cross-building it", requirement, index.describe())
     with _building(name):
         try:
-            return build(str(requirement), host, workdir / "host-wheels", _inner(options))
+            return build(str(requirement), context.host, workdir / "host-wheels", _inner(context))
         except CrossbuildError as error:
             failure = HostRequirementError(
                 "cannot cross-build the host's copy of {requirement}, which the build compiles against "
@@ -197,12 +195,12 @@ def _host_wheel(
             raise failure from None
 
 
-def _inner(options: BuildOptions) -> BuildOptions:
+def _inner(context: BuildContext) -> BuildContext:
     """The options of a host requirement's own build: without what the user gave for the
     outer project (its config settings, host requirements, ``--strip``/``--repair``: a
     host copy only lends its headers and libraries to the build), so that it is a plain
     build of the requirement and shares its cached wheel with ``crossbuild wheel numpy==…``."""
-    return dataclasses.replace(options, config_settings={}, host_requires=(), strip=False, repair=False, plat=None)
+    return dataclasses.replace(context, config_settings={}, host_requires=(), strip=False, repair=False, plat=None)
 
 
 @contextlib.contextmanager

@@ -1,9 +1,11 @@
-"""How wheels are built: one frozen object, made once per run and handed down.
+"""How wheels are built, as the user says it: one frozen object per run.
 
-:class:`BuildOptions` travels from the CLI or the API through ``install`` to every
-``build_wheel``.  Its :attr:`~BuildOptions.key` is made from every field that shapes a
-wheel, so that a new option is part of every cache key unless it says it is not
-(``metadata={"key": False}``), and cannot be forgotten there.
+:class:`BuildOptions` is what the CLI or the API is given (paths as strings, ``None`` for
+the defaults); :func:`~crossbuild.wheel.context.make_context` resolves it for the host,
+once, into the :class:`~crossbuild.wheel.context.BuildContext` that travels through
+``install`` to every ``build_wheel``.  Its key (:func:`options_key`) is made from every
+field that shapes a wheel, so that a new option is part of every cache key unless it says
+it is not (``metadata={"key": False}``), and cannot be forgotten there.
 """
 
 from __future__ import annotations
@@ -14,17 +16,16 @@ import json
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .._cache import cache_dir
 from .._exceptions import OptionError
-from ..backend_env.launcher import NO_LAUNCHER, CompilerLauncher
+from ..backend_env.launcher import CompilerLauncher
 from ..backend_env.rust import RustToolchain, VendoredCrates
-from ..host.host import Host
-from ..index.finder import IndexSettings
 from .build_python import BuildPython
+
+if TYPE_CHECKING:  # a check or an inspect of a root reads no index: unearth stays unloaded
+    from ..index.finder import IndexSettings
 
 #: PEP 517 config settings: ``{"key": "value"}`` or ``{"key": ["v1", "v2"]}``.
 ConfigSettings = Mapping[str, str | Sequence[str]]
@@ -60,7 +61,7 @@ class BuildOptions:
     """Passed to the backend (``-C KEY=VALUE``)."""
     build_python: BuildPython | str | os.PathLike[str] | None = None
     """The native python that runs the backend (default: the one running crossbuild);
-    found and checked against the host once, by :meth:`for_host`."""
+    found and checked against the host once, by :func:`~crossbuild.wheel.context.make_context`."""
     index: IndexSettings | None = field(default=None, metadata=NOT_IN_KEY)
     """Where sdists and build requirements come from (default: pip's configuration).  Not
     in the key: a built wheel is keyed by its sdist's digest, as in pip's wheel cache."""
@@ -125,73 +126,21 @@ class BuildOptions:
         if self.plat is not None and not self.repair:
             raise OptionError("a platform tag ({tag}) is given without {repair}; pass both", tag=self.plat)
 
-    def for_host(self, host: Host) -> BuildOptions:
-        """These options with the build python and the Rust settings found and checked for
-        ``host``, and the platform tag checked: before anything is built."""
-        if self.plat is not None:
-            from .repair import host_architecture, requested_policy  # auditwheel: only to repair
-
-            requested_policy(self.plat, host_architecture(host.elf))
-        if isinstance(self.build_python, BuildPython):
-            build_python = self.build_python.check(host)
-        else:
-            build_python = BuildPython.for_host(host, self.build_python)
-        toolchain = self.rust_toolchain
-        if isinstance(toolchain, RustToolchain):
-            toolchain.check(host)
-        elif toolchain is not None:
-            toolchain = RustToolchain.for_host(host, toolchain)
-        crates = self.vendored_crates
-        if crates is not None and not isinstance(crates, VendoredCrates):
-            crates = VendoredCrates.find(crates)
-        launcher = self.compiler_launcher
-        if not isinstance(launcher, CompilerLauncher) and launcher != NO_LAUNCHER:
-            launcher = CompilerLauncher.find(launcher) or NO_LAUNCHER
-        return dataclasses.replace(
-            self,
-            build_python=build_python,
-            rust_toolchain=toolchain,
-            vendored_crates=crates,
-            compiler_launcher=launcher,
-        )
-
-    @property
-    def python(self) -> BuildPython:
-        """The build python, once :meth:`for_host` found it."""
-        if not isinstance(self.build_python, BuildPython):
-            raise TypeError("BuildOptions.for_host(host) must find the build python first")
-        return self.build_python
-
-    @property
-    def rust(self) -> tuple[RustToolchain | None, VendoredCrates | None]:
-        """The Rust toolchain and vendored crates, once :meth:`for_host` found them."""
-        toolchain, crates = self.rust_toolchain, self.vendored_crates
-        if isinstance(toolchain, (str, os.PathLike)) or isinstance(crates, (str, os.PathLike)):
-            raise TypeError("BuildOptions.for_host(host) must find the Rust settings first")
-        return toolchain, crates
-
-    @property
-    def launcher(self) -> CompilerLauncher | None:
-        """The compiler launcher, once :meth:`for_host` found it; ``None``: no launcher."""
-        launcher = self.compiler_launcher
-        if isinstance(launcher, CompilerLauncher):
-            return launcher
-        if launcher != NO_LAUNCHER:
-            raise TypeError("BuildOptions.for_host(host) must find the compiler launcher first")
-        return None
-
-    @property
-    def cache(self) -> Path:
-        """The cache directory (created if missing)."""
-        return cache_dir(self.cache_dir)
-
     @property
     def key(self) -> str:
-        """A digest of every option that shapes a built wheel."""
-        shaping = {
-            f.name: _key_value(getattr(self, f.name)) for f in dataclasses.fields(self) if f.metadata.get("key", True)
-        }
-        return hashlib.sha256(json.dumps(shaping, sort_keys=True).encode()).hexdigest()
+        """A digest of every option that shapes a built wheel (:func:`options_key`)."""
+        return options_key(self, type(self))
+
+
+def options_key(options: object, spec: type[BuildOptions] = BuildOptions) -> str:
+    """A digest of every field of ``spec`` that shapes a built wheel, as ``options`` holds
+    it: the options themselves, or the :class:`~crossbuild.wheel.context.BuildContext`
+    they were resolved into (whose fields have the same names, with the build python and
+    the Rust settings found)."""
+    shaping = {
+        f.name: _key_value(getattr(options, f.name)) for f in dataclasses.fields(spec) if f.metadata.get("key", True)
+    }
+    return hashlib.sha256(json.dumps(shaping, sort_keys=True).encode()).hexdigest()
 
 
 def parse_config_settings(pairs: Sequence[str]) -> dict[str, str | list[str]]:

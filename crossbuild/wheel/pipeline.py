@@ -32,11 +32,11 @@ from ..backend_env.launcher import ccache_stats
 from ..backend_env.patch import PATCH_ENV_VAR
 from ..backend_env.settings import CrossSettings, prepare_settings
 from ..backend_env.wrappers import BuildDirs
-from ..host.host import Host, as_host
 from ..host.libraries import host_libraries
 from .backend import Backend, build_backend_name, build_system_requires, cross_config_settings
 from .build_sbom import build_facts, sbom_members
 from .cache import BuiltWheels, built_wheel_key
+from .context import BuildContext, HostSpec, make_context
 from .host_requires import host_copies, native_versions, project_host_requires, wanted_host_requires
 from .isolated_env import IsolatedEnv, get_isolated_env
 from .options import BuildOptions
@@ -55,9 +55,9 @@ _CROSS_VARIABLES = (PATCH_ENV_VAR, "_PYTHON_HOST_PLATFORM", "_PYTHON_SYSCONFIGDA
 
 def build_wheel(
     source: str | os.PathLike[str],
-    host: Host | str | os.PathLike[str],
+    host: HostSpec,
     wheel_dir: str | os.PathLike[str],
-    options: BuildOptions | None = None,
+    options: BuildOptions | BuildContext | None = None,
     *,
     reporter: Reporter | None = None,
 ) -> Path:
@@ -65,23 +65,23 @@ def build_wheel(
 
     ``source`` is a source tree, an sdist file or a requirement (``name==version``) whose
     sdist is fetched from ``options.index`` (default: pip's configuration).  ``host`` is a
-    :class:`Host` or the path of the host python.  ``reporter`` hears of the long steps.
+    :class:`Host`, the path of the host python or a host profile (see
+    :func:`~crossbuild.wheel.context.make_context`).  ``reporter`` hears of the long steps.
     The output of every command of the build goes to a log file in the cache, kept when
     the build fails (the error's ``log``).
     """
     with signals_raise():
-        options = options or BuildOptions()
-        host = as_host(host, options.cache_dir)
-        options = options.for_host(host)
+        context = make_context(host, options)
+        host = context.host
         host.toolchain  # noqa: B018 - a build needs the compilers: found first, before anything is fetched
-        cache = options.cache
+        cache = context.cache
         libraries = host_libraries(host.sysroot, host.multiarch, host.elf)
         name = os.fspath(source)
         fetched = not Path(name).exists()  # a requirement: its sdist comes from an index
         with reporting(reporter if fetched else None, name, "downloading"):
-            found = locate_source(source, options.index, cache)
+            found = locate_source(source, context.index if fetched else None, cache)
         sdist = found.sdist  # what a built wheel is cached by; source trees are not
-        built_wheels = BuiltWheels(cache, functools.partial(built_wheel_key, host, options))
+        built_wheels = BuiltWheels(cache, functools.partial(built_wheel_key, context))
         if sdist is not None:
             cached = built_wheels.get(sdist)
             if cached is not None:
@@ -90,19 +90,19 @@ def build_wheel(
         header = f"# crossbuild {__version__}: building {name} for {host.tag}"
         with build_log(cache, name, header) as log, temporary_directory("build") as workdir:
             tree = found.unpacked(workdir)
-            built, settings, env = _run_backend(tree, host, options, workdir, log, reporter)
+            built, settings, env = _run_backend(tree, context, workdir, log, reporter)
             contents = verify_wheel(built, host.elf, libraries)
-            _refuse_pure_fallback(built, contents.has_binaries, settings, options.allow_pure_fallback)
+            _refuse_pure_fallback(built, contents.has_binaries, settings, context.allow_pure_fallback)
             tags = host_tags(built.name, host, contents.has_binaries)
             sbom = functools.partial(
                 sbom_members,
                 unrepaired=built,
                 facts=build_facts(tree, env, host, sdist),
                 libraries=libraries,
-                source_date_epoch=options.source_date_epoch,
+                source_date_epoch=context.source_date_epoch,
             )
-            final = retag_wheel(built, tags, workdir / "dist", options.source_date_epoch, sbom(built))
-            final = _strip_and_repair(final, host, options, contents.elf_files, workdir, sbom)
+            final = retag_wheel(built, tags, workdir / "dist", context.source_date_epoch, sbom(built))
+            final = _strip_and_repair(final, context, contents.elf_files, workdir, sbom)
             if sdist is not None:
                 built_wheels.put(sdist, final)
             fault_point("build")
@@ -110,35 +110,20 @@ def build_wheel(
 
 
 def _run_backend(
-    tree: SourceTree,
-    host: Host,
-    options: BuildOptions,
-    workdir: Path,
-    log: BuildLog,
-    reporter: Reporter | None,
+    tree: SourceTree, context: BuildContext, workdir: Path, log: BuildLog, reporter: Reporter | None
 ) -> tuple[Path, CrossSettings, IsolatedEnv]:
     tmpdir = workdir / "tmp"  # pip's and the backend's temporary files go with the work dir
     tmpdir.mkdir()
     pip_environ = {k: v for k, v in os.environ.items() if k not in _CROSS_VARIABLES} | {"TMPDIR": str(tmpdir)}
     with reporting(reporter, tree.name, "building", "build environment"):
-        env = get_isolated_env(options.python, build_system_requires(tree), options.cache, pip_environ, log)
+        env = get_isolated_env(context.build_python, build_system_requires(tree), context.cache, pip_environ, log)
     dirs = BuildDirs(source=tree.path, work=workdir, env=env.path)
     with reporting(reporter, tree.name, "building", "host requirements"):
-        host_tools = _host_tools(tree, env, host, options, workdir)
-    settings = prepare_settings(
-        host,
-        workdir / "cross",
-        env.python,
-        dirs,
-        *options.rust,
-        parallel_extensions=options.parallel_extensions or 1,
-        launcher=options.launcher,
-        cache=options.cache,
-        host_tools=host_tools,
-    )
-    environ = _backend_environ(env, settings, options.source_date_epoch) | {"TMPDIR": str(tmpdir)}
+        host_tools = _host_tools(tree, env, context, workdir)
+    settings = prepare_settings(context, workdir / "cross", env.python, dirs, host_tools)
+    environ = _backend_environ(env, settings, context.source_date_epoch) | {"TMPDIR": str(tmpdir)}
     backend = Backend(tree, env.python, environ, log, reporter)
-    config_settings = cross_config_settings(build_backend_name(tree), options.config_settings, settings)
+    config_settings = cross_config_settings(build_backend_name(tree), context.config_settings, settings)
     with _config_script_errors(settings):
         requires = backend.get_requires_for_build_wheel(config_settings)
     with reporting(reporter, tree.name, "building", "build requirements"):
@@ -165,7 +150,8 @@ def _run_backend(
         logger.warning("%s: the build went on without it", error)  # the project may not need it
     _log_launcher_stats(tree.name, settings)
     # run-time search paths the install step wrote (CMake's INSTALL_RPATH): the host's own
-    return mend_search_paths(built, search_path_rules(host, dirs, options.cache), workdir / "mended"), settings, env
+    rules = search_path_rules(context.host, dirs, context.cache)
+    return mend_search_paths(built, rules, workdir / "mended"), settings, env
 
 
 @contextlib.contextmanager
@@ -190,13 +176,13 @@ def _log_config_scripts(settings: CrossSettings) -> None:
         logger.info("%s printed the host's %s: using %s", script, old, new)
 
 
-def _host_tools(tree: SourceTree, env: IsolatedEnv, host: Host, options: BuildOptions, workdir: Path) -> HostTools:
+def _host_tools(tree: SourceTree, env: IsolatedEnv, context: BuildContext, workdir: Path) -> HostTools:
     """Host copies of the build requirements the project compiles against (numpy, those it
     and the user name), and the config tools that point the build at them."""
     native = native_versions(env.site_packages)
-    wanted = wanted_host_requires(native, project_host_requires(tree), options.host_requires, tree.name)
-    copies = host_copies(wanted, host, options, build_wheel, workdir)
-    return write_host_tools(copies, env.scripts_dir, host.build_sysroot, workdir / "cross" / "host-copies")
+    wanted = wanted_host_requires(native, project_host_requires(tree), context.host_requires, tree.name)
+    copies = host_copies(wanted, context, build_wheel, workdir)
+    return write_host_tools(copies, env.scripts_dir, context.host.build_sysroot, workdir / "cross" / "host-copies")
 
 
 def _log_launcher_stats(name: str, settings: CrossSettings) -> None:
@@ -232,8 +218,7 @@ def _refuse_pure_fallback(wheel: Path, has_binaries: bool, settings: CrossSettin
 
 def _strip_and_repair(
     wheel: Path,
-    host: Host,
-    options: BuildOptions,
+    context: BuildContext,
     elf_files: tuple[str, ...],
     workdir: Path,
     sbom: Callable[[Path], dict[str, bytes]],
@@ -241,16 +226,17 @@ def _strip_and_repair(
     """``strip``, then ``repair`` (strip after patchelf may break an ELF file), then the ELF
     checks again: the grafted libraries too must be for the host and load there; the SBOM
     is made again, of the binaries as they are now."""
-    if not elf_files or not (options.strip or options.repair):
+    if not elf_files or not (context.strip or context.repair):
         return wheel
-    if options.strip:
+    host = context.host
+    if context.strip:
         wheel = strip_for_host(wheel, host, elf_files, workdir / "stripped")
-    if options.repair:
-        wheel = repair_for_host(wheel, host, options.plat, workdir / "repaired")
+    if context.repair:
+        wheel = repair_for_host(wheel, host, context.plat, workdir / "repaired")
     verify_wheel(wheel, host.elf, host_libraries(host.sysroot, host.multiarch, host.elf))
     # normalised again (order, times, modes): the same input still gives the same bytes
     tags = frozenset(parse_wheel_filename(wheel.name)[3])
-    return retag_wheel(wheel, tags, wheel.parent, options.source_date_epoch, sbom(wheel))
+    return retag_wheel(wheel, tags, wheel.parent, context.source_date_epoch, sbom(wheel))
 
 
 def _publish(wheel: Path, wheel_dir: Path) -> Path:

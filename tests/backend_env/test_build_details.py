@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from helpers.commandline import run_cli
+from helpers.contexts import context_for
 from helpers.fakehost import FakeLayout, build_details, make_layout, write_build_details
 
 from crossbuild import HostPythonError, inspect_host
@@ -53,7 +54,7 @@ def test_build_details_win_over_sysconfigdata(layout314: FakeLayout, fake_cc: Pa
     assert host.summary()["build_details"] == str(path)
 
     # … and the backend sees the same through sysconfig and the environment.
-    settings = prepare_settings(host, tmp_path / "settings", Path("/usr/bin/python3"))
+    settings = prepare_settings(context_for(host), tmp_path / "settings", Path("/usr/bin/python3"))
     seen = json.loads(settings.host_config.read_text())
     assert seen["paths"]["include"] == str(layout314.root / "usr/include/python3.14t")
     assert seen["multiarch"] == "aarch64-linux-gnu-ft"

@@ -12,6 +12,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from helpers.contexts import context_for
 from helpers.fakehost import AARCH64, elf_header, write_script
 
 from crossbuild.backend_env._configrun import map_paths
@@ -158,7 +159,7 @@ def test_a_root_that_is_the_build_machine_s_gets_no_wrappers(host: Host, bin_dir
 
 def test_the_backend_gets_the_wrappers_on_path_and_meson_in_its_cross_file(host: Host, tmp_path: Path) -> None:
     write_script(host.sysroot / "usr/bin/cups-config", "echo -I/usr/include/cups\n")
-    settings = prepare_settings(host, tmp_path / "cross", Path(sys.executable))
+    settings = prepare_settings(context_for(host), tmp_path / "cross", Path(sys.executable))
     wrapper = settings.wrappers.directory / "cups-config"
     assert _run(wrapper, "--cflags").stdout == f"-I{host.sysroot}/usr/include/cups\n"
     # in a cross build meson looks for dependency('cups')'s cups-config only in the cross file

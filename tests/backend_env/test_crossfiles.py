@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from helpers.contexts import context_for
 from helpers.fakehost import (
     AARCH64,
     ARMHF,
@@ -45,7 +46,7 @@ def _host(tmp_path: Path, bin_dir: Path, machine: Machine, long_double: int, qem
 
 
 def _settings(host: Host, tmp_path: Path) -> CrossSettings:
-    return prepare_settings(host, tmp_path / "cross", Path(sys.executable))
+    return prepare_settings(context_for(host), tmp_path / "cross", Path(sys.executable))
 
 
 def _meson(path: Path) -> dict[str, dict[str, object]]:
@@ -149,7 +150,7 @@ def test_rust_toolchain_comes_first_on_path(tmp_path: Path, fake_bin: Path) -> N
     host = _host(tmp_path, fake_bin, AARCH64, 16)
     directory = make_rust_toolchain(tmp_path / "debian-rust", ["aarch64-unknown-linux-gnu"])
     toolchain = RustToolchain.for_host(host, directory)
-    settings = prepare_settings(host, tmp_path / "cross", Path(sys.executable), rust_toolchain=toolchain)
+    settings = prepare_settings(context_for(host, rust_toolchain=toolchain), tmp_path / "cross", Path(sys.executable))
 
     # the wrappers' directory is first on the backend's PATH: maturin's `cargo` is this one
     for program in ("cargo", "rustc"):
@@ -163,9 +164,8 @@ def test_vendored_crates_get_a_cargo_home_of_the_build(tmp_path: Path, fake_bin:
     host = _host(tmp_path, fake_bin, AARCH64, 16)
     crates_dir = tmp_path / 'vendor "crates" \\ x\tdir'
     (crates_dir / "pyo3-0.17.3").mkdir(parents=True)
-    settings = prepare_settings(
-        host, tmp_path / "cross", Path(sys.executable), vendored_crates=VendoredCrates.find(crates_dir)
-    )
+    context = context_for(host, vendored_crates=VendoredCrates.find(crates_dir))
+    settings = prepare_settings(context, tmp_path / "cross", Path(sys.executable))
     cargo_home = Path(settings.environ["CARGO_HOME"])
 
     assert cargo_home == settings.directory / "cargo-home"

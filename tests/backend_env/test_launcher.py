@@ -9,6 +9,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from helpers.contexts import context_for
 from helpers.fakehost import write_script
 from test_wrappers import FAKE_CC
 
@@ -18,6 +19,7 @@ from crossbuild.backend_env.settings import prepare_settings
 from crossbuild.backend_env.wrappers import BuildDirs, write_wrappers
 from crossbuild.host.host import Host
 from crossbuild.host.toolchain import Toolchain
+from crossbuild.wheel.context import make_context
 from crossbuild.wheel.options import BuildOptions
 
 #: A launcher that says it ran, then runs its arguments (the compiler and its flags).
@@ -65,13 +67,11 @@ def test_a_named_launcher_must_exist(monkeypatch: pytest.MonkeyPatch, tmp_path: 
 
 def test_options_find_the_launcher_once(host: Host, tools: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PATH", str(tools))
-    options = BuildOptions(build_python=sys.executable)
-    with pytest.raises(TypeError):
-        options.launcher  # noqa: B018 - not found yet
-    found = options.for_host(host)
-    assert found.launcher == CompilerLauncher(tools / "ccache")
-    assert BuildOptions(compiler_launcher="none").for_host(host).launcher is None
-    assert found.key == BuildOptions(compiler_launcher="none").for_host(host).key  # the same bytes
+    found = make_context(host, BuildOptions(build_python=sys.executable))
+    assert found.compiler_launcher == CompilerLauncher(tools / "ccache")
+    without = make_context(host, BuildOptions(compiler_launcher="none"))
+    assert without.compiler_launcher is None
+    assert found.key == without.key  # the same bytes
 
 
 def test_ccache_keeps_its_cache_with_crossbuilds_and_hashes_relative_paths(
@@ -79,23 +79,20 @@ def test_ccache_keeps_its_cache_with_crossbuilds_and_hashes_relative_paths(
 ) -> None:
     monkeypatch.delenv("CCACHE_DIR", raising=False)
     dirs = BuildDirs(source=tmp_path / "work" / "src", work=tmp_path / "work", env=tmp_path / "env")
-    settings = prepare_settings(
-        host, tmp_path / "cross", Path("python"), dirs, launcher=CompilerLauncher(tools / "ccache"),
-        cache=tmp_path / "cache",
-    )  # fmt: skip
+    launcher = CompilerLauncher(tools / "ccache")
+    context = context_for(host, compiler_launcher=launcher, cache_dir=tmp_path / "cache")
+    settings = prepare_settings(context, tmp_path / "cross", Path("python"), dirs)
     assert settings.environ["CCACHE_DIR"] == str(tmp_path / "cache" / "ccache")
     assert settings.environ["CCACHE_UMASK"] == "022"  # whatever the user's umask
     assert settings.environ["CCACHE_BASEDIR"] == str(tmp_path / "work")
     assert settings.environ["CCACHE_NOHASHDIR"] == "1"
     assert settings.environ["CCACHE_STATSLOG"] == str(settings.launcher_stats_log)
     monkeypatch.setenv("CCACHE_DIR", str(tmp_path / "mine"))
-    again = prepare_settings(
-        host, tmp_path / "cross2", Path("python"), dirs, launcher=CompilerLauncher(tools / "ccache")
-    )
+    context = context_for(host, compiler_launcher=launcher)
+    again = prepare_settings(context, tmp_path / "cross2", Path("python"), dirs)
     assert "CCACHE_DIR" not in again.environ and "CCACHE_UMASK" not in again.environ  # the user's, inherited
     elsewhere = BuildDirs(source=Path("/srv/project"), work=tmp_path / "work", env=tmp_path / "env")
-    launcher = CompilerLauncher(tools / "ccache")
-    third = prepare_settings(host, tmp_path / "cross3", Path("python"), elsewhere, launcher=launcher)
+    third = prepare_settings(context, tmp_path / "cross3", Path("python"), elsewhere)
     assert third.environ["CCACHE_BASEDIR"] == str(tmp_path / "work")  # not /: the system headers stay absolute
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from helpers.contexts import context_for
 from helpers.fakehost import FakeLayout, make_layout
 
 import crossbuild
@@ -53,7 +54,7 @@ def _probe(python: str | Path, prelude: str, env: dict[str, str]) -> dict[str, A
 
 @pytest.fixture
 def settings(host: Host, tmp_path: Path) -> CrossSettings:
-    return prepare_settings(host, tmp_path / "cross", Path(sys.executable))
+    return prepare_settings(context_for(host), tmp_path / "cross", Path(sys.executable))
 
 
 @pytest.fixture
@@ -104,7 +105,7 @@ def test_without_the_variable_nothing_changes(settings: CrossSettings, patch_dir
 def test_debug_host_abi(tmp_path: Path, fake_cc: Path, patch_dir: Path) -> None:
     layout = make_layout(tmp_path / "dbg", debug=True)
     host = crossbuild.inspect_host(layout.python)
-    settings = prepare_settings(host, tmp_path / "cross", Path(sys.executable))
+    settings = prepare_settings(context_for(host), tmp_path / "cross", Path(sys.executable))
     seen = _probe(sys.executable, _activate(patch_dir), {**_clean_environ(), **settings.environ})
     assert seen["tags"][0] == "cp311-cp311d-linux_aarch64"
     assert seen["soabi"] == "cpython-311d-aarch64-linux-gnu"
@@ -114,7 +115,7 @@ def test_manylinux_tags_follow_the_host_glibc(tmp_path: Path, fake_cc: Path, pat
     layout = make_layout(tmp_path / "old", glibc=(17,))
     host = crossbuild.inspect_host(layout.python)
     assert host.glibc == (2, 17)
-    settings = prepare_settings(host, tmp_path / "cross", Path(sys.executable))
+    settings = prepare_settings(context_for(host), tmp_path / "cross", Path(sys.executable))
     seen = _probe(sys.executable, _activate(patch_dir), {**_clean_environ(), **settings.environ})
     manylinux = [tag for tag in seen["tags"] if "manylinux_2_" in tag]
     too_new = [tag for tag in manylinux if int(tag.split("manylinux_2_")[1].split("_")[0]) > 17]

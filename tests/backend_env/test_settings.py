@@ -11,6 +11,7 @@ from pathlib import Path
 from types import MappingProxyType
 
 import pytest
+from helpers.contexts import context_for
 from helpers.fakehost import FakeLayout
 
 from crossbuild.backend_env.patch import PATCH_ENV_VAR
@@ -64,7 +65,7 @@ def test_compilers_become_the_wrappers(host: Host, tmp_path: Path, fake_cc: Path
 
 
 def test_environ(host: Host, layout: FakeLayout, tmp_path: Path, fake_cc: Path) -> None:
-    settings = prepare_settings(host, tmp_path / "cross", Path(sys.executable))
+    settings = prepare_settings(context_for(host), tmp_path / "cross", Path(sys.executable))
     environ = settings.environ
     wrappers = settings.wrappers
     root = layout.root
@@ -89,7 +90,7 @@ def test_environ(host: Host, layout: FakeLayout, tmp_path: Path, fake_cc: Path) 
 
 
 def test_host_json(host: Host, layout: FakeLayout, tmp_path: Path) -> None:
-    settings = prepare_settings(host, tmp_path / "cross", Path(sys.executable))
+    settings = prepare_settings(context_for(host), tmp_path / "cross", Path(sys.executable))
     assert settings.host_config == tmp_path / "cross/host.json"
     data = json.loads(settings.host_config.read_text())
     assert data["machine"] == "aarch64"
@@ -103,7 +104,7 @@ def test_host_json(host: Host, layout: FakeLayout, tmp_path: Path) -> None:
 
 
 def test_environ_commands_survive_a_space_in_the_build_directory(host: Host, tmp_path: Path) -> None:
-    settings = prepare_settings(host, tmp_path / "my builds" / "cross", Path(sys.executable))
+    settings = prepare_settings(context_for(host), tmp_path / "my builds" / "cross", Path(sys.executable))
     wrappers = settings.wrappers
     assert shlex.split(settings.environ["LDSHARED"])[0] == str(wrappers.cc)  # quoted (replace_program)
     assert shlex.split(settings.environ["CC"]) == [str(wrappers.cc)]
@@ -112,7 +113,7 @@ def test_environ_commands_survive_a_space_in_the_build_directory(host: Host, tmp
 
 
 def test_setuptools_builds_extensions_in_parallel_when_asked(host: Host, tmp_path: Path) -> None:
-    settings = prepare_settings(host, tmp_path / "cross", Path(sys.executable), parallel_extensions=3)
+    settings = prepare_settings(context_for(host, parallel_extensions=3), tmp_path / "cross", Path(sys.executable))
     config = Path(settings.environ["DIST_EXTRA_CONFIG"])
     assert config.read_text() == "[build_ext]\nparallel = 3\n\n"
     assert config.parent == tmp_path / "cross"  # removed with the build's work directory
@@ -124,18 +125,18 @@ def test_the_user_s_extra_setuptools_config_is_kept(
     users = tmp_path / "mine.cfg"
     users.write_text("[build_ext]\ndefine = MY_FLAG\n\n[egg_info]\ntag_build = .dev\n")
     monkeypatch.setenv("DIST_EXTRA_CONFIG", str(users))
-    settings = prepare_settings(host, tmp_path / "cross", Path(sys.executable), parallel_extensions=3)
+    settings = prepare_settings(context_for(host, parallel_extensions=3), tmp_path / "cross", Path(sys.executable))
     config = Path(settings.environ["DIST_EXTRA_CONFIG"])
     assert config.read_text() == ("[build_ext]\ndefine = MY_FLAG\nparallel = 3\n\n[egg_info]\ntag_build = .dev\n\n")
     users.write_text("[build_ext]\nparallel = 1\n")  # the user's choice wins
-    settings = prepare_settings(host, tmp_path / "cross2", Path(sys.executable), parallel_extensions=3)
+    settings = prepare_settings(context_for(host, parallel_extensions=3), tmp_path / "cross2", Path(sys.executable))
     assert Path(settings.environ["DIST_EXTRA_CONFIG"]).read_text() == "[build_ext]\nparallel = 1\n\n"
 
 
 def test_setuptools_builds_one_extension_at_a_time_by_default(host: Host, tmp_path: Path) -> None:
     # as pip builds: a setup.py may generate in one extension's step what another compiles
     for settings in (
-        prepare_settings(host, tmp_path / "cross", Path(sys.executable)),
-        prepare_settings(host, tmp_path / "cross1", Path(sys.executable), parallel_extensions=1),
+        prepare_settings(context_for(host, jobs=4), tmp_path / "cross", Path(sys.executable)),
+        prepare_settings(context_for(host, parallel_extensions=1), tmp_path / "cross1", Path(sys.executable)),
     ):
         assert "DIST_EXTRA_CONFIG" not in settings.environ

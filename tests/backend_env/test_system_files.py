@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from helpers.contexts import context_for
 from helpers.fakehost import FakeLayout
 
 from crossbuild.backend_env import _hostpatch
@@ -31,7 +32,7 @@ BUILD_LIBRARY = f"/usr/lib/{build_multiarch()}/libc.so.6"
 
 @pytest.fixture
 def settings(host: Host, tmp_path: Path) -> CrossSettings:
-    return prepare_settings(host, tmp_path / "cross", Path(sys.executable))
+    return prepare_settings(context_for(host), tmp_path / "cross", Path(sys.executable))
 
 
 def _look(settings: CrossSettings, tmp_path: Path, code: str) -> Any:

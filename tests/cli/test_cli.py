@@ -24,8 +24,8 @@ from helpers.fakehost import (
     write_script,
 )
 
-import crossbuild.cli.host_lookup as cli_host
 import crossbuild.cli.main as cli
+import crossbuild.wheel.context as context_module
 from crossbuild import BackendError, BuildOptions, BuildPython, OptionError, __version__
 from crossbuild.index.finder import IndexSettings
 from crossbuild.installation import _core
@@ -178,8 +178,10 @@ def test_no_index_options_leave_the_index_to_pip_config(
 ) -> None:
     build = _FakeBuild()
     monkeypatch.setattr("crossbuild.wheel.pipeline.build_wheel", build)
+    pip_config = IndexSettings(index_url="https://pip-config.invalid/")
+    monkeypatch.setattr(IndexSettings, "from_pip_config", classmethod(lambda cls, cache=None: pip_config))
     assert run_cli(["wheel", "a", "--host", str(layout.python)], capsys)[0] == 0
-    assert build.calls[0][0][3].index is None
+    assert build.calls[0][0][3].index is pip_config
 
 
 def test_backend_error_shows_the_output_tail(
@@ -236,7 +238,7 @@ def test_other_libraries_log_only_with_verbose(
         logging.getLogger("crossbuild").info("crossbuild's own message")
         raise OptionError("stop here")
 
-    monkeypatch.setattr(cli_host, "inspect_host", inspect_host)
+    monkeypatch.setattr(context_module, "inspect_host", inspect_host)
     assert run_cli(["inspect", "--host", str(layout.python)], capsys)[2].splitlines() == [
         "crossbuild's own message",
         "error: stop here",
@@ -252,7 +254,7 @@ def test_interrupt(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.Monke
     def interrupted(*args: object, **kwargs: object) -> None:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(cli_host, "inspect_host", interrupted)
+    monkeypatch.setattr(context_module, "inspect_host", interrupted)
     assert run_cli(["inspect", "--host", "x"], capsys) == (130, "", "error: interrupted\n")
 
 
@@ -261,7 +263,7 @@ def test_sigterm_anywhere_exits_143(capsys: pytest.CaptureFixture[str], monkeypa
         os.kill(os.getpid(), signal.SIGTERM)  # as `docker stop` sends it, while the host is inspected
 
     previous = signal.getsignal(signal.SIGTERM)
-    monkeypatch.setattr(cli_host, "inspect_host", terminated)
+    monkeypatch.setattr(context_module, "inspect_host", terminated)
     assert run_cli(["inspect", "--host", "x"], capsys) == (143, "", "error: terminated\n")
     assert signal.getsignal(signal.SIGTERM) == previous
 

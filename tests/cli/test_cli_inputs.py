@@ -10,7 +10,7 @@ import pytest
 from helpers.commandline import run_cli
 from helpers.fakehost import FakeLayout, make_layout, snapshot
 
-from crossbuild.cli.parser import make_parser
+from crossbuild.cli.commands import make_parser
 
 PURE = Path(__file__).parents[1] / "packages" / "pure_pkg"
 
@@ -124,14 +124,14 @@ def test_a_report_that_cannot_be_written_after_the_commit(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """The install is committed: the run says the report is missing, and exits 0."""
-    import crossbuild.cli.main as cli
+    import crossbuild.cli.commands.install as command
 
     report = tmp_path / "report.json"
 
     def full(*args: object, **kwargs: object) -> None:
         raise OSError(28, "No space left on device", str(report))
 
-    monkeypatch.setattr(cli, "_write_report", full)
+    monkeypatch.setattr(command, "_write_report", full)
     code, out, err = run_cli(["install", "alpha", *options, "--report", str(report)], capsys)
     assert code == 0
     assert out.split()[:3] == ["installed", "alpha", "1.0"]
@@ -151,7 +151,7 @@ def test_an_sbom_that_cannot_be_written_after_the_commit(
 ) -> None:
     """``--sbom`` follows ``--report``'s rule: checked before the run, and a failure once the
     install is committed is a warning with the command that writes it again, exit 0."""
-    import crossbuild.cli.main as cli
+    import crossbuild.cli.commands.install as command
 
     missing = tmp_path / "no-such-folder" / "image.cdx.json"
     code, _, err = run_cli(["install", "alpha", *options, "--sbom", str(missing)], capsys)
@@ -165,7 +165,7 @@ def test_an_sbom_that_cannot_be_written_after_the_commit(
     def full(*args: object, **kwargs: object) -> None:
         raise OSError(28, "No space left on device", str(sbom))
 
-    monkeypatch.setattr(cli, "_sbom", full)
+    monkeypatch.setattr(command, "_write_sbom", full)
     code, out, err = run_cli(["install", "alpha", *options, "--sbom", str(sbom)], capsys)
     assert code == 0
     assert out.split()[:3] == ["installed", "alpha", "1.0"]

@@ -9,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from helpers.contexts import context_for
 from helpers.fakehost import (
     AARCH64,
     X86_64,
@@ -40,7 +41,7 @@ def _host(tmp_path: Path, bin_dir: Path, *, fortran: bool) -> Host:
 
 
 def _settings(host: Host, tmp_path: Path) -> CrossSettings:
-    return prepare_settings(host, tmp_path / "cross", Path(sys.executable))
+    return prepare_settings(context_for(host), tmp_path / "cross", Path(sys.executable))
 
 
 def _meson_binaries(path: Path) -> dict[str, object]:

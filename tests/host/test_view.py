@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 from helpers.commandline import run_cli
+from helpers.contexts import context_for
 from helpers.fakehost import FakeLayout, snapshot
 
 import crossbuild
@@ -333,7 +334,7 @@ def test_the_host_hands_the_view_to_every_build_tool(
     assert host.summary()["build_sysroot"] == str(view)
     assert host.emulator == (str(fake_bin / "qemu-aarch64"), "-L", str(view))
     assert pkg_config_dirs(host)[0] == view / f"usr/lib/{triplet}/pkgconfig"
-    settings = prepare_settings(host, tmp_path / "cross", Path(sys.executable))
+    settings = prepare_settings(context_for(host), tmp_path / "cross", Path(sys.executable))
     assert settings.environ["PKG_CONFIG_SYSROOT_DIR"] == str(view)
     assert f"sys_root = '{view}'" in settings.meson_cross_file.read_text()
     assert f'set(CMAKE_SYSROOT "{view}")' in settings.cmake_toolchain_file.read_text()

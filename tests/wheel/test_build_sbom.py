@@ -21,6 +21,7 @@ from crossbuild.sbom.model import BuildFacts, Compiler
 from crossbuild.wheel import BuildOptions
 from crossbuild.wheel.build_sbom import _git_revision, build_facts, sbom_members
 from crossbuild.wheel.cache import built_wheel_key
+from crossbuild.wheel.context import make_context
 from crossbuild.wheel.isolated_env import IsolatedEnv
 from crossbuild.wheel.options import DEFAULT_SOURCE_DATE_EPOCH
 from crossbuild.wheel.retag import retag_wheel
@@ -62,12 +63,12 @@ def test_the_sbom_is_in_the_wheel_and_its_record(tmp_path: Path) -> None:
 def test_the_cache_key_follows_the_roots_dpkg_database(host: Host) -> None:
     """A wheel's SBOM names the packages of the root's libraries: a wheel built before the
     root's packages changed is not the one built after."""
-    options = BuildOptions().for_host(host)
-    before = built_wheel_key(host, options), sbom_inputs(host.sysroot)
+    context = make_context(host, BuildOptions())
+    before = built_wheel_key(context), sbom_inputs(host.sysroot)
     write_dpkg_database(host.sysroot, {("zlib1g", "1:1.2.13", "arm64"): ["/lib/libz.so.1"]})
-    after = built_wheel_key(host, options), sbom_inputs(host.sysroot)
+    after = built_wheel_key(context), sbom_inputs(host.sysroot)
     assert before[0] != after[0] and before[1] != after[1]
-    assert (built_wheel_key(host, options), sbom_inputs(host.sysroot)) == after
+    assert (built_wheel_key(context), sbom_inputs(host.sysroot)) == after
 
 
 def _dist_info(site: Path, name: str, version: str) -> None:

@@ -20,9 +20,11 @@ from packaging.tags import Tag
 
 from crossbuild import HashMismatchError, SourceError
 from crossbuild._cache import cache_dir
+from crossbuild.host.host import Host
 from crossbuild.index.finder import IndexSettings
 from crossbuild.installation.artifacts import Artifact, ArtifactStore, artifact_of_link
 from crossbuild.wheel.cache import BuiltWheels
+from crossbuild.wheel.context import make_context
 from crossbuild.wheel.options import BuildOptions
 
 PYPROJECT = b'[build-system]\nrequires = ["setuptools"]\nbuild-backend = "setuptools.build_meta"\n'
@@ -199,11 +201,11 @@ def test_cache_entries_are_not_world_writable_whatever_the_umask(
     assert sorted(path.split("/")[0] for path in modes if path.endswith((".whl", ".tar.gz"))) == ["built", "sdists"]
 
 
-def test_a_relative_cache_dir_is_made_absolute(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_relative_cache_dir_is_made_absolute(host: Host, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Backends run in their source tree: a relative cache path would point elsewhere there."""
     monkeypatch.chdir(tmp_path)
     assert cache_dir("relative/cache") == tmp_path / "relative/cache"
-    assert BuildOptions(cache_dir="relative/cache").cache == tmp_path / "relative/cache"
+    assert make_context(host, BuildOptions(cache_dir="relative/cache")).cache == tmp_path / "relative/cache"
 
 
 def test_has_answers_as_get_would_without_touching_the_entry(tmp_path: Path, sdist: bytes) -> None:

@@ -8,6 +8,7 @@ import json
 import sys
 from pathlib import Path
 
+import pytest
 from helpers.fakehost import (
     AARCH64,
     X86_64,
@@ -19,9 +20,11 @@ from helpers.fakehost import (
 
 import crossbuild
 from crossbuild import BuildOptions, BuildPython, IndexSettings
+from crossbuild._cache import code_digest
 from crossbuild.backend_env.rust import RustToolchain, VendoredCrates
 from crossbuild.host.host import Host
 from crossbuild.wheel.cache import built_wheel_key
+from crossbuild.wheel.context import make_context
 
 BUILD_VERSION = f"{sys.version_info[0]}.{sys.version_info[1]}"
 TARGET = "aarch64-unknown-linux-gnu"
@@ -89,7 +92,7 @@ def test_index_cache_dir_and_jobs_leave_the_key_alone(tmp_path: Path) -> None:
 
 
 def _key(host: Host, options: BuildOptions | None = None) -> str:
-    return built_wheel_key(host, options or BuildOptions())
+    return built_wheel_key(make_context(host, options))
 
 
 def test_built_wheel_key_is_the_same_for_the_same_host_elsewhere(host: Host, tmp_path: Path) -> None:
@@ -190,3 +193,11 @@ def test_built_wheel_key_ignores_what_builds_do_not_see(host: Host) -> None:
         (root / name).parent.mkdir(parents=True, exist_ok=True)
         (root / name).write_text("x")
     assert _key(host) == before
+
+
+def test_keys_digest_only_code_that_exists() -> None:
+    """A key made of the code of a module that moved away would never change again: the
+    wrappers' code (backend_env) shapes a built wheel as the host's does."""
+    with pytest.raises(ValueError, match=r"^code_digest: crossbuild has no install/placement\.py$"):
+        code_digest("install/placement.py")
+    assert code_digest("host", "backend_env", "wheel", "_files.py") != code_digest("host", "wheel", "_files.py")

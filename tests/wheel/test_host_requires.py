@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 from helpers.commandline import run_cli
+from helpers.contexts import context_for
 from helpers.fakehost import FakeLayout, make_wheel, write_script
 from packaging.requirements import Requirement
 
@@ -25,6 +26,7 @@ from crossbuild.backend_env.patch import PATCH_ENV_VAR, PATCH_MODULE
 from crossbuild.backend_env.settings import prepare_settings
 from crossbuild.host.host import Host
 from crossbuild.index.finder import IndexSettings
+from crossbuild.wheel.context import BuildContext, make_context
 from crossbuild.wheel.host_requires import host_copies, project_host_requires, wanted_host_requires
 from crossbuild.wheel.sources import SourceTree
 
@@ -119,7 +121,7 @@ def _tools(host: Host, tmp_path: Path) -> HostTools:
 
 def test_the_cross_file_names_the_config_tools_of_host_requirements(host: Host, tmp_path: Path) -> None:
     tools = _tools(host, tmp_path)
-    settings = prepare_settings(host, tmp_path / "cross", Path(sys.executable), host_tools=tools)
+    settings = prepare_settings(context_for(host), tmp_path / "cross", Path(sys.executable), host_tools=tools)
     parser = configparser.ConfigParser()
     parser.read(settings.meson_cross_file)
     binaries = parser["binaries"]
@@ -140,7 +142,7 @@ def test_the_cross_file_names_the_config_tools_of_host_requirements(host: Host, 
 
 def test_without_host_requirements_nothing_is_named(host: Host, tmp_path: Path) -> None:
     tools = write_host_tools((), tmp_path / "env/bin", host.build_sysroot, tmp_path / "tools")
-    settings = prepare_settings(host, tmp_path / "cross", Path(sys.executable), host_tools=tools)
+    settings = prepare_settings(context_for(host), tmp_path / "cross", Path(sys.executable), host_tools=tools)
     text = settings.meson_cross_file.read_text()
     assert "-config" not in text
     assert "NumPy" not in settings.cmake_toolchain_file.read_text()
@@ -160,7 +162,7 @@ def test_pkg_config_finds_the_host_copy_with_the_sysroot_set(host: Host, tmp_pat
 
 def test_get_include_of_the_build_python_gives_the_host_copy(host: Host, tmp_path: Path) -> None:
     tools = _tools(host, tmp_path)
-    settings = prepare_settings(host, tmp_path / "cross", Path(sys.executable), host_tools=tools)
+    settings = prepare_settings(context_for(host), tmp_path / "cross", Path(sys.executable), host_tools=tools)
     native = tmp_path / "native"
     (native / "numpy").mkdir(parents=True)
     (native / "numpy/__init__.py").write_text("def get_include():\n    return 'native'\n")
@@ -174,9 +176,9 @@ def test_get_include_of_the_build_python_gives_the_host_copy(host: Host, tmp_pat
     assert dormant.stdout.strip() == "native", dormant.stderr
 
 
-def _options(tmp_path: Path, links: Path) -> BuildOptions:
+def _options(host: Host, tmp_path: Path, links: Path) -> BuildContext:
     index = IndexSettings(find_links=(str(links),), no_index=True)
-    return BuildOptions(index=index, cache_dir=tmp_path / "cache", host_requires=("numpy",))
+    return make_context(host, BuildOptions(index=index, cache_dir=tmp_path / "cache", host_requires=("numpy",)))
 
 
 def _numpy_wheel(directory: Path, tags: str) -> Path:
@@ -192,11 +194,11 @@ def test_a_host_wheel_on_the_index_is_unpacked_once(host: Host, tmp_path: Path) 
     def build(*args: Any) -> Path:
         raise AssertionError("the index has a host wheel: nothing to build")
 
-    [first] = host_copies([_req("numpy==2.2.6")], host, _options(tmp_path, links), build, tmp_path / "work")
+    [first] = host_copies([_req("numpy==2.2.6")], _options(host, tmp_path, links), build, tmp_path / "work")
     assert (first.name, first.version) == ("numpy", "2.2.6")
     assert first.include_dir == first.prefix / "numpy/_core/include"
     assert first.prefix.parent == tmp_path / "cache/host-copies"
-    [again] = host_copies([_req("numpy==2.2.6")], host, _options(tmp_path, links), build, tmp_path / "work")
+    [again] = host_copies([_req("numpy==2.2.6")], _options(host, tmp_path, links), build, tmp_path / "work")
     assert again.prefix == first.prefix
     assert [p.name for p in first.prefix.parent.iterdir() if p.is_dir()] == [first.prefix.name]  # no partial
 
@@ -210,32 +212,32 @@ def test_an_unpacking_cut_short_leaves_no_host_copy(
     _numpy_wheel(links, "cp311-cp311-linux_aarch64")
     monkeypatch.setattr(_faults, "_ARMED", _faults.parse(f"host-copy:{action}"))
     with pytest.raises((RuntimeError, KeyboardInterrupt)):
-        host_copies([_req("numpy==2.2.6")], host, _options(tmp_path, links), _no_build, tmp_path / "work")
+        host_copies([_req("numpy==2.2.6")], _options(host, tmp_path, links), _no_build, tmp_path / "work")
     copies = tmp_path / "cache/host-copies"
     assert [p.name for p in copies.iterdir() if not p.name.endswith(".lock")] == []  # no entry, no partial one
     monkeypatch.setattr(_faults, "_ARMED", {})
-    [copy] = host_copies([_req("numpy==2.2.6")], host, _options(tmp_path, links), _no_build, tmp_path / "work")
+    [copy] = host_copies([_req("numpy==2.2.6")], _options(host, tmp_path, links), _no_build, tmp_path / "work")
     assert (copy.prefix / "numpy/_core/include/numpy/_numpyconfig.h").is_file()
 
 
 def test_without_a_host_wheel_crossbuild_builds_it(host: Host, tmp_path: Path) -> None:
     links = tmp_path / "links"
     _numpy_wheel(links, "cp311-cp311-linux_x86_64")
-    calls: list[tuple[str, BuildOptions]] = []
+    calls: list[tuple[str, BuildContext]] = []
 
-    def build(requirement: str, build_host: Host, wheel_dir: Path, options: BuildOptions) -> Path:
+    def build(requirement: str, build_host: Host, wheel_dir: Path, options: BuildContext) -> Path:
         calls.append((requirement, options))
         return _numpy_wheel(wheel_dir, "cp311-cp311-linux_aarch64")
 
     options = dataclasses.replace(
-        _options(tmp_path, links), config_settings={"setup-args": "-Dproject_option=1"}, strip=True, repair=True
+        _options(host, tmp_path, links), config_settings={"setup-args": "-Dproject_option=1"}, strip=True, repair=True
     )
-    [copy] = host_copies([_req("numpy==2.2.6")], host, options, build, tmp_path / "work")
+    [copy] = host_copies([_req("numpy==2.2.6")], options, build, tmp_path / "work")
     assert copy.include_dir is not None
     [(requirement, inner)] = calls
     assert requirement == "numpy==2.2.6"
     # its own build is a plain one (cached as such), without the outer project's settings
-    plain = BuildOptions(index=options.index, cache_dir=options.cache_dir)
+    plain = make_context(host, BuildOptions(index=options.index, cache_dir=options.cache_dir))
     assert (inner.key, inner.index, inner.cache_dir) == (plain.key, plain.index, plain.cache_dir)
 
 
@@ -247,7 +249,7 @@ def test_a_host_copy_that_cannot_be_built_is_one_line(host: Host, tmp_path: Path
         raise SourceError("no sdist of numpy==2.2.6 on {where}", where=str(links))
 
     with pytest.raises(HostRequirementError) as caught:
-        host_copies([_req("numpy==2.2.6")], host, _options(tmp_path, links), build, tmp_path / "work")
+        host_copies([_req("numpy==2.2.6")], _options(host, tmp_path, links), build, tmp_path / "work")
     assert caught.value.render({"find_links": "--find-links"}) == (
         f"cannot cross-build the host's copy of numpy==2.2.6, which the build compiles against (no host wheel of it "
         f"on {links}): no sdist of numpy==2.2.6 on {links}; put a host wheel of it on the index (--find-links)"
@@ -258,15 +260,15 @@ def test_a_host_copy_that_cannot_be_built_is_one_line(host: Host, tmp_path: Path
 def test_a_host_requirement_that_needs_itself_is_refused_not_awaited(host: Host, tmp_path: Path) -> None:
     links = tmp_path / "links"
     links.mkdir()
-    options = _options(tmp_path, links)
+    options = _options(host, tmp_path, links)
 
-    def build(requirement: str, build_host: Host, wheel_dir: Path, inner: BuildOptions) -> Path:
+    def build(requirement: str, build_host: Host, wheel_dir: Path, inner: BuildContext) -> Path:
         # its own build asks for its host copy again, as a project naming itself would
-        host_copies([_req(requirement)], build_host, inner, build, wheel_dir)
+        host_copies([_req(requirement)], inner, build, wheel_dir)
         raise AssertionError("unreachable: the copy it needs is its own")
 
     with pytest.raises(HostRequirementError) as caught:
-        host_copies([_req("numpy==2.2.6")], host, options, build, tmp_path / "work")
+        host_copies([_req("numpy==2.2.6")], options, build, tmp_path / "work")
     assert "numpy==2.2.6 needs itself to be built (through numpy → numpy)" in str(caught.value)
 
 
@@ -274,7 +276,7 @@ def test_a_host_wheel_with_a_member_outside_it_leaves_nothing(host: Host, tmp_pa
     links = tmp_path / "links"
     make_wheel(links, name="numpy", version="2.2.6", tags="cp311-cp311-linux_aarch64", files={"../evil.h": b""})
     with pytest.raises(HostRequirementError, match=r"has a member outside it \(\.\./evil\.h\); use another wheel"):
-        host_copies([_req("numpy==2.2.6")], host, _options(tmp_path, links), _no_build, tmp_path / "work")
+        host_copies([_req("numpy==2.2.6")], _options(host, tmp_path, links), _no_build, tmp_path / "work")
     copies = tmp_path / "cache/host-copies"
     assert [p.name for p in copies.iterdir() if not p.name.endswith(".lock")] == []
     assert not (tmp_path / "evil.h").exists() and not (copies / "evil.h").exists()

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 import pytest
+from helpers.contexts import context_for
 from helpers.fakehost import make_wheel, snapshot, write_script
 
 from crossbuild import PureFallbackError
@@ -40,7 +41,7 @@ def settings(host: Host, tmp_path: Path) -> CrossSettings:
     """The settings of a build whose compiler wrappers run :data:`COMPILER`."""
     compiler = write_script(tmp_path / "tools/aarch64-linux-gnu-gcc", COMPILER)
     toolchain = Toolchain(cc=(str(compiler),), cxx=None, target="aarch64-linux-gnu")
-    return prepare_settings(replace(host, toolchain=toolchain), tmp_path / "cross", Path(sys.executable))
+    return prepare_settings(context_for(replace(host, toolchain=toolchain)), tmp_path / "cross", Path(sys.executable))
 
 
 def _compile(settings: CrossSettings, source: str) -> int:
