@@ -40,7 +40,7 @@ import os, sys
 command = {command!r}
 option, maps = {prefix_map_option!r}, {maps!r}
 moves, keep, root_flags = {moves!r}, {keep!r}, {root_flags!r}
-roots = {roots!r}
+roots, dropped = {roots!r}, {dropped!r}
 args, rewritten = sys.argv[1:], []
 
 
@@ -82,6 +82,26 @@ for at, arg in enumerate(args):  # run-time search paths into the root: the host
         args[at] = ",".join(parts)
 if "-nostdinc" in args:
     root_flags = [f for f in root_flags if not f.startswith(("-nostdinc", "-idirafter"))]
+if dropped:  # linker options the compiler rejects (zig): out of -Wl,a,b and -Xlinker a
+    kept, skip = [], 0
+    for arg in args + root_flags:
+        if arg.startswith("-Wl,"):
+            parts = []
+            for part in arg.split(",")[1:]:
+                if skip:
+                    skip -= 1
+                elif part.partition("=")[0] in dropped:
+                    skip = 0 if "=" in part else dropped[part]
+                else:
+                    parts.append(part)
+            if parts:
+                kept.append(",".join(["-Wl", *parts]))
+        elif kept and kept[-1] == "-Xlinker" and (skip or arg.partition("=")[0] in dropped):
+            kept.pop()
+            skip = skip - 1 if skip else (0 if "=" in arg else dropped[arg])
+        else:
+            kept.append(arg)
+    args, root_flags = kept, []
 try:
     cwd = os.getcwd()
 except OSError:  # removed under our feet
@@ -243,7 +263,11 @@ def write_wrappers(
         # Fortran sources seldom include C headers; its links take the root's libraries first.
         root_flags = []
         if command:
-            includes = include_flags([*command, *flags], host.build_sysroot, language) if language != "fortran" else []
+            includes = (
+                include_flags([*command, *flags], host.build_sysroot, language, host.multiarch)
+                if language != "fortran"
+                else []
+            )
             root_flags = [*includes, *libraries]
         what, option = _LANGUAGES[language]
         hint = compiler_package_hint(host.multiarch, language) + option
@@ -256,13 +280,14 @@ def write_wrappers(
             keep=keep,
             root_flags=root_flags,
             roots=_root_spellings(host),
+            dropped=dict(toolchain.dropped_linker_options),
             missing=f"no {what} compiler for {host.machine} was found; {hint}",
             log=str(log),
         )
         wrapper = directory / f"crossbuild-{name}"
         wrapper.write_text(text)
         wrapper.chmod(0o755)
-        if command:
+        if command and toolchain.kind != "zig":  # zig cc and zig c++ are one program
             alias = directory / Path(command[0]).name
             alias.unlink(missing_ok=True)
             alias.symlink_to(wrapper.name)

@@ -20,10 +20,16 @@ def host_of(args: argparse.Namespace, configuration: Configuration) -> tuple[Hos
         python = _python_of_target(args)
     elif args.host in configuration.hosts and not os.path.lexists(args.host):
         profile = configuration.hosts[args.host]
-        return profile.inspect(sysroot=args.sysroot, cc=args.cc, cxx=args.cxx, cache_dir=cache_dir), profile
+        host = profile.inspect(
+            sysroot=args.sysroot, cc=args.cc, cxx=args.cxx, cache_dir=cache_dir, glibc_floor=args.glibc_floor
+        )
+        return host, profile
     else:
         python = Path(args.host)
-    return inspect_host(python, sysroot=args.sysroot, cc=args.cc, cxx=args.cxx, cache_dir=cache_dir), None
+    host = inspect_host(
+        python, sysroot=args.sysroot, cc=args.cc, cxx=args.cxx, cache_dir=cache_dir, glibc_floor=args.glibc_floor
+    )
+    return host, None
 
 
 def _python_of_target(args: argparse.Namespace) -> Path:

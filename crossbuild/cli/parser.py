@@ -31,8 +31,22 @@ def make_parser(prog: str) -> argparse.ArgumentParser:
     host_options = argparse.ArgumentParser(add_help=False, allow_abbrev=False, parents=[output_options])
     host_options.add_argument("--host", metavar="PYTHON", help=HOST_HELP)
     host_options.add_argument("--sysroot", metavar="DIR", help="the host's root directory (default: from --host)")
-    host_options.add_argument("--cc", metavar="COMMAND", help="the host's C compiler (default: found from the host)")
-    host_options.add_argument("--cxx", metavar="COMMAND", help="the host's C++ compiler")
+    host_options.add_argument(
+        "--cc",
+        metavar="COMMAND",
+        help="the host's C compiler: a GNU cross compiler, clang (clang-16...) or zig, which crossbuild makes cross "
+        "compilers for the host (default: found from the host)",
+    )
+    host_options.add_argument(
+        "--cxx", metavar="COMMAND", help="the host's C++ compiler (default: the one of the same kind as --cc)"
+    )
+    host_options.add_argument(
+        "--glibc",
+        dest="glibc_floor",
+        metavar="X.Y",
+        help="the oldest glibc the binaries must load with, for a manylinux wheel from a newer root (needs --cc zig; "
+        "default: the root's glibc)",
+    )
 
     inspect = commands.add_parser(
         "inspect", parents=[host_options], allow_abbrev=False, help="show what crossbuild sees of the host"
