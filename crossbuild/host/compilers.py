@@ -6,12 +6,14 @@ given, so that a user names only ``clang-16`` or ``zig``:
 
 - **clang** gets ``--target=<the host's triplet>`` (the multiarch one, which Debian's
   clang matches to the root's ``usr/lib/<multiarch>``); with ``--sysroot`` it then takes
-  GCC's start files and libgcc from the root's ``usr/lib/gcc/<triplet>/<version>`` and
-  links with the GNU cross linker ``<triplet>-ld`` when it is on ``PATH``.  A root
-  without GCC's files (a device image has no ``libgcc-12-dev``) gets those of the GNU
+  GCC's start files and libgcc from the root's ``usr/lib/gcc/<triplet>/<version>``.  A
+  root without GCC's files (a device image has no ``libgcc-12-dev``) gets those of the GNU
   cross compiler installed here (``--gcc-install-dir``, clang 16 and newer;
-  ``--gcc-toolchain`` before), and a build machine without the GNU cross linker gets lld
-  (``-fuse-ld=lld``).  Each choice is proven by a link, so it is made once, at inspection.
+  ``--gcc-toolchain`` before).  It links with lld (``-fuse-ld=lld``) when the clang's own
+  is installed (Debian: ``lld-16``), else with the GNU cross linker ``<triplet>-ld``: lld
+  reads clang's LTO objects itself, where the GNU linker needs LLVM's gold plugin, which
+  crashes linking C++ for armhf (pybind11 builds with ``-flto``).  Each choice is proven
+  by a link, so it is made once, at inspection; ``-fuse-ld=`` in the user's command wins.
 - **zig** (``pip install crossbuild[zig]``, the ``ziglang`` package) brings its own C
   library headers and link stubs for every target: ``zig cc -target
   aarch64-linux-gnu.2.17`` links against glibc 2.17's symbol versions whatever glibc the
@@ -108,14 +110,16 @@ def clang_target(multiarch: str, gnu_type: str) -> str:
     return multiarch or gnu_type
 
 
-def clang_cross_flags(command: list[str], target: str, sysroot: Path) -> list[str]:
+def clang_cross_flags(command: list[str], target: str, sysroot: Path, user_args: list[str]) -> list[str]:
     """What makes ``command`` (a clang) build and link for ``target`` against ``sysroot``:
-    ``--target``, and where GCC's files or a linker for it must come from elsewhere."""
+    ``--target``, GCC's files from elsewhere when the root has none, and lld as the linker
+    when it is installed, unless the user's arguments choose one (``-fuse-ld=bfd``)."""
     flags = [f"--target={target}"]
     with_sysroot = [*command, *flags, *([] if sysroot == Path("/") else [f"--sysroot={sysroot}"])]
     if not _selects_gcc_installation(with_sysroot):
         flags += _gcc_of_cross_toolchain(command, target)
-    if not _links([*with_sysroot, *flags[1:]]) and _links([*with_sysroot, *flags[1:], "-fuse-ld=lld"]):
+    chosen = any(arg.startswith("-fuse-ld=") for arg in user_args)
+    if not chosen and _links([*with_sysroot, *flags[1:], "-fuse-ld=lld"]):
         flags.append("-fuse-ld=lld")
     return flags
 

@@ -190,7 +190,7 @@ class _MadeCross:
             program = shutil.which(words[0]) or words[0]
             if self._clang_flags is None:  # once: clang++ takes what clang was found to need
                 self._clang_flags = clang_cross_flags(
-                    [program], clang_target(self.multiarch, self.gnu_type), self.sysroot
+                    [program], clang_target(self.multiarch, self.gnu_type), self.sysroot, words[1:]
                 )
             return [program, *self._clang_flags, *words[1:]]
         return words
