@@ -184,7 +184,7 @@ def zig_target(machine: str, multiarch: str, byteorder: str, libc: str, version:
     abi = "gnu" if libc == "glibc" else "musl"
     if arch == "arm" or (arch.startswith("mips") and not arch.startswith("mips64")):
         abi += "eabi" if multiarch.endswith("eabi") else "eabihf"
-    elif arch.startswith("mips64") and libc == "glibc":
+    elif arch.startswith("mips64"):  # the n64 ABI, as Debian's mips64el and OpenWrt's are
         abi += "abi64"
     floor = f".{version[0]}.{version[1]}" if version is not None and libc == "glibc" else ""
     return f"{arch}-linux-{abi}{floor}"
