@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import shutil
 import zipfile
 from collections.abc import Callable
@@ -154,3 +155,22 @@ def test_a_glibc_floor_needs_zig(host_python: Path, tmp_path: Path) -> None:
         "pass --cc zig (pip install crossbuild[zig]), or build without --glibc"
     )
     assert not (tmp_path / "dist").exists()
+
+
+def test_cargo_links_with_clang(
+    host_python: Path, tmp_path: Path, project: Callable[[str], Path], qemu: QemuHost
+) -> None:
+    """maturin's Cargo build links the PyO3 extension with the clang wrapper (and so lld)."""
+    sysroot_script.ensure_rust(ARCH)
+    ensure_clang(16)
+    env = dict(os.environ, CARGO_HOME=str(tmp_path / "cargo-home"))
+    result = run_crossbuild(
+        "wheel", project("rust_maturin"), "--host", host_python, "--cc", CLANG, "-w", tmp_path / "dist",
+        "--rust-toolchain", "/usr", "--vendored-crates", "/usr/share/cargo/registry", env=env,
+    )  # fmt: skip
+
+    assert result.returncode == 0, result.stderr
+    wheel = Path(result.stdout.strip())
+    assert "Linker: Debian LLD 16" in " ".join(compilers_of(wheel))
+    qemu.install(wheel)
+    assert qemu.python("import rust_maturin as m; print(m.add(40, 2), m.arch())") == "42 aarch64"
