@@ -186,7 +186,12 @@ class _MadeCross:
         kind = compiler_kind(words[0])
         if kind == "zig":
             return self._zig(words, language)
-        if kind == "clang" and not has_target_option(words):
+        if (
+            kind == "clang"
+            and not has_target_option(words)
+            and probe_target(words, self.sysroot, language) != self.target
+        ):
+            # Debian's clang builds for the build machine; a vendor's cross clang is left as it is
             program = shutil.which(words[0]) or words[0]
             if self._clang_flags is None:  # once: clang++ takes what clang was found to need
                 self._clang_flags = clang_cross_flags(

@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 from helpers.commandline import run_cli
-from helpers.fakehost import FakeLayout
+from helpers.fakehost import AARCH64, FakeLayout, write_fake_compiler
 
+import crossbuild
 from crossbuild import OptionError, ToolchainError
 from crossbuild.config import load_configuration
 from crossbuild.host.compilers import compiler_kind, find_zig, glibc_floor_of, zig_target
@@ -102,3 +103,15 @@ def test_a_ziglang_without_its_zig(tmp_path: Path, monkeypatch: pytest.MonkeyPat
 
     with pytest.raises(ToolchainError, match=r"^zig is not installed; pip install crossbuild\[zig\]$"):
         find_zig()
+
+
+def test_a_vendors_cross_clang_is_left_as_it_is(layout: FakeLayout, fake_bin: Path) -> None:
+    """A clang that already builds for the host (a Yocto SDK's) gets no --target of ours."""
+    clang = write_fake_compiler(fake_bin / "aarch64-poky-linux-clang", AARCH64)
+    write_fake_compiler(fake_bin / "aarch64-poky-linux-clang++", AARCH64)
+
+    toolchain = crossbuild.inspect_host(layout.python, cc=str(clang)).toolchain
+
+    assert toolchain.kind == "clang"
+    assert toolchain.cc == (str(clang),)
+    assert toolchain.cxx == (str(fake_bin / "aarch64-poky-linux-clang++"),)
