@@ -220,9 +220,16 @@ def zig_launcher(cache_dir: Path) -> Path:
             return launcher
     except OSError:
         pass
-    make_dirs(launcher.parent)
-    with atomic_file(launcher, EXECUTABLE_MODE) as stream:
-        stream.write(text.encode())
+    try:
+        make_dirs(launcher.parent)
+        with atomic_file(launcher, EXECUTABLE_MODE) as stream:
+            stream.write(text.encode())
+    except OSError as error:
+        raise ToolchainError(
+            "cannot write zig's launcher {launcher}: {reason}; pass {cache_dir} a writable directory",
+            launcher=launcher,
+            reason=error.strerror or error,
+        ) from None
     return launcher
 
 

@@ -3,6 +3,8 @@ before any work (``--cc zig`` without ziglang, ``--glibc`` without zig)."""
 
 from __future__ import annotations
 
+import os
+import subprocess
 import sys
 from pathlib import Path
 
@@ -13,7 +15,7 @@ from helpers.fakehost import AARCH64, FakeLayout, write_fake_compiler
 import crossbuild
 from crossbuild import OptionError, ToolchainError
 from crossbuild.config import load_configuration
-from crossbuild.host.compilers import compiler_kind, find_zig, glibc_floor_of, zig_target
+from crossbuild.host.compilers import compiler_kind, find_zig, glibc_floor_of, zig_launcher, zig_target
 
 
 @pytest.mark.parametrize(
@@ -115,3 +117,24 @@ def test_a_vendors_cross_clang_is_left_as_it_is(layout: FakeLayout, fake_bin: Pa
     assert toolchain.kind == "clang"
     assert toolchain.cc == (str(clang),)
     assert toolchain.cxx == (str(fake_bin / "aarch64-poky-linux-clang++"),)
+
+
+def test_zigs_launcher_in_the_cache(tmp_path: Path) -> None:
+    pytest.importorskip("ziglang")
+    launcher = zig_launcher(tmp_path / "cache")
+
+    assert launcher == tmp_path / "cache/zig/bin/zig"
+    assert os.access(launcher, os.X_OK)
+    # zig env says where its cache is (its format differs between zig versions)
+    described = subprocess.run([launcher, "env"], capture_output=True, text=True, check=True, env={}).stdout
+    assert f'"{tmp_path}/cache/zig/cache"' in described
+    mtime = launcher.stat().st_mtime_ns
+    assert zig_launcher(tmp_path / "cache") == launcher and launcher.stat().st_mtime_ns == mtime  # not rewritten
+
+
+def test_zigs_launcher_in_a_cache_that_cannot_be_written(tmp_path: Path) -> None:
+    pytest.importorskip("ziglang")
+    (tmp_path / "cache").write_text("a file, not a directory")
+
+    with pytest.raises(ToolchainError, match=r"^cannot write zig's launcher .*/cache/zig/bin/zig: "):
+        zig_launcher(tmp_path / "cache")
