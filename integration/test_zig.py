@@ -1,9 +1,9 @@
 """zig as the cross compiler (``crossbuild[zig]``): ``--cc zig`` runs the ziglang package's
 ``zig cc -target <arch>-linux-<abi>[.<glibc>]``.
 
-``--glibc 2.17`` makes a wheel for bookworm's root (glibc 2.36) that auditwheel's policy
-check takes as ``manylinux_2_17``; C and C++ (zig's libc++, linked statically) projects
-are built for arm64 and armhf and imported under qemu.  zig builds its C library for each
+``--glibc 2.17`` makes wheels for bookworm's root (glibc 2.36) that auditwheel's policy
+check takes as ``manylinux_2_17``: C, C++ (zig's libc++, linked statically), meson-python
+and scikit-build-core projects for arm64, C and C++ for armhf, imported under qemu.  zig builds its C library for each
 target on first use (about a minute): its cache is kept in the test cache, as CI keeps it.
 """
 
@@ -38,7 +38,7 @@ def armhf_python() -> Path:
 def test_a_manylinux_2_17_wheel_from_a_glibc_2_36_root(
     host_python: Path, tmp_path: Path, project: Callable[[str], Path], qemu: QemuHost
 ) -> None:
-    for name in ("c_ext", "cpp_ext"):
+    for name in ("c_ext", "cpp_ext", "meson_ext", "cmake_ext"):
         result = run_crossbuild(
             "wheel", project(name), "--host", host_python, "--cc", "zig", "--glibc", "2.17", "--repair",
             "-w", tmp_path / "dist", "--cache-dir", CACHE,
@@ -50,8 +50,12 @@ def test_a_manylinux_2_17_wheel_from_a_glibc_2_36_root(
         qemu.install(wheel)
 
     assert (CACHE / "zig" / "cache").is_dir()  # zig's C libraries, in crossbuild's cache
-    out = qemu.python("import cext, cppext; print(cext.machine(), cppext.join_sorted(['z', 'a']), cppext.cplusplus())")
-    assert out == "aarch64 a,z 201703"
+    out = qemu.python(
+        "import cext, cppext, _mesonext, cmakeext\n"
+        "print(cext.machine(), cppext.join_sorted(['z', 'a']), cppext.cplusplus(), _mesonext.long_double_size(),\n"
+        "      cmakeext.system_processor(), cmakeext.squares(3))"
+    )
+    assert out == "aarch64 a,z 201703 16 aarch64 [0, 1, 4]"
 
 
 def test_armhf_with_debians_baseline_cpu(armhf_python: Path, tmp_path: Path, project: Callable[[str], Path]) -> None:
