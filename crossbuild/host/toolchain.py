@@ -112,7 +112,6 @@ def find_toolchain(
     multiarch = str(config_vars.get("MULTIARCH") or "")
     gnu_type = str(config_vars.get("HOST_GNU_TYPE") or "")
     package_hint = compiler_package_hint(multiarch, "c")
-    kind = compiler_kind(shlex.split(cc)[0]) if cc and shlex.split(cc) else "gcc"
     made = _MadeCross(target, multiarch, gnu_type, sysroot, request)
     if cc is not None:
         cc_command = _verified(
@@ -139,6 +138,7 @@ def find_toolchain(
                 package_hint=package_hint,
             )
     assert cc_command is not None
+    kind = compiler_kind(cc_command[0])
     cxx_hint = compiler_package_hint(multiarch, "c++")
     if cxx is not None:
         cxx_command = _verified(
@@ -147,8 +147,8 @@ def find_toolchain(
     else:
         cxx_command = None
         cxx_candidates = [[name] for name in _unique([_first_word(config_vars.get("CXX")), _cxx_beside(cc_command[0])])]
-        if kind != "gcc":  # clang's or zig's own C++ compiler, with the user's arguments
-            program, *arguments = shlex.split(cc or "")
+        if kind != "gcc" and cc is not None:  # clang's or zig's own C++ compiler, with the user's arguments
+            program, *arguments = shlex.split(cc)
             cxx_candidates = [made.command([_cxx_of(kind, program), *arguments], "c++")]
         for words in cxx_candidates:
             cxx_command = _verified(words, target, sysroot, "c++", explicit=False, hint=cxx_hint)
@@ -202,7 +202,7 @@ class _MadeCross:
 
     def _zig(self, words: list[str], language: str) -> list[str]:
         request = self.request
-        floor = request.glibc_floor or request.libc_version if request.libc == "glibc" else None
+        floor = (request.glibc_floor or request.libc_version) if request.libc == "glibc" else None
         target = zig_target(self.target.machine, self.multiarch, self.target.byteorder, request.libc, floor)
         return zig_command(language, target, self.multiarch, words[1:], request.cache_dir())
 
