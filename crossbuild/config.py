@@ -18,7 +18,8 @@ What a file may hold::
     python = "rootfs/usr/bin/python3.11"   # relative paths are relative to the file
     sysroot = "rootfs"
     cc = "aarch64-linux-gnu-gcc -mcpu=cortex-a72"
-    cxx = "aarch64-linux-gnu-g++ -mcpu=cortex-a72"
+    cxx = "aarch64-linux-gnu-g++ -mcpu=cortex-a72"   # or cc = "clang-16", or cc = "zig"
+    glibc = "2.17"                         # zig only: the oldest glibc the binaries load with
     build-python = "python3.11"
     config-settings = { "setup-args" = ["-Dblas=none"] }
     test-command = "pytest {project}/tests"   # crossbuild wheel runs it under qemu
@@ -65,6 +66,7 @@ PROFILE_KEYS = {
     "sysroot": True,
     "cc": False,
     "cxx": False,
+    "glibc": False,
     "build-python": False,
     "config-settings": False,
     "test-command": False,
@@ -83,6 +85,8 @@ class HostProfile:
     sysroot: Path | None = None
     cc: str | None = None
     cxx: str | None = None
+    glibc: str | None = None
+    """The oldest glibc the binaries must load with (zig only), e.g. ``2.17``."""
     build_python: str | None = None
     config_settings: ConfigSettings = field(default_factory=dict)
     test_command: str | None = None
@@ -97,12 +101,18 @@ class HostProfile:
         cc: str | None = None,
         cxx: str | None = None,
         cache_dir: str | os.PathLike[str] | None = None,
+        glibc_floor: str | None = None,
     ) -> Host:
         """The host, inspected; arguments given here win over the profile's."""
         from .host.host import inspect_host  # every command reads the configuration, few inspect a host
 
         return inspect_host(
-            self.python, sysroot=sysroot or self.sysroot, cc=cc or self.cc, cxx=cxx or self.cxx, cache_dir=cache_dir
+            self.python,
+            sysroot=sysroot or self.sysroot,
+            cc=cc or self.cc,
+            cxx=cxx or self.cxx,
+            cache_dir=cache_dir,
+            glibc_floor=glibc_floor or self.glibc,
         )
 
 

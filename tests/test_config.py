@@ -86,7 +86,7 @@ def test_pyproject_without_a_crossbuild_table_is_not_a_configuration(places: dic
         (
             "[hosts.rpi]\npython = 'p'\nccc = 'gcc'\n",
             "{file}: hosts.rpi has an unknown key 'ccc'; known keys: python, "
-            "sysroot, cc, cxx, build-python, config-settings, test-command, test-requires",
+            "sysroot, cc, cxx, glibc, build-python, config-settings, test-command, test-requires",
         ),
         ("[boards.rpi]\n", "{file}: unknown table 'boards'; crossbuild reads [hosts.NAME] and [options]"),
         ("[hosts.rpi]\npython = 3\n", "{file}: hosts.rpi.python must be a non-empty string"),

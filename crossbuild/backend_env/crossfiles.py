@@ -110,6 +110,8 @@ def write_cmake_toolchain(
         ("CMAKE_CXX_COMPILER", str(wrappers.cxx), ""),
         ("CMAKE_Fortran_COMPILER", str(wrappers.fortran), ""),
     ]
+    if host.toolchain.kind == "clang":  # what CMake's checks of the compiler build for (the wrappers say it too)
+        settings += [(f"CMAKE_{lang}_COMPILER_TARGET", host.toolchain.target, "") for lang in ("C", "CXX")]
     for name, tool in host.toolchain.binutils.items():
         settings.append((f"CMAKE_{name.upper()}", tool, 'CACHE FILEPATH ""'))
     settings += [

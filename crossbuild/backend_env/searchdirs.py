@@ -23,6 +23,11 @@ flags:
   exist in the root.
 
 A caller that says ``-nostdinc`` chooses its own headers and gets no include flags.
+
+zig searches only its own headers, ``--sysroot`` or not: its C library's must come first
+(they declare the symbol versions of the glibc it links against, older than the root's),
+and the root's directories (``ffi.h``, ``zlib.h``, the python headers' neighbours) are
+added after them with ``-idirafter``.
 """
 
 from __future__ import annotations
@@ -58,11 +63,18 @@ def root_first(dirs: list[str], sysroot: Path) -> list[str]:
     return [*outside[:libc], *inside, *outside[libc:]]
 
 
-def include_flags(command: list[str], sysroot: Path, language: str) -> list[str]:
-    """``-nostdinc`` and the search list with the root first; none when nothing moves."""
+def include_flags(command: list[str], sysroot: Path, language: str, multiarch: str = "") -> list[str]:
+    """``-nostdinc`` and the search list with the root first; none when nothing moves.
+
+    A compiler that searches nothing of the root (zig) gets the root's directories after
+    its own."""
     if sysroot == Path("/"):
         return []
     dirs = include_dirs(command, language)
+    root = os.path.normpath(sysroot)
+    if dirs and not any(d == root or d.startswith(root + os.sep) for d in dirs):
+        names = [f"usr/include/{multiarch}", "usr/include"] if multiarch else ["usr/include"]
+        return [f"-idirafter{sysroot / name}" for name in names if (sysroot / name).is_dir()]
     ordered = root_first(dirs, sysroot)
     if ordered == dirs:
         return []

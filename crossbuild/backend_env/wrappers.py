@@ -39,8 +39,8 @@ _WRAPPER = """#!{python} -IS
 import os, sys
 command = {command!r}
 option, maps = {prefix_map_option!r}, {maps!r}
-moves, keep, root_flags = {moves!r}, {keep!r}, {root_flags!r}
-roots = {roots!r}
+moves, keep, root_flags, link_flags = {moves!r}, {keep!r}, {root_flags!r}, {link_flags!r}
+roots, dropped = {roots!r}, {dropped!r}
 args, rewritten = sys.argv[1:], []
 
 
@@ -82,6 +82,28 @@ for at, arg in enumerate(args):  # run-time search paths into the root: the host
         args[at] = ",".join(parts)
 if "-nostdinc" in args:
     root_flags = [f for f in root_flags if not f.startswith(("-nostdinc", "-idirafter"))]
+if not any(a in ("-c", "-E", "-S", "-M", "-MM") for a in args):  # a link: the root's libraries
+    root_flags = root_flags + link_flags  # (clang: -Werror=unused-command-line-argument on a compile)
+if dropped:  # linker options the compiler rejects (zig): out of -Wl,a,b and -Xlinker a
+    kept, skip = [], 0
+    for arg in args + root_flags:
+        if arg.startswith("-Wl,"):
+            parts = []
+            for part in arg.split(",")[1:]:
+                if skip:
+                    skip -= 1
+                elif part.partition("=")[0] in dropped:
+                    skip = 0 if "=" in part else dropped[part]
+                else:
+                    parts.append(part)
+            if parts:
+                kept.append(",".join(["-Wl", *parts]))
+        elif kept and kept[-1] == "-Xlinker" and (skip or arg.partition("=")[0] in dropped):
+            kept.pop()
+            skip = skip - 1 if skip else (0 if "=" in arg else dropped[arg])
+        else:
+            kept.append(arg)
+    args, root_flags = kept, []
 try:
     cwd = os.getcwd()
 except OSError:  # removed under our feet
@@ -241,12 +263,19 @@ def write_wrappers(
     for name, command, language in compilers:
         # Not for Fortran: gfortran's -nostdinc also drops its own modules (omp_lib.mod), and
         # Fortran sources seldom include C headers; its links take the root's libraries first.
-        root_flags = []
+        root_flags: list[str] = []
         if command:
-            includes = include_flags([*command, *flags], host.build_sysroot, language) if language != "fortran" else []
-            root_flags = [*includes, *libraries]
+            includes = (
+                include_flags([*command, *flags], host.build_sysroot, language, host.multiarch)
+                if language != "fortran"
+                else []
+            )
+            root_flags = includes
         what, option = _LANGUAGES[language]
         hint = compiler_package_hint(host.multiarch, language) + option
+        # the linker choice only on links: clang warns of it on a compile, which meson's checks make an error
+        linker_choice = [arg for arg in command or () if arg.startswith("-fuse-ld=")]
+        command = tuple(arg for arg in command or () if arg not in linker_choice)
         text = _WRAPPER.format(
             python=sys.executable,
             command=[*launch, *command, *flags] if command else [],
@@ -255,14 +284,16 @@ def write_wrappers(
             moves=moves,
             keep=keep,
             root_flags=root_flags,
+            link_flags=[*linker_choice, *libraries] if command else [],
             roots=root_spellings(host),
+            dropped=dict(toolchain.dropped_linker_options),
             missing=f"no {what} compiler for {host.machine} was found; {hint}",
             log=str(log),
         )
         wrapper = directory / f"crossbuild-{name}"
         wrapper.write_text(text)
         wrapper.chmod(0o755)
-        if command:
+        if command and toolchain.kind != "zig":  # zig cc and zig c++ are one program
             alias = directory / Path(command[0]).name
             alias.unlink(missing_ok=True)
             alias.symlink_to(wrapper.name)

@@ -39,6 +39,7 @@ def context_of(
         sysroot=getattr(args, "sysroot", None),
         cc=getattr(args, "cc", None),
         cxx=getattr(args, "cxx", None),
+        glibc_floor=getattr(args, "glibc_floor", None),
         building=building,
     )
 

@@ -46,8 +46,22 @@ def host_options(output: argparse.ArgumentParser) -> argparse.ArgumentParser:
     group = argparse.ArgumentParser(add_help=False, allow_abbrev=False, parents=[output])
     group.add_argument("--host", metavar="PYTHON", help=HOST_HELP)
     group.add_argument("--sysroot", metavar="DIR", help="the host's root directory (default: from --host)")
-    group.add_argument("--cc", metavar="COMMAND", help="the host's C compiler (default: found from the host)")
-    group.add_argument("--cxx", metavar="COMMAND", help="the host's C++ compiler")
+    group.add_argument(
+        "--cc",
+        metavar="COMMAND",
+        help="the host's C compiler: a GNU cross compiler, clang (clang-16...) or zig, which crossbuild makes cross "
+        "compilers for the host (default: found from the host)",
+    )
+    group.add_argument(
+        "--cxx", metavar="COMMAND", help="the host's C++ compiler (default: the one of the same kind as --cc)"
+    )
+    group.add_argument(
+        "--glibc",
+        dest="glibc_floor",
+        metavar="X.Y",
+        help="the oldest glibc the binaries must load with, for a manylinux wheel from a newer root (needs --cc zig; "
+        "default: the root's glibc)",
+    )
     return group
 
 

@@ -23,11 +23,12 @@ from .. import _cache
 from .._exceptions import HostPythonError
 from .._lazy import FoundWhenNeeded
 from . import layout
+from .compilers import check_compiler_options, glibc_floor_of
 from .details import read_build_details
 from .elf import ElfTarget, read_elf_header
 from .machines import QEMU
 from .rootfs import root_of
-from .toolchain import Toolchain, find_toolchain
+from .toolchain import CompilerRequest, Toolchain, find_toolchain
 from .view import build_sysroot
 
 
@@ -166,6 +167,7 @@ class Host:
                 str(self.elf),
                 self.glibc,
                 self.toolchain.target,
+                [self.toolchain.kind, self.toolchain.version],
                 [([Path(command[0]).name, *command[1:]], _installed_build(command[0])) for command in compilers],
             ],
             sort_keys=True,
@@ -195,6 +197,7 @@ class Host:
             "sysconfigdata": str(self.sysconfigdata),
             "build_details": str(self.build_details) if self.build_details else None,
             "built_with": self.config_vars.get("CC"),
+            "compiler": f"{self.toolchain.kind} {self.toolchain.version}".strip(),
             "toolchain": {
                 "cc": list(self.toolchain.cc),
                 "cxx": list(self.toolchain.cxx) if self.toolchain.cxx else None,
@@ -202,6 +205,8 @@ class Host:
                 "target": self.toolchain.target,
                 "ar": self.toolchain.ar,
                 "strip": self.toolchain.strip,
+                "kind": self.toolchain.kind,
+                "version": self.toolchain.version,
             },
             "emulator": list(self.emulator) if self.emulator else None,
         }
@@ -214,6 +219,7 @@ def inspect_host(
     cc: str | None = None,
     cxx: str | None = None,
     cache_dir: str | os.PathLike[str] | None = None,
+    glibc_floor: str | tuple[int, int] | None = None,
 ) -> Host:
     """Inspect the host python at ``python`` (a path on this machine) without running it.
 
@@ -224,6 +230,11 @@ def inspect_host(
     on this machine gets a view in ``cache_dir`` (default: ``$CROSSBUILD_CACHE_DIR``, else
     the user cache directory).  The compilers, that view and the emulator are found when
     first read (a build, qemu): an install of wheels needs none of them.
+
+    ``cc`` may name a GNU cross compiler, a clang (``clang-16``) or ``zig``: clang and zig
+    are made cross compilers for the host (:mod:`crossbuild.host.compilers`).
+    ``glibc_floor`` (``"2.17"``, zig only) is the oldest glibc the binaries must load with.
+    Whether these can work is checked here, before anything else is done.
     """
     given_root = Path(sysroot).absolute() if sysroot is not None else None
     files = layout.locate(Path(python), given_root)
@@ -253,6 +264,13 @@ def inspect_host(
     platform = details.platform if details else f"{config_vars.get('MACHDEP') or 'linux'}-{elf.machine}"
     include_dir = root / str(config_vars.get("INCLUDEPY") or f"/usr/include/python{version}").lstrip("/")
     build_root = functools.cache(functools.partial(build_sysroot, root, lambda: _cache.cache_dir(cache_dir)))
+    glibc = layout.read_glibc_version(root, multiarch)
+    # The host's C library as the compilers must target it.  MUSL: a musl root gives
+    # ("musl", its musl version) here; zig then targets <arch>-linux-musl.
+    libc, libc_version = "glibc", glibc
+    floor = glibc_floor_of(glibc_floor)
+    check_compiler_options(cc, cxx, floor, libc, libc_version)
+    request = CompilerRequest(libc, floor, libc_version, lambda: _cache.cache_dir(cache_dir))
     return Host(
         python=files.executable,
         sysroot=root,
@@ -265,10 +283,10 @@ def inspect_host(
         multiarch=multiarch,
         platform=platform,
         elf=elf,
-        glibc=layout.read_glibc_version(root, multiarch),
+        glibc=glibc,
         sysconfigdata=files.sysconfigdata,
         config_vars=MappingProxyType(config_vars),
-        toolchain=lambda: find_toolchain(elf, config_vars, build_root(), cc=cc, cxx=cxx),
+        toolchain=lambda: find_toolchain(elf, config_vars, build_root(), cc=cc, cxx=cxx, request=request),
         emulator=lambda: find_emulator(elf.machine, build_root()),
         build_details=details.path if details else None,
     )

@@ -8,6 +8,11 @@ the ELF header of that object must match the host's machine, class and byte orde
 A Fortran compiler (``<triplet>-gfortran``, beside the C compiler or by the multiarch
 name) is optional: most projects need none, so a host without one still builds C; it is
 proven the same way, with one compile of an empty file (20 ms), only when it is installed.
+
+A named clang or zig is made a cross compiler first (:mod:`crossbuild.host.compilers`):
+``--cc clang-16`` becomes ``clang-16 --target=aarch64-linux-gnu``, ``--cc zig`` becomes
+``zig cc -target aarch64-linux-gnu.2.17``; the C++ compiler then defaults to the one of the
+same kind (``clang++-16``, ``zig c++``), not the host's GCC.
 """
 
 from __future__ import annotations
@@ -17,14 +22,25 @@ import os
 import re
 import shlex
 import shutil
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .. import _cache
 from .._exceptions import ToolchainError
 from .._subprocess import probe
 from .._tempdirs import temporary_directory
+from .compilers import (
+    ZIG_DROPPED_LINKER_OPTIONS,
+    clang_cross_flags,
+    clang_target,
+    compiler_kind,
+    compiler_version,
+    has_target_option,
+    zig_command,
+    zig_target,
+)
 from .elf import ElfTarget, read_elf_target
 
 logger = logging.getLogger("crossbuild")
@@ -52,6 +68,13 @@ class Toolchain:
     (debug information only); ``None`` when neither is understood."""
     fortran: tuple[str, ...] | None = None
     """Fortran compiler command (gfortran), or ``None`` when there is none."""
+    kind: str = "gcc"
+    """What the C compiler is: ``gcc``, ``clang`` or ``zig``."""
+    version: str = ""
+    """The C compiler's version, e.g. ``12.2.0``."""
+    dropped_linker_options: tuple[tuple[str, int], ...] = ()
+    """GNU linker options the compilers reject, and how many values follow each: the
+    compiler wrappers drop them from ``-Wl,`` and ``-Xlinker`` arguments (zig)."""
 
     @property
     def binutils(self) -> dict[str, str]:
@@ -59,11 +82,20 @@ class Toolchain:
         tools = {"ar": self.ar, "ranlib": self.ranlib, "strip": self.strip}
         return {name: path for name, path in tools.items() if path}
 
-    @property
-    def cc_kind(self) -> str:
-        """``gcc``, ``clang`` or ``cc``."""
-        match = _COMPILER_NAME.match(Path(self.cc[0]).name)
-        return match["kind"] if match else "cc"
+
+@dataclass(frozen=True)
+class CompilerRequest:
+    """What a named clang or zig needs to be made a cross compiler for the host."""
+
+    libc: str = "glibc"
+    """The host's C library: ``glibc`` or ``musl``."""
+    glibc_floor: tuple[int, int] | None = None
+    """The oldest glibc the binaries must load with (zig only: it links against that
+    glibc's symbol versions); ``None``: the root's own."""
+    libc_version: tuple[int, int] | None = None
+    """The root's C library version."""
+    cache_dir: Callable[[], Path] = _cache.cache_dir
+    """crossbuild's cache directory, where zig keeps the C libraries it builds."""
 
 
 def find_toolchain(
@@ -73,13 +105,18 @@ def find_toolchain(
     *,
     cc: str | None = None,
     cxx: str | None = None,
+    request: CompilerRequest | None = None,
 ) -> Toolchain:
     """The toolchain that builds for ``target`` against ``sysroot``; raise if there is none."""
+    request = request or CompilerRequest()
     multiarch = str(config_vars.get("MULTIARCH") or "")
     gnu_type = str(config_vars.get("HOST_GNU_TYPE") or "")
     package_hint = compiler_package_hint(multiarch, "c")
+    made = _MadeCross(target, multiarch, gnu_type, sysroot, request)
     if cc is not None:
-        cc_command = _verified(shlex.split(cc), target, sysroot, "c", explicit=True, hint=package_hint)
+        cc_command = _verified(
+            made.command(shlex.split(cc), "c"), target, sysroot, "c", explicit=True, hint=package_hint
+        )
     else:
         candidates = _unique(
             [
@@ -101,24 +138,78 @@ def find_toolchain(
                 package_hint=package_hint,
             )
     assert cc_command is not None
+    kind = compiler_kind(cc_command[0])
     cxx_hint = compiler_package_hint(multiarch, "c++")
     if cxx is not None:
-        cxx_command = _verified(shlex.split(cxx), target, sysroot, "c++", explicit=True, hint=cxx_hint)
+        cxx_command = _verified(
+            made.command(shlex.split(cxx), "c++"), target, sysroot, "c++", explicit=True, hint=cxx_hint
+        )
     else:
         cxx_command = None
-        for name in _unique([_first_word(config_vars.get("CXX")), _cxx_beside(cc_command[0])]):
-            cxx_command = _verified([name], target, sysroot, "c++", explicit=False, hint=cxx_hint)
+        cxx_candidates = [[name] for name in _unique([_first_word(config_vars.get("CXX")), _cxx_beside(cc_command[0])])]
+        if kind != "gcc" and cc is not None:  # clang's or zig's own C++ compiler, with the user's arguments
+            program, *arguments = shlex.split(cc)
+            cxx_candidates = [made.command([_cxx_of(kind, program), *arguments], "c++")]
+        for words in cxx_candidates:
+            cxx_command = _verified(words, target, sysroot, "c++", explicit=False, hint=cxx_hint)
             if cxx_command is not None:
                 break
     fortran_command = _find_fortran(cc_command, multiarch, target, sysroot)
+    zig = kind == "zig"
     return Toolchain(
         cc=tuple(cc_command),
         cxx=tuple(cxx_command) if cxx_command else None,
         fortran=tuple(fortran_command) if fortran_command else None,
-        target=_dumpmachine(cc_command),
+        target=_dumpmachine(cc_command) if kind == "gcc" else clang_target(multiarch, gnu_type),
         prefix_map_option=_prefix_map_option(cc_command, cxx_command, fortran_command, sysroot),
-        **_binutils(cc_command[0]),
+        kind=kind,
+        version=compiler_version(cc_command, kind),
+        dropped_linker_options=tuple(ZIG_DROPPED_LINKER_OPTIONS.items()) if zig else (),
+        **_binutils(cc_command[0], f"{multiarch or gnu_type}-" if kind != "gcc" else None),
     )
+
+
+class _MadeCross:
+    """Makes a named clang or zig a cross compiler for the host (see :mod:`.compilers`);
+    a GNU cross compiler is left as it is."""
+
+    def __init__(
+        self, target: ElfTarget, multiarch: str, gnu_type: str, sysroot: Path, request: CompilerRequest
+    ) -> None:
+        self.target, self.multiarch, self.gnu_type, self.sysroot = target, multiarch, gnu_type, sysroot
+        self.request = request
+        self._clang_flags: list[str] | None = None
+
+    def command(self, words: list[str], language: str) -> list[str]:
+        if not words:
+            return words
+        kind = compiler_kind(words[0])
+        if kind == "zig":
+            return self._zig(words, language)
+        if (
+            kind == "clang"
+            and not has_target_option(words)
+            and probe_target(words, self.sysroot, language) != self.target
+        ):
+            # Debian's clang builds for the build machine; a vendor's cross clang is left as it is
+            program = shutil.which(words[0]) or words[0]
+            if self._clang_flags is None:  # once: clang++ takes what clang was found to need
+                self._clang_flags = clang_cross_flags(
+                    [program], clang_target(self.multiarch, self.gnu_type), self.sysroot, words[1:]
+                )
+            return [program, *self._clang_flags, *words[1:]]
+        return words
+
+    def _zig(self, words: list[str], language: str) -> list[str]:
+        request = self.request
+        floor = (request.glibc_floor or request.libc_version) if request.libc == "glibc" else None
+        target = zig_target(self.target.machine, self.multiarch, self.target.byteorder, request.libc, floor)
+        return zig_command(language, target, self.multiarch, words[1:], request.cache_dir())
+
+
+def _cxx_of(kind: str, program: str) -> str:
+    """The C++ compiler of the same kind and version as the C compiler ``program``."""
+    return "zig" if kind == "zig" else (_cxx_beside(shutil.which(program) or program) or program)
 
 
 def _find_fortran(cc_command: list[str], multiarch: str, target: ElfTarget, sysroot: Path) -> list[str] | None:
@@ -219,9 +310,12 @@ def _dumpmachine(command: list[str]) -> str:
     return probe([*command, "-dumpmachine"]).stdout.strip()
 
 
-def _binutils(cc_path: str) -> dict[str, str | None]:
+def _binutils(cc_path: str, prefix: str | None = None) -> dict[str, str | None]:
+    """ar, ranlib and strip for the host: beside the compiler with its prefix, or (clang,
+    zig: ``prefix`` is the host's triplet) the GNU cross ones, else LLVM's."""
     match = _COMPILER_NAME.match(Path(cc_path).name)
-    prefix = (match["prefix"] or "") if match else ""
+    if prefix is None:
+        prefix = (match["prefix"] or "") if match else ""
     kind = match["kind"] if match else "cc"
     directory = str(Path(cc_path).parent)
 

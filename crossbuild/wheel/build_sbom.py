@@ -27,6 +27,7 @@ from .._cache import content_digest
 from .._subprocess import probe
 from .._version import __version__
 from ..backend_env.surface import root_surface_digest
+from ..host.compilers import compiler_version
 from ..host.elf import Linkage, is_elf, read_linkage
 from ..host.host import Host
 from ..host.libraries import HostLibraries
@@ -130,18 +131,22 @@ def _backend_version(backend: str, site_packages: Path) -> str | None:
 
 
 def _compilers(host: Host) -> tuple[Compiler, ...]:
+    """The compilers of the build, with the versions they give (``-dumpfullversion`` for
+    GCC, ``-dumpversion`` for clang): the C compiler's as the toolchain found it."""
     toolchain = host.toolchain
     found = []
-    for language, command in (("c", toolchain.cc), ("c++", toolchain.cxx), ("fortran", toolchain.fortran)):
+    kinds = (
+        ("c", toolchain.cc, toolchain.kind),
+        ("c++", toolchain.cxx, toolchain.kind),
+        ("fortran", toolchain.fortran, "gcc"),
+    )
+    for language, command, kind in kinds:
         if not command:
             continue
-        version = probe([*command, "-dumpfullversion"])
+        version = toolchain.version if language == "c" else compiler_version(list(command), kind)
         found.append(
             Compiler(
-                language=language,
-                program=Path(command[0]).name,
-                version=version.stdout.strip() if version.returncode == 0 else "unknown",
-                target=toolchain.target,
+                language=language, program=Path(command[0]).name, version=version or "unknown", target=toolchain.target
             )
         )
     return tuple(found)

@@ -104,15 +104,16 @@ def make_context(
     sysroot: str | os.PathLike[str] | None = None,
     cc: str | None = None,
     cxx: str | None = None,
+    glibc_floor: str | None = None,
     building: bool = True,
 ) -> BuildContext:
     """The context of a run for ``host`` with ``options`` — the one way every entry point
     makes it.
 
     ``host`` is a :class:`Host`, the host python's path (inspected with ``sysroot``,
-    ``cc``, ``cxx`` and the options' cache directory), or a :class:`HostProfile`, whose
-    settings come under the options' (its config settings first, its build python unless
-    the options name one).  A context given as ``options`` is taken as it is: its host
+    ``cc``, ``cxx``, ``glibc_floor`` and the options' cache directory), or a
+    :class:`HostProfile`, whose settings come under the options' (its config settings
+    first, its build python unless the options name one).  A context given as ``options`` is taken as it is: its host
     must be ``host``.  ``building`` finds the build tools now (:meth:`BuildContext.ready`).
     """
     if isinstance(options, BuildContext):
@@ -128,9 +129,9 @@ def make_context(
     cache = cache_path(options.cache_dir)
     if isinstance(host, HostProfile):
         options = _with_profile(options, host)
-        host = host.inspect(sysroot=sysroot, cc=cc, cxx=cxx, cache_dir=cache)
+        host = host.inspect(sysroot=sysroot, cc=cc, cxx=cxx, cache_dir=cache, glibc_floor=glibc_floor)
     elif not isinstance(host, Host):
-        host = inspect_host(host, sysroot=sysroot, cc=cc, cxx=cxx, cache_dir=cache)
+        host = inspect_host(host, sysroot=sysroot, cc=cc, cxx=cxx, cache_dir=cache, glibc_floor=glibc_floor)
     if options.plat is not None:  # a tag for another machine is refused before anything is built
         from .repair import host_architecture, requested_policy  # auditwheel: only to repair
 

@@ -18,6 +18,7 @@ from crossbuild.backend_env.wrappers import (
     replace_program,
     write_wrappers,
 )
+from crossbuild.host.compilers import ZIG_DROPPED_LINKER_OPTIONS
 from crossbuild.host.host import Host
 from crossbuild.host.toolchain import Toolchain
 
@@ -293,3 +294,65 @@ def test_run_time_search_paths_into_the_root_become_the_hosts(wrappers: Compiler
         "x.so",
     ]
     assert f"-Wl,-rpath-link,{root}/usr/lib/c" in result.stdout.split()  # where the linker finds libraries: stays
+
+
+def test_a_compile_gets_no_library_flags(host: Host, failing_cc: Path, tmp_path: Path) -> None:
+    """-L, -B, -Wl, and the linker choice only on links: clang warns of unused ones on a
+    compile, and meson's checks make that warning an error
+    (``-Werror=unused-command-line-argument``)."""
+    toolchain = Toolchain(cc=(str(failing_cc), "--target=aarch64-linux-gnu", "-fuse-ld=lld"), cxx=None, target="t")
+    wrappers = write_wrappers(replace(host, toolchain=toolchain), tmp_path / "bin")
+    root = host.sysroot
+    compiled = _run(wrappers.cc, "-c", "x.c", "-o", "x.o").stdout.split()
+    linked = _run(wrappers.cc, "-shared", "x.o", "-o", "x.so").stdout.split()
+
+    assert f"-L{root}/usr/lib" in linked
+    assert "-fuse-ld=lld" in linked
+    assert any(arg.startswith("-Wl,-rpath-link,") for arg in linked)
+    assert "--target=aarch64-linux-gnu" in compiled
+    assert [arg for arg in compiled if arg.startswith(("-L", "-B", "-Wl,", "-fuse-ld="))] == []
+
+
+def test_linker_options_zig_rejects_are_dropped(host: Host, failing_cc: Path, tmp_path: Path) -> None:
+    toolchain = Toolchain(
+        cc=(str(failing_cc),),
+        cxx=None,
+        target="aarch64-linux-gnu",
+        kind="zig",
+        dropped_linker_options=tuple(ZIG_DROPPED_LINKER_OPTIONS.items()),
+    )
+    wrappers = write_wrappers(replace(host, toolchain=toolchain), tmp_path / "bin")
+
+    result = _run(
+        wrappers.cc,
+        "-shared",
+        "-Wl,-O1",
+        "-Wl,-Bsymbolic-functions,--as-needed",
+        "-Wl,--exclude-libs,ALL,-z,relro",
+        "-Xlinker",
+        "-Map",
+        "-Xlinker",
+        "x.map",
+        "-Xlinker",
+        "--no-undefined",
+        "-Wl,--dynamic-list=d.txt,-soname,x.so",
+        "x.o",
+        "-o",
+        "x.so",
+    )
+
+    assert _compiled(result).split() == [
+        "compiled",
+        f"--sysroot={host.sysroot}",
+        "-shared",
+        "-Wl,--as-needed",
+        "-Wl,-z,relro",
+        "-Xlinker",
+        "--no-undefined",
+        "-Wl,-soname,x.so",
+        "x.o",
+        "-o",
+        "x.so",
+    ]
+    assert not any("rpath-link" in arg for arg in result.stdout.split())  # zig only warns of it: dropped too
+    assert not (tmp_path / "bin" / failing_cc.name).exists()  # zig cc and zig c++ are one program: no alias

@@ -80,6 +80,7 @@ def test_inspect_text(layout: FakeLayout, fake_cc: Path, capsys: pytest.CaptureF
     assert "tag             cp311-cp311-linux_aarch64" in lines
     assert "platform        linux-aarch64" in lines
     assert f'toolchain       {{"cc": ["{fake_cc}"]' in out
+    assert "compiler        gcc 12.2.0" in lines
 
 
 def test_inspect_with_explicit_cc(layout: FakeLayout, fake_bin: Path, capsys: pytest.CaptureFixture[str]) -> None:

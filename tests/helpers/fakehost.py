@@ -280,6 +280,7 @@ out=
 while [ $# -gt 0 ]; do
     case "$1" in
         -dumpmachine) echo {triplet}; exit 0 ;;
+        -dumpfullversion) echo 12.2.0; exit 0 ;;
         -o) out="$2"; shift ;;
     esac
     shift

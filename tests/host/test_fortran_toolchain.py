@@ -115,11 +115,14 @@ def test_the_fortran_wrapper_runs_gfortran_with_the_sysroot_and_logs_it(fake_bin
     wrappers = _settings(host, tmp_path).wrappers
     result = subprocess.run([str(wrappers.fortran), "-c", "x.f90"], capture_output=True, text=True, check=True)
     words = result.stdout.split()
+    link = [str(wrappers.fortran), "-shared", "x.o", "-o", "x.so"]
+    linked = subprocess.run(link, capture_output=True, text=True, check=True).stdout.split()
     assert words[:2] == ["fortran", f"--sysroot={host.sysroot}"]
-    assert f"-L{host.sysroot}/usr/lib/aarch64-linux-gnu" in words  # the root's libgfortran, libopenblas first
+    assert f"-L{host.sysroot}/usr/lib/aarch64-linux-gnu" in linked  # the root's libgfortran, libopenblas first
+    assert f"-L{host.sysroot}/usr/lib/aarch64-linux-gnu" not in words  # a compile: no library flags
     assert "-nostdinc" not in words  # it would hide gfortran's own modules (omp_lib.mod)
     assert any(word.startswith("-ffile-prefix-map=") for word in words)
-    [call] = wrappers.calls()
+    call = wrappers.calls()[0]
     assert call.argv[0] == str(fake_bin / "aarch64-linux-gnu-gfortran")
     assert (call.returncode, call.missing) == (0, False)
 

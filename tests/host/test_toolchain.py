@@ -41,7 +41,7 @@ def test_finds_the_fake_cross_compiler(fake_bin: Path, sysroot: Path) -> None:
     assert Path(toolchain.cc[0]).is_absolute()
     assert toolchain.cxx == (str(fake_bin / "aarch64-linux-gnu-g++"),)
     assert toolchain.target == "aarch64-linux-gnu"
-    assert toolchain.cc_kind == "gcc"
+    assert (toolchain.kind, toolchain.version) == ("gcc", "12.2.0")
     assert toolchain.ar == str(fake_bin / "aarch64-linux-gnu-gcc-ar")
     assert toolchain.ranlib == str(fake_bin / "aarch64-linux-gnu-gcc-ranlib")
     assert toolchain.strip == str(fake_bin / "aarch64-linux-gnu-strip")

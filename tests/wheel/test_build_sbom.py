@@ -93,8 +93,9 @@ def test_the_facts_of_a_build(host: Host, tmp_path: Path) -> None:
     assert facts.requirements == (("setuptools", "75.1.0"), ("wheel", "0.44.0"))
     assert (facts.sdist_sha256, facts.sdist_name) == (hashlib.sha256(b"an sdist").hexdigest(), sdist.name)
     assert facts.vcs_revision is None  # an unpacked sdist
-    # the fake compilers cannot say their version
-    assert facts.compilers[0] == Compiler("c", "aarch64-linux-gnu-gcc", "unknown", "aarch64-linux-gnu")
+    # the C compiler's version as the toolchain found it (the fake gcc says 12.2.0)
+    assert facts.compilers[0] == Compiler("c", "aarch64-linux-gnu-gcc", host.toolchain.version, "aarch64-linux-gnu")
+    assert host.toolchain.version == "12.2.0"
     assert dict(facts.host) == {
         "machine": "aarch64",
         "libc": "glibc",
