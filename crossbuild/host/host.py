@@ -32,6 +32,11 @@ from .toolchain import Toolchain, find_toolchain
 from .view import build_sysroot
 
 _T = TypeVar("_T")
+#: The machines packaging.tags gives manylinux tags on (``_manylinux._ALLOWED_ARCHS``,
+#: and 32-bit ARM and x86, whose python's ELF header it also checks).
+MANYLINUX_ARCHES = frozenset(
+    {"x86_64", "aarch64", "ppc64", "ppc64le", "s390x", "loongarch64", "riscv64", "armv7l", "i686"}
+)
 _NO_DEFAULT: Any = object()
 
 
@@ -177,14 +182,15 @@ class Host:
 
         ``manylinux_2_X_<arch>`` for every glibc from the host's down to 2.17 (and the
         legacy aliases ``manylinux2014``/``2010``/``1`` where they exist for the arch);
-        ``musllinux_1_X_<arch>`` for every musl from the host's down to 1.0.
+        ``musllinux_1_X_<arch>`` for every musl from the host's down to 1.0.  No manylinux
+        tag for a machine manylinux has no policy for (MIPS): packaging gives none there.
         """
         arch = self.platform_tag.removeprefix("linux_")
         tags = []
         if self.musl is not None and self.platform_tag.startswith("linux_"):
             major, minor = self.musl
             tags = [f"musllinux_{major}_{m}_{arch}" for m in range(minor, -1, -1)]
-        if self.glibc is not None and self.platform_tag.startswith("linux_"):
+        if self.glibc is not None and arch in MANYLINUX_ARCHES and self.platform_tag.startswith("linux_"):
             floor = 5 if arch in ("x86_64", "i686") else 17
             for minor in range(self.glibc[1], floor - 1, -1):
                 tags.append(f"manylinux_2_{minor}_{arch}")

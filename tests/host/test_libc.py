@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from helpers.fakehost import AARCH64, MIPSEL, MUSL_PROGRAMS, make_layout, musl_library
+from helpers.fakehost import AARCH64, ARMHF, MIPSEL, MUSL_PROGRAMS, S390X, make_layout, musl_library
 from packaging import _manylinux, _musllinux, tags
 from packaging._elffile import ELFFile
 
@@ -102,3 +102,19 @@ def test_musl_tags_are_packagings(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     ours_musl = [tag for tag in host.platform_tags if tag.startswith("musllinux")]
     assert ours_musl == [tag for tag in theirs if tag.startswith("musllinux")]  # best first
     assert host.platform_tags[-1] == host.tag.platform == f"linux_{host.machine}"
+
+
+@pytest.mark.parametrize("machine", [AARCH64, ARMHF, MIPSEL, S390X])
+def test_glibc_tags_are_packagings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, machine: object) -> None:
+    """packaging.tags on a glibc 2.36 device, its python being the host's (MIPS gets no manylinux tag)."""
+    layout = make_layout(tmp_path / "root", machine=machine, glibc=(17, 36))  # type: ignore[arg-type]
+    host = inspect_host(layout.python)
+    compatible = _manylinux._have_compatible_abi
+    monkeypatch.setattr(tags.sysconfig, "get_platform", lambda: host.platform)
+    monkeypatch.setattr(_manylinux, "_have_compatible_abi", lambda _, archs: compatible(str(layout.python), archs))
+    monkeypatch.setattr(_manylinux, "_get_glibc_version", lambda: (2, 36))
+    monkeypatch.setattr(_musllinux, "_get_musl_version", lambda executable: None)
+    theirs = list(tags._linux_platforms(is_32bit=host.pointer_bits == 32))
+    assert set(host.platform_tags) == set(theirs)
+    assert [t for t in host.platform_tags if t.startswith("many")] == [t for t in theirs if t.startswith("many")]
+    assert any(t.startswith("manylinux") for t in theirs) == (machine is not MIPSEL)
