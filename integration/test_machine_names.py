@@ -23,12 +23,13 @@ import crossbuild
 
 #: What packaging.tags computes on the device, and what the python says of itself.
 #: packaging runs musl's loader to learn its version; without binfmt_misc here, its
-#: ``subprocess.run`` goes through qemu, as the kernel would send it there.
+#: ``subprocess.run`` goes through qemu, as the kernel would send it there (qemu opens the
+#: program it is given on this machine: its path is the root's).
 PROBE = """
 import json, platform, subprocess, sys, sysconfig
 qemu, root = sys.argv[1:3]
 run = subprocess.run
-subprocess.run = lambda args, *rest, **kwargs: run([qemu, "-L", root, *args], *rest, **kwargs)
+subprocess.run = lambda args, *rest, **kwargs: run([qemu, "-L", root, root + args[0], *args[1:]], *rest, **kwargs)
 from packaging import tags
 platforms = list(dict.fromkeys(t.platform for t in tags.sys_tags() if t.platform != "any"))
 print(json.dumps([sysconfig.get_platform(), platform.machine(), platforms]))
