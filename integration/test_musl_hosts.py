@@ -11,6 +11,7 @@ for musl (``test_cpp_needs_a_cpp_runtime_for_musl``, docs/how-to/musl-hosts.md).
 
 from __future__ import annotations
 
+import shutil
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
@@ -72,6 +73,14 @@ def test_a_musllinux_wheel_from_pypi(tmp_path: Path) -> None:
     qemu = QemuHost(root, tmp_path / "empty", arch.qemu)
     assert qemu.python("import markupsafe._speedups as s; print(s.escape('<'))") == "&lt;"
 
+    assert crossbuild.check_root(root, host=host).ok  # musl's own names load: no libc problem
+    glibc_sysroot = Path(sysroot_script.ensure_sysroot(arch))
+    shutil.copyfile(glibc_sysroot / "lib/aarch64-linux-gnu/libz.so.1", site / "libz_glibc.so")  # glibc's build
+    problems = [p for p in crossbuild.check_root(root, host=host).problems if p.kind == "libc"]
+    assert [(p.path, p.detail) for p in problems] == [
+        ("/usr/lib/python3.11/site-packages/libz_glibc.so", "needs libc.so.6 of glibc, the host runs on musl 1.2")
+    ]
+
 
 def test_repair_makes_a_musllinux_wheel(tmp_path: Path) -> None:
     arch = sysroot_script.ARCHES["arm64"]
@@ -112,5 +121,5 @@ def test_cpp_needs_a_cpp_runtime_for_musl(
     """The documented limit: Debian's libstdc++ headers are glibc's (they test ``__GLIBC_PREREQ``),
     and a musl root has no C++ runtime of its own here, so a C++ extension fails to compile."""
     host, _ = musl_host
-    with pytest.raises(crossbuild.BackendError, match="os_defines.h"):
+    with pytest.raises(crossbuild.BackendError, match=r"os_defines\.h"):
         crossbuild.build_wheel(project("cpp_ext"), host, tmp_path / "dist")

@@ -8,7 +8,9 @@ In the site directories of every install scheme of the host (Debian: ``posix_loc
 - every distribution's dependencies are installed in versions that satisfy them, with
   the host's markers and the extras other distributions ask for;
 - no file or directory is world-writable;
-- no ELF file is for another machine than the host's.
+- no ELF file is for another machine than the host's;
+- no ELF file needs the other C library: glibc's (``libc.so.6``, a manylinux wheel) on a
+  musl host, musl's (``libc.musl-<arch>.so.1``, a musllinux wheel) on a glibc one.
 
 Installing uses the same file verification: a distribution whose files are damaged is
 not "already installed" (:func:`record_problems`).
@@ -30,7 +32,7 @@ from packaging.utils import NormalizedName, canonicalize_name
 from packaging.version import InvalidVersion, Version
 
 from .._exceptions import InstallTargetError
-from ..host.elf import is_elf, read_elf_target
+from ..host.elf import is_elf, read_elf_target, read_linkage
 from ..host.host import Host, inspect_host
 from ..host.layout import host_python_in_root
 from ..host.rootfs import RootResolver, resolve_in_root
@@ -44,7 +46,7 @@ class Problem:
     """One thing wrong in a root."""
 
     kind: str
-    """``missing``, ``size``, ``hash``, ``dependency``, ``world-writable`` or ``machine``."""
+    """``missing``, ``size``, ``hash``, ``dependency``, ``world-writable``, ``machine`` or ``libc``."""
     distribution: str
     """``NAME VERSION`` of the distribution concerned, ``""`` for a file no RECORD lists."""
     path: str
@@ -249,7 +251,28 @@ def _file_problems(root: Path, path: Path, owner: str, host: Host) -> list[Probl
         if elf and target != host.elf:
             detail = f"ELF for {target}, the host is {host.elf}" if target else "unreadable ELF header"
             problems.append(Problem("machine", owner, host_path, detail))
+        elif elf:
+            problems += _libc_problems(path, host_path, owner, host)
     return problems
+
+
+def _libc_problems(path: Path, host_path: str, owner: str, host: Host) -> list[Problem]:
+    """An ELF file that needs the C library the host does not run on."""
+    linkage = read_linkage(path)
+    needed = linkage.needed if linkage else ()
+    if host.libc == "musl":
+        other = [name for name in needed if name == "libc.so.6" or name.startswith("ld-linux")]
+    elif host.libc == "glibc":
+        other = [name for name in needed if name.startswith(("libc.musl-", "ld-musl-"))]
+    else:
+        other = []
+    if not other:
+        return []
+    version = ".".join(map(str, host.musl or host.glibc or ()))
+    detail = (
+        f"needs {other[0]} of {'musl' if host.libc == 'glibc' else 'glibc'}, the host runs on {host.libc} {version}"
+    )
+    return [Problem("libc", owner, host_path, detail)]
 
 
 def _tree(directory: Path) -> Iterator[Path]:
