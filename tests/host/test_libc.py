@@ -14,6 +14,7 @@ from packaging._elffile import ELFFile
 from crossbuild import HostPythonError, inspect_host
 from crossbuild.host.elf import read_interpreter
 from crossbuild.host.libc import is_musl_loader, read_musl_version
+from crossbuild.host.libraries import HostLibraries, libraries_of
 
 
 @pytest.mark.parametrize(
@@ -118,3 +119,17 @@ def test_glibc_tags_are_packagings(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     assert set(host.platform_tags) == set(theirs)
     assert [t for t in host.platform_tags if t.startswith("many")] == [t for t in theirs if t.startswith("many")]
     assert any(t.startswith("manylinux") for t in theirs) == (machine is not MIPSEL)
+
+
+def test_musl_libraries_are_found_as_musl_finds_them(tmp_path: Path) -> None:
+    layout = make_layout(tmp_path / "root", glibc=None, musl="1.2.3")
+    libraries = libraries_of(inspect_host(layout.python))
+    loader = layout.root / "lib" / "ld-musl-aarch64.so.1"
+    for name in ("libc.so", "libc.musl-aarch64.so.1", "libm.so.6", "libpthread.so.0", "libdl.so.2"):
+        assert libraries.find(name) == loader  # musl is all of them, whatever files the root has
+    assert libraries.find("libz.so.1") is None
+    assert libraries.directories == ("/lib", "/usr/local/lib", "/usr/lib")
+    (layout.root / "etc").mkdir()
+    (layout.root / "etc" / "ld-musl-aarch64.path").write_text("/opt/lib:/usr/lib\n/lib\n")
+    configured = HostLibraries(layout.root, "", libraries.target, "/lib/ld-musl-aarch64.so.1")
+    assert configured.directories == ("/opt/lib", "/usr/lib", "/lib")
