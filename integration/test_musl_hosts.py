@@ -19,7 +19,7 @@ from pathlib import Path
 import musl as musl_script
 import pytest
 import sysroot as sysroot_script
-from conftest import QemuHost, link_copy, run_crossbuild
+from conftest import QemuHost, assert_no_wheel, error_line, link_copy, run_crossbuild
 from test_wheel import elf_members, wheel_tags
 
 import crossbuild
@@ -123,3 +123,16 @@ def test_cpp_needs_a_cpp_runtime_for_musl(
     host, _ = musl_host
     with pytest.raises(crossbuild.BackendError, match=r"os_defines\.h"):
         crossbuild.build_wheel(project("cpp_ext"), host, tmp_path / "dist")
+
+
+def test_repair_on_mips_says_auditwheel_has_no_policy(tmp_path: Path) -> None:
+    root = musl_script.ensure_musl_cpython(sysroot_script.ARCHES["mipsel"])
+    project = Path(__file__).parent.parent / "tests" / "packages" / "c_ext"
+    result = run_crossbuild(
+        "wheel", project, "--host", root / "usr/bin/python3.11", "--repair", "-w", tmp_path / "dist"
+    )
+    assert result.returncode != 0
+    assert error_line(result.stderr) == (
+        "error: auditwheel has no manylinux or musllinux policy for mips; build without --repair"
+    )
+    assert_no_wheel(tmp_path / "dist")
