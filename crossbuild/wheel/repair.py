@@ -31,6 +31,7 @@ import zlib
 from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
 
+from auditwheel import policy as auditwheel_policy
 from auditwheel import repair as auditwheel_repair
 from auditwheel.architecture import Architecture
 from auditwheel.error import AuditwheelError, NonPlatformWheelError
@@ -65,7 +66,25 @@ def repair_for_host(wheel: Path, host: Host, plat: str | None, out_dir: Path) ->
             "musllinux wheels can be repaired; build without {repair}",
             wheel_name=wheel.name,
         )
+    if host.musl is not None and plat in (None, "auto"):
+        plat = musl_policy_name(host.musl)  # auditwheel would take the build machine's musl
     return repair_wheel(wheel, libraries_of(host), plat, out_dir)
+
+
+def musl_policy_name(musl: tuple[int, int]) -> str:
+    """The newest musllinux policy auditwheel has that the host's musl takes (1.1 or 1.2 today)."""
+    known = sorted(
+        (int(m[1]), int(m[2]))
+        for path in Path(auditwheel_policy.__file__).parent.glob("musllinux-policy.json")
+        for m in re.finditer(r'"musllinux_(\d+)_(\d+)"', path.read_text())
+    )
+    fitting = [version for version in known if version <= musl]
+    if not fitting:
+        raise RepairError(
+            "auditwheel has no musllinux policy for musl {version}; build without {repair}",
+            version=".".join(map(str, musl)),
+        )
+    return "musllinux_{}_{}".format(*fitting[-1])
 
 
 def repair_wheel(wheel: Path, libraries: HostLibraries, plat: str | None, out_dir: Path) -> Path:
