@@ -16,6 +16,9 @@ Debian's ``musl-gcc.specs`` with its paths pointed into the root (the way ``musl
 works): ``/usr/bin/python3.11``, ``/usr/lib/python3.11``, ``libpython3.11.so`` in
 ``/usr/lib``, no multiarch directory anywhere.
 
+CPython is compiled with ``-O1`` and without debug information (its default is ``-O3 -g``):
+half the build time (about 4 instead of 8 minutes on 2 cores), for roots that only run tests.
+
 Left out, as on a minimal OpenWrt image: OpenSSL (``ssl``, ``_hashlib``: ``hashlib`` uses
 CPython's own md5/sha1/sha2/sha3/blake2), libffi (``ctypes``), bzip2, xz, sqlite,
 readline.  C++ extensions need a C++ runtime built for musl, which Debian does not ship
@@ -87,7 +90,9 @@ def configure_options(arch: Arch, build_python: Path) -> list[str]:
     would look for ``<musl triplet>-readelf``), the specs make it musl's."""
     options = cpython_script.configure_options(arch, build_python)
     tools = [f"{name}={arch.triplet}-{tool}" for name, tool in (("AR", "ar"), ("READELF", "readelf"))]
-    return [f"--host={musl_triplet(arch)}" if o.startswith("--host=") else o for o in options] + tools
+    # -O1 and no -g (CPython's default: -O3 -g): the build takes less of CI's time
+    quick = ["OPT=-DNDEBUG -fwrapv -O1"]
+    return [f"--host={musl_triplet(arch)}" if o.startswith("--host=") else o for o in options] + tools + quick
 
 
 # -- the C library ---------------------------------------------------------------------
