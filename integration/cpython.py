@@ -33,6 +33,7 @@ import shutil
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import sysroot as sysroot_script
@@ -143,23 +144,33 @@ def private_apt(directory: Path, suite: str = SUITE) -> list[str]:
 
 def ensure_source(version: str = PYTHON.removeprefix("python"), suite: str = SUITE) -> Path:
     """Debian's orig tarball of CPython ``version`` (``X.Y``), downloaded once."""
+    return ensure_orig(f"python{version}", suite)
+
+
+def ensure_orig(package: str, suite: str = SUITE) -> Path:
+    """Debian's orig tarball of the source package ``package`` of ``suite``, downloaded once
+    (CPython's; zlib's for the musl roots, see ``musl.py``)."""
     directory = CACHE / "cpython-source"
-    found = sorted(directory.glob(f"python{version}_*.orig.tar.*"))
+    found = sorted(directory.glob(f"{package}_*.orig.tar.*"))
     if found:
         return found[-1]
     options = private_apt(directory / "apt", suite)
-    for attempt in range(1, 4):
-        if run(["apt-get", *options, "update", "-q"], check=False).returncode == 0:
-            break
-        log(f"apt-get update (deb-src) failed (attempt {attempt}/3)")
-        time.sleep(5 * attempt)
-    with tempfile.TemporaryDirectory(dir=directory, prefix=".download-") as tmp:
-        # python3.11/bookworm: the suite's own version, whose files every mirror keeps
-        run(["apt-get", *options, "source", "--download-only", "-q", f"python{version}/{suite}"], cwd=Path(tmp))
-        tarballs = sorted(Path(tmp).glob(f"python{version}_*.orig.tar.*"))
-        if len(tarballs) != 1:
-            raise SystemExit(f"apt-get source python{version} gave no single orig tarball: {tarballs}")
-        tarballs[0].rename(directory / tarballs[0].name)  # whole, or not there at all
+    with exclusive(directory / ".download.lock"):
+        found = sorted(directory.glob(f"{package}_*.orig.tar.*"))
+        if found:  # downloaded meanwhile by another process
+            return found[-1]
+        for attempt in range(1, 4):
+            if run(["apt-get", *options, "update", "-q"], check=False).returncode == 0:
+                break
+            log(f"apt-get update (deb-src) failed (attempt {attempt}/3)")
+            time.sleep(5 * attempt)
+        with tempfile.TemporaryDirectory(dir=directory, prefix=".download-") as tmp:
+            # <package>/bookworm: the suite's own version, whose files every mirror keeps
+            run(["apt-get", *options, "source", "--download-only", "-q", f"{package}/{suite}"], cwd=Path(tmp))
+            tarballs = sorted(Path(tmp).glob(f"{package}_*.orig.tar.*"))
+            if len(tarballs) != 1:
+                raise SystemExit(f"apt-get source {package} gave no single orig tarball: {tarballs}")
+            tarballs[0].rename(directory / tarballs[0].name)  # whole, or not there at all
     return directory / tarballs[0].name
 
 
@@ -197,22 +208,42 @@ def ensure_cpython(arch: Arch, dest: Path | None = None) -> Path:
     return dest
 
 
-def build(arch: Arch, tarball: Path, deps: Path, options: list[str], work: Path) -> Path:
-    """Configure, make and install CPython into ``work/root``, a copy of ``deps``."""
+def build(
+    arch: Arch,
+    tarball: Path,
+    deps: Path,
+    options: list[str],
+    work: Path,
+    *,
+    compiler_flags: list[str] | None = None,
+    pkg_config: dict[str, str] | None = None,
+    smoke_imports: tuple[str, ...] = SMOKE_IMPORTS,
+    patch: Callable[[Path], None] | None = None,
+) -> Path:
+    """Configure, make and install CPython into ``work/root``, a copy of ``deps``.
+
+    The compilers get ``compiler_flags`` (default ``--sysroot=DEPS``) and pkg-config looks
+    where ``pkg_config`` says (default :func:`pkg_config_environ`): a musl root gives its
+    own (see ``musl.py``), and ``patch`` may change the source tree first.
+    """
     started = time.monotonic()
     run(["tar", "-xf", str(tarball), "-C", str(work)])
     source = next(p for p in work.iterdir() if p.is_dir() and p.name.startswith("Python-"))
-    env = _build_environ(arch, deps, work / "bin")
+    if patch is not None:
+        patch(source)
+    flags = compiler_flags if compiler_flags is not None else [f"--sysroot={deps}"]
+    env = build_environ(arch, work / "bin", flags, pkg_config or pkg_config_environ(arch, deps))
     log(f"configure {' '.join(options)}")
     run(["./configure", "-q", *options], cwd=source, env=env)
     log("make")
     run(["make", f"-j{os.cpu_count() or 1}"], cwd=source, env=env)
     root = work / "root"
     run(["cp", "-a", f"{deps}/.", str(root)])
-    (root / ".crossbuild-sysroot").unlink()
+    for stamp in (".crossbuild-sysroot", ".crossbuild-musl"):
+        (root / stamp).unlink(missing_ok=True)
     log(f"make install DESTDIR={root}")
     run(["make", "install", f"DESTDIR={root}"], cwd=source, env=env)
-    _smoke_test(arch, root)
+    smoke_test(arch, root, smoke_imports)
     log(f"CPython cross-built and installed in {time.monotonic() - started:.0f}s")
     return root
 
@@ -235,31 +266,31 @@ def pkg_config_environ(arch: Arch, deps: Path) -> dict[str, str]:
     }
 
 
-def _build_environ(arch: Arch, deps: Path, bin_dir: Path) -> dict[str, str]:
-    """The environment of the build: the cross compilers under their usual names, with the
-    library sysroot (so no build-machine path is written into the new python's sysconfig),
-    and pkg-config for that sysroot."""
-    bin_dir.mkdir()
+def build_environ(arch: Arch, bin_dir: Path, flags: list[str], pkg_config: dict[str, str]) -> dict[str, str]:
+    """The environment of the build: the cross compilers under their usual names, given
+    ``flags`` (the library sysroot: so no build-machine path is written into the new
+    python's sysconfig), and pkg-config as ``pkg_config`` says."""
+    bin_dir.mkdir(exist_ok=True)
     for tool in ("gcc", "g++"):
         real = shutil.which(f"{arch.triplet}-{tool}")
         if real is None:
             raise SystemExit(f"{arch.triplet}-{tool} is missing: run integration/sysroot.py --arch {arch.debian}")
         wrapper = bin_dir / f"{arch.triplet}-{tool}"
-        wrapper.write_text(f'#!/bin/sh\nexec {real} --sysroot={deps} "$@"\n')
+        wrapper.write_text(f'#!/bin/sh\nexec {real} {" ".join(flags)} "$@"\n')
         wrapper.chmod(0o755)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PKG_CONFIG", "PYTHON", "CONFIG_SITE"))}
     return {
         **env,
-        **pkg_config_environ(arch, deps),
+        **pkg_config,
         "PATH": f"{bin_dir}{os.pathsep}{env.get('PATH', '/usr/bin:/bin')}",
         "LC_ALL": "C",
     }
 
 
-def _smoke_test(arch: Arch, root: Path) -> None:
+def smoke_test(arch: Arch, root: Path, imports: tuple[str, ...] = SMOKE_IMPORTS) -> None:
     """The new python runs under qemu and imports its C modules: a build that silently left
     one out (a missing library) is not cached."""
-    code = f"import {', '.join(SMOKE_IMPORTS)}, sys; print(sys.version)"
+    code = f"import {', '.join(imports)}, sys; print(sys.version)"
     result = run(
         [arch.qemu, "-L", str(root), str(root / "usr" / "bin" / PYTHON), "-c", code],
         capture=True,
@@ -267,7 +298,7 @@ def _smoke_test(arch: Arch, root: Path) -> None:
         env={"PATH": os.environ.get("PATH", "/usr/bin:/bin")},
     )
     if result.returncode != 0:
-        raise SystemExit(f"the new {PYTHON} does not import {', '.join(SMOKE_IMPORTS)} under {arch.qemu}")
+        raise SystemExit(f"the new {PYTHON} does not import {', '.join(imports)} under {arch.qemu}")
     log(f"{PYTHON} under {arch.qemu}: {result.stdout.strip()}")
 
 

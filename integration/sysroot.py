@@ -62,6 +62,8 @@ ARCHES = {
     "s390x": Arch("s390x", "s390x-linux-gnu", "qemu-s390x"),
     "i386": Arch("i386", "i686-linux-gnu", "qemu-i386"),
     "ppc64el": Arch("ppc64el", "powerpc64le-linux-gnu", "qemu-ppc64le"),
+    "mipsel": Arch("mipsel", "mipsel-linux-gnu", "qemu-mipsel"),
+    "mips64el": Arch("mips64el", "mips64el-linux-gnuabi64", "qemu-mips64el"),
     # bookworm has no riscv64 port (so no python for it); its gcc-riscv64-linux-gnu builds for trixie's
     "riscv64": Arch("riscv64", "riscv64-linux-gnu", "qemu-riscv64", suite="trixie"),
 }

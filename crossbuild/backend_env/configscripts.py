@@ -137,7 +137,7 @@ def script_command(host: Host, path: Path, host_path: str) -> tuple[list[str], s
         return [], f"cannot run the root's {host_path}: {exc.strerror}"
     if head.startswith(b"\x7fELF"):
         if host.emulator is None:
-            qemu = QEMU.get(host.machine, f"qemu-{host.machine}")
+            qemu = QEMU.get(host.cpu, f"qemu-{host.cpu}")
             return [], (
                 f"cannot run the root's {host_path}, a program for {host.machine}: {qemu} is not on PATH; "
                 "install it (Debian: apt-get install qemu-user)"

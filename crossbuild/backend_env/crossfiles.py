@@ -67,13 +67,13 @@ def write_meson_cross_file(
         "needs_exe_wrapper": True,
     }
     size = host.config_vars.get("SIZEOF_LONG_DOUBLE")
-    numpy_format = longdouble_format(host.machine, int(size), host.byteorder) if size else None
+    numpy_format = longdouble_format(host.cpu, int(size), host.byteorder) if size else None
     if numpy_format:
         properties["longdouble_format"] = numpy_format
 
     machine = {
         "system": "linux",
-        "cpu_family": MESON_CPU_FAMILY.get(host.machine, host.machine),
+        "cpu_family": MESON_CPU_FAMILY.get(host.cpu, host.machine),
         "cpu": host.machine,
         "endian": host.byteorder,
     }
@@ -139,7 +139,7 @@ def _cmake_quote(value: str) -> str:
 
 def rust_environ(host: Host, wrappers: CompilerWrappers) -> dict[str, str]:
     """What Cargo, PyO3, maturin and setuptools-rust read to build for ``host``."""
-    target = rust_target(host.machine, host.multiarch)
+    target = rust_target(host.cpu, host.multiarch)
     if target is None:
         return {}
     env_target = target.upper().replace("-", "_")

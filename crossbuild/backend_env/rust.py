@@ -78,7 +78,7 @@ class RustToolchain:
 
     def check(self, host: Host) -> None:
         """Raise :class:`ToolchainError` unless rustc has the standard library of ``host``."""
-        target = rust_target(host.machine, host.multiarch)
+        target = rust_target(host.cpu, host.multiarch)
         if target is None:
             raise ToolchainError(
                 "crossbuild knows no Rust target for {machine}; build without {rust_toolchain}", machine=host.machine

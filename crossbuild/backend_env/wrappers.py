@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..host.host import Host
+from ..host.libraries import libraries_of
 from ..host.toolchain import compiler_package_hint, sysroot_flags
 from .launcher import CompilerLauncher
 from .searchdirs import include_flags, library_flags
@@ -258,6 +259,9 @@ def write_wrappers(
     launch = [str(launcher.program)] if launcher is not None else []
     moves, keep = build_dir_moves(host)
     libraries = library_flags(host.build_sysroot, host.multiarch)  # the view of an as-is root
+    musl_loader = libraries_of(host).musl_loader
+    if musl_loader is not None:  # programs (meson's, CMake's checks) for the root's loader, not glibc's
+        libraries = [*libraries, f"-Wl,--dynamic-linker={musl_loader}"]
     paths = {}
     compilers = (("cc", toolchain.cc, "c"), ("c++", toolchain.cxx, "c++"), ("fortran", toolchain.fortran, "fortran"))
     for name, command, language in compilers:

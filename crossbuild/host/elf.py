@@ -41,6 +41,12 @@ class ElfTarget:
         """The ``uname -m`` name of this machine, as used in platform tags."""
         return uname_machine(self)
 
+    @property
+    def cpu(self) -> str:
+        """:attr:`machine` with the byte order where ``uname`` leaves it out (``mipsel``,
+        ``mips64el``): the key of qemu's, Rust's and numpy's names in :mod:`.machines`."""
+        return cpu_name(self)
+
     def __str__(self) -> str:
         return f"{self.machine} ({self.bits}-bit, {self.byteorder}-endian)"
 
@@ -115,6 +121,35 @@ def _opened(stream: BinaryIO, read: Callable[[ELFFile], _T]) -> _T | None:
         return None
 
 
+def read_interpreter(source: Path) -> str | None:
+    """The ELF interpreter (``PT_INTERP``) an executable names, e.g. ``/lib/ld-musl-aarch64.so.1``;
+    ``None`` for a static one, a shared library or a file that is not ELF.
+
+    Read from the program headers with :mod:`struct` (no pyelftools: every inspection of a
+    host reads it)."""
+    with source.open("rb") as file:
+        header = file.read(64)
+        target = read_elf_header(header)
+        if target is None:
+            return None
+        order = "<" if target.byteorder == "little" else ">"
+        # e_phoff, then e_phentsize and e_phnum (after e_shoff, e_flags, e_ehsize)
+        layout = order + ("28xI10xHH" if target.bits == 32 else "32xQ14xHH")
+        phoff, phentsize, phnum = struct.unpack_from(layout, header)
+        # p_type, p_offset, p_filesz (32-bit: after p_vaddr, p_paddr; 64-bit: p_flags comes second)
+        entry = struct.Struct(order + ("II8xI" if target.bits == 32 else "I4xQ16xQ"))
+        for index in range(min(phnum, 256)):
+            file.seek(phoff + index * phentsize)
+            raw = file.read(entry.size)
+            if len(raw) < entry.size:
+                return None
+            p_type, offset, size = entry.unpack(raw)
+            if p_type == 3:  # PT_INTERP
+                file.seek(offset)
+                return file.read(min(size, 4096)).split(b"\0", 1)[0].decode(errors="replace")
+    return None
+
+
 def read_elf_type(source: bytes) -> str | None:
     """``ET_DYN`` (a shared object, most executables), ``ET_EXEC``, ``ET_REL`` (an object
     file)…; ``None`` if ``source`` is not an ELF file."""
@@ -124,7 +159,12 @@ def read_elf_type(source: bytes) -> str | None:
 
 
 def uname_machine(target: ElfTarget) -> str:
-    """Map an ELF target to the machine name ``platform.machine()`` reports there."""
+    """Map an ELF target to the machine name ``platform.machine()`` reports there.
+
+    The kernel's ``uname`` on MIPS says ``mips`` (32-bit) or ``mips64`` in either byte
+    order, and so do ``sysconfig.get_platform()`` and the wheel tags pip accepts there
+    (``linux_mips``).  The table and how it was checked: docs/explanation/machine-names.md.
+    """
     big = target.byteorder == "big"
     wide = target.bits == 64
     names = {
@@ -136,11 +176,17 @@ def uname_machine(target: ElfTarget) -> str:
         "EM_PPC64": "ppc64" if big else "ppc64le",
         "EM_PPC": "ppc",
         "EM_RISCV": "riscv64" if wide else "riscv32",
-        "EM_MIPS": ("mips64" if wide else "mips") + ("" if big else "el"),
+        "EM_MIPS": "mips64" if wide else "mips",
         "EM_LOONGARCH": "loongarch64",
         "EM_SPARCV9": "sparc64",
     }
     return names.get(target.e_machine, target.e_machine.removeprefix("EM_").lower())
+
+
+def cpu_name(target: ElfTarget) -> str:
+    """:func:`uname_machine`, with ``el`` added for little-endian MIPS (``mipsel``, ``mips64el``)."""
+    machine = uname_machine(target)
+    return f"{machine}el" if target.e_machine == "EM_MIPS" and target.byteorder == "little" else machine
 
 
 @dataclass(frozen=True)

@@ -26,10 +26,17 @@ from . import layout
 from .compilers import check_compiler_options, glibc_floor_of
 from .details import read_build_details
 from .elf import ElfTarget, read_elf_header
+from .libc import read_libc
 from .machines import QEMU
 from .rootfs import root_of
 from .toolchain import CompilerRequest, Toolchain, find_toolchain
 from .view import build_sysroot
+
+#: The machines packaging.tags gives manylinux tags on (``_manylinux._ALLOWED_ARCHS``,
+#: and 32-bit ARM and x86, whose python's ELF header it also checks).
+MANYLINUX_ARCHES = frozenset(
+    {"x86_64", "aarch64", "ppc64", "ppc64le", "s390x", "loongarch64", "riscv64", "armv7l", "i686"}
+)
 
 
 @dataclass(frozen=True)
@@ -54,6 +61,10 @@ class Host:
     elf: ElfTarget
     """Machine, class and byte order of the host python's binary."""
     glibc: tuple[int, int] | None
+    """The version of the host's glibc, ``None`` when its python is not linked with glibc."""
+    musl: tuple[int, int] | None
+    """The version of the host's musl (Alpine, OpenWrt, Buildroot), ``None`` when its
+    python is not linked with musl (see :mod:`crossbuild.host.libc`)."""
     sysconfigdata: Path
     config_vars: Mapping[str, Any] = field(repr=False, compare=False)
     """The host's sysconfig ``build_time_vars`` (paths as on the host), with the values of
@@ -76,12 +87,25 @@ class Host:
         return self.elf.machine
 
     @property
+    def cpu(self) -> str:
+        """:attr:`machine` with its byte order where uname leaves it out (``mipsel``): how
+        qemu, Rust and numpy name the machine."""
+        return self.elf.cpu
+
+    @property
     def byteorder(self) -> str:
         return self.elf.byteorder
 
     @property
     def pointer_bits(self) -> int:
         return self.elf.bits
+
+    @property
+    def libc(self) -> str | None:
+        """``"glibc"``, ``"musl"``, or ``None`` when neither could be told (a static python)."""
+        if self.glibc is not None:
+            return "glibc"
+        return "musl" if self.musl is not None else None
 
     @property
     def prefix(self) -> str:
@@ -114,14 +138,20 @@ class Host:
 
     @property
     def platform_tags(self) -> list[str]:
-        """Platform tags the host accepts, best first: manylinux for its glibc, then linux.
+        """Platform tags the host accepts, best first: manylinux for its glibc or musllinux
+        for its musl, then linux — as packaging.tags computes them on the host.
 
         ``manylinux_2_X_<arch>`` for every glibc from the host's down to 2.17 (and the
-        legacy aliases ``manylinux2014``/``2010``/``1`` where they exist for the arch).
+        legacy aliases ``manylinux2014``/``2010``/``1`` where they exist for the arch);
+        ``musllinux_1_X_<arch>`` for every musl from the host's down to 1.0.  No manylinux
+        tag for a machine manylinux has no policy for (MIPS): packaging gives none there.
         """
         arch = self.platform_tag.removeprefix("linux_")
         tags = []
-        if self.glibc is not None and self.platform_tag.startswith("linux_"):
+        if self.musl is not None and self.platform_tag.startswith("linux_"):
+            major, minor = self.musl
+            tags = [f"musllinux_{major}_{m}_{arch}" for m in range(minor, -1, -1)]
+        if self.glibc is not None and arch in MANYLINUX_ARCHES and self.platform_tag.startswith("linux_"):
             floor = 5 if arch in ("x86_64", "i686") else 17
             for minor in range(self.glibc[1], floor - 1, -1):
                 tags.append(f"manylinux_2_{minor}_{arch}")
@@ -166,6 +196,7 @@ class Host:
                 self.platform,
                 str(self.elf),
                 self.glibc,
+                *([self.musl] if self.musl else []),  # (a glibc host's fingerprint as before)
                 self.toolchain.target,
                 [self.toolchain.kind, self.toolchain.version],
                 [([Path(command[0]).name, *command[1:]], _installed_build(command[0])) for command in compilers],
@@ -194,6 +225,8 @@ class Host:
             "byteorder": self.byteorder,
             "pointer_bits": self.pointer_bits,
             "glibc": ".".join(map(str, self.glibc)) if self.glibc else None,
+            "musl": ".".join(map(str, self.musl)) if self.musl else None,
+            "libc": self.libc,
             "sysconfigdata": str(self.sysconfigdata),
             "build_details": str(self.build_details) if self.build_details else None,
             "built_with": self.config_vars.get("CC"),
@@ -261,13 +294,13 @@ def inspect_host(
     version = str(config_vars.get("VERSION") or "")
     _check_supported(files.executable, version)
     multiarch = str(config_vars.get("MULTIARCH") or "")
+    glibc, musl = read_libc(root, files.executable, multiarch)
     platform = details.platform if details else f"{config_vars.get('MACHDEP') or 'linux'}-{elf.machine}"
     include_dir = root / str(config_vars.get("INCLUDEPY") or f"/usr/include/python{version}").lstrip("/")
     build_root = functools.cache(functools.partial(build_sysroot, root, lambda: _cache.cache_dir(cache_dir)))
-    glibc = layout.read_glibc_version(root, multiarch)
-    # The host's C library as the compilers must target it.  MUSL: a musl root gives
-    # ("musl", its musl version) here; zig then targets <arch>-linux-musl.
-    libc, libc_version = "glibc", glibc
+    # The host's C library as the compilers must target it: zig targets <arch>-linux-musl
+    # for a musl root, and a glibc floor is refused there.
+    libc, libc_version = ("musl", musl) if musl is not None else ("glibc", glibc)
     floor = glibc_floor_of(glibc_floor)
     check_compiler_options(cc, cxx, floor, libc, libc_version)
     request = CompilerRequest(libc, floor, libc_version, lambda: _cache.cache_dir(cache_dir))
@@ -284,10 +317,11 @@ def inspect_host(
         platform=platform,
         elf=elf,
         glibc=glibc,
+        musl=musl,
         sysconfigdata=files.sysconfigdata,
         config_vars=MappingProxyType(config_vars),
         toolchain=lambda: find_toolchain(elf, config_vars, build_root(), cc=cc, cxx=cxx, request=request),
-        emulator=lambda: find_emulator(elf.machine, build_root()),
+        emulator=lambda: find_emulator(elf.cpu, build_root()),
         build_details=details.path if details else None,
     )
 
@@ -310,7 +344,7 @@ def _check_supported(executable: Path, version: str) -> None:
 
 
 def find_emulator(machine: str, sysroot: Path) -> tuple[str, ...] | None:
-    """qemu-user for ``machine``, loading the host's libraries from ``sysroot``."""
+    """qemu-user for ``machine`` (a :attr:`Host.cpu` name), loading the host's libraries from ``sysroot``."""
     qemu = shutil.which(QEMU.get(machine, f"qemu-{machine}"))
     return (qemu, "-L", str(sysroot)) if qemu else None
 

@@ -1,6 +1,7 @@
 """How other tools name the host's machine: meson, CMake, Rust, qemu, numpy.
 
-Keys are ``uname -m`` names, as :attr:`crossbuild.Host.machine` gives them.
+Keys are :attr:`crossbuild.Host.cpu` names: ``uname -m``'s, with the byte order of MIPS
+(``mipsel``, ``mips64el``: uname says ``mips`` or ``mips64`` in both).
 """
 
 from __future__ import annotations

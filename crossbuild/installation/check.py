@@ -13,6 +13,8 @@ In the site directories of every install scheme of the host (Debian: ``posix_loc
 - no file or directory is world-writable;
 - no ELF file is for another machine than the host's;
 - no install was interrupted (a work directory of a killed install left in the root).
+- no ELF file needs the other C library: glibc's (``libc.so.6``, a manylinux wheel) on a
+  musl host, musl's (``libc.musl-<arch>.so.1``, a musllinux wheel) on a glibc one.
 
 Installing uses the same file verification: a distribution whose files are damaged is
 not "already installed" (:func:`record_problems`).
@@ -34,7 +36,7 @@ from packaging.utils import NormalizedName, canonicalize_name
 from packaging.version import InvalidVersion, Version
 
 from .._exceptions import InstallTargetError
-from ..host.elf import is_elf, read_elf_target
+from ..host.elf import is_elf, read_elf_target, read_linkage
 from ..host.host import Host
 from ..host.layout import host_python_in_root
 from ..host.rootfs import RootResolver, resolve_in_root
@@ -53,7 +55,7 @@ class Problem:
 
     kind: str
     """``metadata``, ``missing``, ``size``, ``hash``, ``sbom``, ``dependency``, ``world-writable``,
-    ``machine`` or ``interrupted``."""
+    ``machine``, ``libc`` or ``interrupted``."""
     distribution: str
     """``NAME VERSION`` of the distribution concerned (of each, for a directory several
     share), ``""`` for a file no RECORD lists and for an interrupted install."""
@@ -282,6 +284,8 @@ def _file_problems(root: Path, path: Path, owner: str, host: Host) -> list[Probl
         if elf and target != host.elf:
             detail = f"ELF for {target}, the host is {host.elf}" if target else "unreadable ELF header"
             problems.append(Problem("machine", owner, host_path, detail))
+        elif elf:
+            problems += _libc_problems(path, host_path, owner, host)
     return problems
 
 
@@ -318,6 +322,25 @@ _STATES = {
     "unknown": "an install was interrupted and left backups without a journal (an older crossbuild?): look "
     "inside; crossbuild install leaves it as it is",
 }
+
+
+def _libc_problems(path: Path, host_path: str, owner: str, host: Host) -> list[Problem]:
+    """An ELF file that needs the C library the host does not run on."""
+    linkage = read_linkage(path)
+    needed = linkage.needed if linkage else ()
+    if host.libc == "musl":
+        other = [name for name in needed if name == "libc.so.6" or name.startswith("ld-linux")]
+    elif host.libc == "glibc":
+        other = [name for name in needed if name.startswith(("libc.musl-", "ld-musl-"))]
+    else:
+        other = []
+    if not other:
+        return []
+    version = ".".join(map(str, host.musl or host.glibc or ()))
+    detail = (
+        f"needs {other[0]} of {'musl' if host.libc == 'glibc' else 'glibc'}, the host runs on {host.libc} {version}"
+    )
+    return [Problem("libc", owner, host_path, detail)]
 
 
 def _tree(directory: Path) -> Iterator[Path]:

@@ -24,7 +24,7 @@ from packaging.utils import canonicalize_name
 from .._exceptions import InstallTargetError, OptionError
 from ..host.elf import Linkage, is_elf, read_linkage
 from ..host.layout import host_python_in_root
-from ..host.libraries import HostLibraries
+from ..host.libraries import libraries_of
 from ..host.rootfs import RootResolver
 from ..host.schemes import all_install_paths
 from ..sbom import SBOM_FORMATS
@@ -74,7 +74,7 @@ def root_layer(root: str | os.PathLike[str], *, host: HostSpec | None = None) ->
     sites = _unique(root_dir, (paths[key] for paths in schemes for key in ("purelib", "platlib")))
     distributions = [d for d in find_installed(root_dir, sites) if d.record is not None]
     linkages, own = _linkages(root_dir, distributions)
-    libraries = HostLibraries(root_dir, host.multiarch, host.elf)
+    libraries = libraries_of(host)
     linked = linked_root_libraries(linkages, libraries, lambda path, soname: soname in own[path])
     requires = _requirements(distributions, host.marker_environment())
     layer = tuple(

@@ -25,7 +25,7 @@ from .._faults import fault_point
 from .._pool import default_jobs, in_parallel
 from .._reporter import Reporter, reporting
 from ..host.host import Host
-from ..host.libraries import host_libraries
+from ..host.libraries import libraries_of
 from ..index.finder import host_target
 from ..index.pages import IndexClient
 from ..wheel.cache import BuiltWheels, built_wheel_key
@@ -99,7 +99,7 @@ def resolve_wheels(
     if hash_checking(choices, wanted):
         check_every_hash(wanted, chosen)
     wheels = _wheels(store, chosen, jobs)
-    libraries = host_libraries(host.sysroot, host.multiarch, host.elf)
+    libraries = libraries_of(host)
     for wheel in wheels.values():
         verify_wheel(wheel, host.elf, libraries, cache)
     return Resolved(chosen, requested, wheels, store)

@@ -155,8 +155,8 @@ def _compilers(host: Host) -> tuple[Compiler, ...]:
 def _host_facts(host: Host) -> dict[str, str]:
     return {
         "machine": host.machine,
-        "libc": "glibc" if host.glibc else "unknown",
-        **({"libc-version": ".".join(map(str, host.glibc))} if host.glibc else {}),
+        "libc": host.libc or "unknown",
+        **({"libc-version": ".".join(map(str, version))} if (version := host.musl or host.glibc) else {}),
         "python": host.full_version,
         "tag": str(host.tag),
     }

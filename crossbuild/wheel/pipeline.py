@@ -32,7 +32,7 @@ from ..backend_env.launcher import ccache_stats
 from ..backend_env.patch import PATCH_ENV_VAR
 from ..backend_env.settings import CrossSettings, prepare_settings
 from ..backend_env.wrappers import BuildDirs
-from ..host.libraries import host_libraries
+from ..host.libraries import libraries_of
 from .backend import Backend, build_backend_name, build_system_requires, cross_config_settings
 from .build_sbom import build_facts, sbom_members
 from .cache import BuiltWheels, built_wheel_key
@@ -75,7 +75,7 @@ def build_wheel(
         host = context.host
         host.toolchain  # noqa: B018 - a build needs the compilers: found first, before anything is fetched
         cache = context.cache
-        libraries = host_libraries(host.sysroot, host.multiarch, host.elf)
+        libraries = libraries_of(host)
         name = os.fspath(source)
         fetched = not Path(name).exists()  # a requirement: its sdist comes from an index
         with reporting(reporter if fetched else None, name, "downloading"):
@@ -233,7 +233,7 @@ def _strip_and_repair(
         wheel = strip_for_host(wheel, host, elf_files, workdir / "stripped")
     if context.repair:
         wheel = repair_for_host(wheel, host, context.plat, workdir / "repaired")
-    verify_wheel(wheel, host.elf, host_libraries(host.sysroot, host.multiarch, host.elf))
+    verify_wheel(wheel, host.elf, libraries_of(host))
     # normalised again (order, times, modes): the same input still gives the same bytes
     tags = frozenset(parse_wheel_filename(wheel.name)[3])
     return retag_wheel(wheel, tags, wheel.parent, context.source_date_epoch, sbom(wheel))

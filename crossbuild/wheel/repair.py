@@ -31,6 +31,7 @@ import zlib
 from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
 
+from auditwheel import policy as auditwheel_policy
 from auditwheel import repair as auditwheel_repair
 from auditwheel.architecture import Architecture
 from auditwheel.error import AuditwheelError, NonPlatformWheelError
@@ -43,26 +44,47 @@ from .._exceptions import OptionError, RepairError
 from .._subprocess import probe
 from ..host.elf import ElfTarget, read_linkage
 from ..host.host import Host
-from ..host.libraries import HostLibraries, host_libraries
+from ..host.libraries import HostLibraries, libraries_of
 from ..host.rootfs import resolve_in_root
 
 logger = logging.getLogger("crossbuild")
 
 #: auditwheel refuses older ones: they could write broken ELF files.
 PATCHELF_MINIMUM = (0, 14, 5)
+#: What an extension built against a musl root names musl by (its ``libc.so`` has no
+#: soname; Alpine's is ``libc.musl-<arch>.so.1``): musl itself, never grafted.
+MUSL_OWN_SONAMES = frozenset({"libc.so"})
 #: Where grafted libraries go: ``<pkg>.libs/``, as auditwheel and cibuildwheel do.
 LIB_SDIR = ".libs"
 
 
 def repair_for_host(wheel: Path, host: Host, plat: str | None, out_dir: Path) -> Path:
     """``wheel`` repaired for ``host`` into ``out_dir`` (see :func:`repair_wheel`)."""
-    if host.glibc is None:
+    if host.libc is None:
         raise RepairError(
-            "{wheel_name}: the host's python is not linked with glibc, and only manylinux (glibc) wheels can be "
-            "repaired; build without {repair}",
+            "{wheel_name}: the host's python is linked with neither glibc nor musl, and only manylinux and "
+            "musllinux wheels can be repaired; build without {repair}",
             wheel_name=wheel.name,
         )
-    return repair_wheel(wheel, host_libraries(host.sysroot, host.multiarch, host.elf), plat, out_dir)
+    if host.musl is not None and plat in (None, "auto"):
+        plat = musl_policy_name(host.musl)  # auditwheel would take the build machine's musl
+    return repair_wheel(wheel, libraries_of(host), plat, out_dir)
+
+
+def musl_policy_name(musl: tuple[int, int]) -> str:
+    """The newest musllinux policy auditwheel has that the host's musl takes (1.1 or 1.2 today)."""
+    known = sorted(
+        (int(m[1]), int(m[2]))
+        for path in Path(auditwheel_policy.__file__).parent.glob("musllinux-policy.json")
+        for m in re.finditer(r'"musllinux_(\d+)_(\d+)"', path.read_text())
+    )
+    fitting = [version for version in known if version <= musl]
+    if not fitting:
+        raise RepairError(
+            "auditwheel has no musllinux policy for musl {version}; build without {repair}",
+            version=".".join(map(str, musl)),
+        )
+    return "musllinux_{}_{}".format(*fitting[-1])
 
 
 def repair_wheel(wheel: Path, libraries: HostLibraries, plat: str | None, out_dir: Path) -> Path:
@@ -73,14 +95,15 @@ def repair_wheel(wheel: Path, libraries: HostLibraries, plat: str | None, out_di
     """
     started = time.monotonic()
     architecture = host_architecture(libraries.target)
-    requested = requested_policy(plat, architecture)
+    libc = Libc.MUSL if libraries.musl_loader else Libc.GLIBC
+    requested = requested_policy(plat, architecture, libc)
     base = requested.name.removesuffix(f"_{architecture.value}") if requested else None
     try:
         abi = analyze_wheel_abi(
-            Libc.GLIBC,
+            libc,
             architecture,
             wheel,
-            frozenset(),
+            MUSL_OWN_SONAMES if libc == Libc.MUSL else frozenset(),
             disable_isa_ext_check=False,
             allow_graft=True,
             requested_policy_base_name=base,
@@ -125,16 +148,19 @@ def host_architecture(target: ElfTarget) -> Architecture:
         return Architecture(target.machine)
     except ValueError:
         raise RepairError(
-            "auditwheel has no manylinux policy for {machine}; build without {repair}", machine=target.machine
+            "auditwheel has no manylinux or musllinux policy for {machine}; build without {repair}",
+            machine=target.machine,
         ) from None
 
 
-def requested_policy(plat: str | None, architecture: Architecture) -> Policy | None:
-    """The policy of ``plat`` (``manylinux_2_28``, ``manylinux_2_28_aarch64``, ``manylinux2014``),
-    ``None`` for ``auto``; :class:`OptionError` for a tag that is not one for the host."""
+def requested_policy(plat: str | None, architecture: Architecture, libc: Libc = Libc.GLIBC) -> Policy | None:
+    """The policy of ``plat`` (``manylinux_2_28``, ``manylinux_2_28_aarch64``, ``manylinux2014``,
+    ``musllinux_1_2``), ``None`` for ``auto``; :class:`OptionError` for a tag that is not one for the host."""
     if plat is None or plat == "auto":
         return None
-    policies = WheelPolicies(libc=Libc.GLIBC, arch=architecture)
+    musl = re.match(r"musllinux_\d+_\d+", plat)
+    musl_policy = musl[0] if musl and libc == Libc.MUSL else None
+    policies = WheelPolicies(libc=libc, arch=architecture, musl_policy=musl_policy)
     name = plat
     for other in Architecture:
         if plat.endswith(f"_{other.value}"):
@@ -155,7 +181,8 @@ def requested_policy(plat: str | None, architecture: Architecture) -> Policy | N
     if policy == policies.linux:
         known = ", ".join(p.name for p in policies if p != policies.linux)
         raise OptionError(
-            "{tag} is no manylinux tag for {machine}; pass {plat} auto or one of {known}",
+            "{tag} is no {kind} tag for {machine}; pass {plat} auto or one of {known}",
+            kind="musllinux" if libc == Libc.MUSL else "manylinux",
             tag=plat,
             machine=architecture.value,
             known=known,

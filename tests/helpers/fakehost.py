@@ -71,6 +71,30 @@ def elf_target(machine: Machine) -> ElfTarget:
     return target
 
 
+#: Real musl programs (``int main(void)``), made by ``make_musl_programs.sh`` beside them.
+MUSL_PROGRAMS = Path(__file__).parent.parent / "host" / "data"
+MIPSEL = Machine("mips", 8, 32, "little", "mipsel-linux-gnu", "mipsel-unknown-linux-gnu", 0x70001007)
+
+
+def musl_program(machine: Machine) -> bytes:
+    """A real dynamic musl program for ``machine`` (AARCH64, MIPSEL): its ELF interpreter is
+    ``/lib/ld-musl-<arch>.so.1``."""
+    return (MUSL_PROGRAMS / f"musl-hello-{machine.triplet.split('-')[0]}").read_bytes()
+
+
+def musl_library(version: str, arch: str = "aarch64") -> bytes:
+    """What crossbuild reads of musl's ``libc.so`` (its loader): an ELF header, the loader's
+    usage text and the bare version string among musl's other read-only strings."""
+    return (
+        elf_header(AARCH64, ET_DYN)
+        + b"\0127.0.0.1\0%s: %s\0musl libc ("
+        + arch.encode()
+        + b")\nVersion %s\nDynamic Program Loader\n\0"
+        + version.encode()
+        + b"\0/etc/ld-musl-aarch64.path\0"
+    )
+
+
 def python_binary(machine: Machine) -> bytes:
     """What a host python binary looks like to crossbuild: an ELF header, then libpython's symbols."""
     return elf_header(machine, ET_DYN) + b"\0Py_Initialize\0Py_BytesMain\0"
@@ -167,6 +191,7 @@ def make_layout(
     debug: bool = False,
     micro: int | None = 2,
     glibc: tuple[int, ...] | None = (17, 36),
+    musl: str | None = None,
     python_name: str | None = None,
     python_content: bytes | None = None,
     overrides: dict[str, Any] | None = None,
@@ -176,6 +201,8 @@ def make_layout(
 
     ``micro`` is the patch level written to ``patchlevel.h`` (``None``: no header);
     ``glibc`` lists the ``GLIBC_2.N`` symbol versions of ``libc.so.6`` (``None``: no libc);
+    ``musl`` (``"1.2.3"``) makes the python a real musl program (see :func:`musl_program`)
+    and gives the root musl's loader, ``/lib/ld-musl-<arch>.so.1``, of that version;
     ``python_content`` is the python binary's content (default: an ELF header and the
     ``Py_BytesMain`` symbol name that marks a CPython interpreter); ``overrides`` replaces or
     adds sysconfig variables (``None`` values remove them); ``sysconfig_py`` adds Debian's
@@ -192,6 +219,12 @@ def make_layout(
 
     python = root / "usr" / "bin" / (python_name or f"python{version}")
     python.parent.mkdir(parents=True, exist_ok=True)
+    if python_content is None and musl is not None:
+        python_content = musl_program(machine) + b"\0Py_Initialize\0Py_BytesMain\0"
+        arch = machine.triplet.split("-")[0]
+        loader = root / "lib" / f"ld-musl-{arch}.so.1"
+        loader.parent.mkdir(parents=True, exist_ok=True)
+        loader.write_bytes(musl_library(musl, arch))
     python.write_bytes(python_binary(machine) if python_content is None else python_content)
     python.chmod(0o755)
 

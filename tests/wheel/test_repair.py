@@ -22,7 +22,7 @@ from crossbuild import OptionError, RepairError
 from crossbuild.host.elf import read_linkage
 from crossbuild.wheel import repair
 from crossbuild.wheel.options import BuildOptions
-from crossbuild.wheel.repair import repair_wheel, requested_policy
+from crossbuild.wheel.repair import musl_policy_name, repair_wheel, requested_policy
 from crossbuild.wheel.verify import verify_wheel
 
 EXTENSION = "#include <dlfcn.h>\nint demo_1_0(void);\nint use(void) { return demo_1_0() + (dlopen(0, 0) != 0); }\n"
@@ -155,3 +155,12 @@ def test_an_old_patchelf_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     new = write_script(tmp_path / "newer/patchelf", 'echo "patchelf 0.18.0"')
     monkeypatch.setenv("PATH", f"{old.parent}:{new.parent}")
     assert repair.find_patchelf() == new  # the first new enough
+
+
+def test_a_musl_host_gets_the_newest_musllinux_policy_its_musl_takes() -> None:
+    """auditwheel alone would take the build machine's musl (or its newest policy)."""
+    assert musl_policy_name((1, 1)) == "musllinux_1_1"
+    assert musl_policy_name((1, 2)) == "musllinux_1_2"
+    assert musl_policy_name((1, 9)) == "musllinux_1_2"  # the newest auditwheel has
+    with pytest.raises(RepairError, match=r"no musllinux policy for musl 1\.0"):
+        musl_policy_name((1, 0))
