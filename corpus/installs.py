@@ -3,12 +3,12 @@
 One ``install`` is one transaction: when one build fails, crossbuild stops the others and
 leaves the root as it was.  So the runner installs the whole selection at once, and when
 that fails it takes out the package the error names (``the build backend of
-pyyaml-6.0.2.tar.gz failed``) and installs the rest again.  The wheels built before the
-failure come from crossbuild's built-wheel cache, so a retry costs the resolution and the
-builds the failure interrupted.  An error that names no package of the group (a
-dependency's build, a resolution conflict) splits the group in two, each installed
-alone, until the package it belongs to is found.  Every build runs inside ``install -j``,
-as a user's would.
+PyNaCl-1.5.0.tar.gz failed``) and installs the rest again, all at once.  The wheels
+built before the failure come from crossbuild's built-wheel cache, so a retry costs the
+resolution and the builds the failure interrupted.  An error that names no package of
+the group (a dependency's build, a resolution conflict) is narrowed down by halves — a
+half that installs stays installed — to the one package that fails alone; then the rest
+is tried at once again.  Every build runs inside ``install -j``, as a user's would.
 """
 
 from __future__ import annotations
