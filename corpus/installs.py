@@ -89,6 +89,11 @@ class Installer:
     workdir: Path
     no_binary: tuple[str, ...]
     extra_args: tuple[str, ...] = ()
+    sdists: dict[str, Path] | None = None
+    """The packages' sdist files, given instead of ``name==version`` (``--from-sdists``)."""
+
+    def wanted(self, package: Package) -> str:
+        return str(self.sdists[package.name]) if self.sdists else package.requirement
 
     def run(self, group: Sequence[Package], number: int) -> Attempt:
         log = self.workdir / f"install-{number:03d}.log"
@@ -111,7 +116,7 @@ class Installer:
             "--report",
             str(report),
             *self.extra_args,
-            *(p.requirement for p in group),
+            *(self.wanted(p) for p in group),
         ]
         started = time.monotonic()
         done = subprocess.run(command, capture_output=True, text=True, errors="replace", stdin=subprocess.DEVNULL)

@@ -32,7 +32,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
-from corpus import catalog
+from corpus import catalog, sdists
 from corpus.classify import classify
 from corpus.installs import Installer, Installs, install_all
 from corpus.judge import HostFacts, host_facts, judge
@@ -57,6 +57,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     cache_dir = args.cache_dir or sysroots.CACHE / "corpus-crossbuild-cache"
     python = f"/usr/bin/{sysroots.python_of(arch.suite)}"
     no_binary = tuple(p.name for p in packages)
+    files = sdists.fetch(chosen, sysroots.CACHE / "corpus-sdists") if args.from_sdists else None
     try:
         passes = [args.jobs, 1] if args.sequential and args.jobs != 1 else [args.jobs]
         results = None
@@ -71,6 +72,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 work / f"j{jobs}",
                 no_binary,
                 tuple(args.extra),
+                files,
             )
             rows, done = _one_pass(installer, chosen, sysroots.python_of(arch.suite), arch.qemu, args.arch, python)
             if results is None:
@@ -85,7 +87,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(results.table())
     for line in results.summary():
         print(line)
-    stem = args.arch + ("-quick" if args.quick and not args.only else "")
+    stem = "-".join(
+        [
+            args.arch,
+            *(["some"] if args.only else ["quick"] if args.quick else []),
+            *(["sdists"] if args.from_sdists else []),
+        ]
+    )
     for path in results.write(args.out, stem):
         print(f"wrote {path}")
     return 1 if results.counts()["ours"] else 0
@@ -98,6 +106,11 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--only", default="", help="comma-separated names of the catalog to run")
     parser.add_argument("--quick", action="store_true", help="the quick subset (quick = true in the catalog)")
     parser.add_argument("--sequential", action="store_true", help="also install with -j 1 and compare wall times")
+    parser.add_argument(
+        "--from-sdists",
+        action="store_true",
+        help="install the sdist files (fetched once) instead of name==version: built -j at a time before resolving",
+    )
     parser.add_argument("--out", type=Path, default=HERE / "results", help="where the JSON and Markdown go")
     parser.add_argument("--work-dir", type=Path, help="where the roots and logs go (default: the temp dir)")
     parser.add_argument("--keep", action="store_true", help="keep the roots and crossbuild's logs")
@@ -179,6 +192,7 @@ def _results(args: argparse.Namespace, rows: list[Row], crossbuild: Path) -> Res
     commit = subprocess.run(["git", "-C", str(HERE), "rev-parse", "--short", "HEAD"], capture_output=True, text=True)
     machine = f"{platform.machine()}, {len(__import__('os').sched_getaffinity(0))} cores, {platform.node()}"
     selection = "quick subset" if args.quick and not args.only else f"only {args.only}" if args.only else "full corpus"
+    selection += ", from sdist files" if args.from_sdists else ", as name==version from PyPI"
     return Results(
         arch=args.arch,
         date=datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
