@@ -40,6 +40,8 @@ def code_digest(*parts: str) -> str:
     here = Path(__file__).parent
     for part in parts:
         path = here / part
+        if not path.exists():  # a part renamed away would silently key nothing
+            raise FileNotFoundError(f"code_digest: crossbuild has no {part}")
         for source in [path] if path.is_file() else sorted(path.rglob("*.py")):
             digest.update(source.relative_to(here).as_posix().encode() + b"\0" + source.read_bytes() + b"\0")
     return digest.hexdigest()

@@ -128,7 +128,7 @@ class Placement:
             "posix",
             _INSTALLER.decode(),
             installer.__version__,
-            code_digest("install/placement.py", "install/unpacked.py"),
+            code_digest("installation/laying.py", "installation/unpacked.py"),
         ]
         return hashlib.sha256(json.dumps(shaping).encode()).hexdigest()
 

@@ -74,7 +74,7 @@ class ResolutionMemo:
         if any(u.requirement is None or u.requirement.url for u in [*wanted.requirements, *wanted.constraints]):
             return None
         key = [
-            code_digest("install", "wheel/index.py", "wheel/index_pages.py"),
+            code_digest("installation", "index"),
             [[str(u.requirement), u.origin, sorted(u.hashes)] for u in wanted.requirements],
             [[str(u.requirement), u.origin] for u in wanted.constraints],
             str(host.tag),

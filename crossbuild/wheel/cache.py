@@ -41,7 +41,7 @@ def built_wheel_key(host: Host, options: BuildOptions) -> str:
             host.fingerprint,
             root_surface_digest(host.sysroot, host.multiarch),
             options.key,
-            code_digest("host", "wheel", "_files.py"),
+            code_digest("host", "wheel", "backend_env", "_files.py"),
         ]
     )
     return hashlib.sha256(identity.encode()).hexdigest()
