@@ -43,20 +43,24 @@ class Classification:
     reason: str
 
 
-def classify(error: str, root: Path, verdict: str | None) -> Classification:
-    """The class of a failure whose output is ``error`` (see the module's rules)."""
+def classify(error: str, root: Path, verdict: str | None, context: str = "") -> Classification:
+    """The class of a failure whose message is ``error`` (see the module's rules);
+    ``context`` is the output before it (the end of the build's log), read when the
+    message itself names no missing file (meson's "Could not generate cflags for cairo"
+    says why only in the lines above it)."""
     if verdict:
         kind, _, why = verdict.partition(":")
         return Classification(kind.strip(), why.strip())
-    for pattern, glob in _MISSING:
-        match = pattern.search(error)
-        if match is None:
-            continue
-        wanted = glob.format(match[1])
-        found = _find(root, wanted.rpartition("/")[2], wanted.rpartition("/")[0])
-        if found is None:
-            return Classification("root", f"the root has no {wanted}")
-        return Classification("ours", f"the root has {found.relative_to(root)}, the build did not find it")
+    for text in (error, context):
+        for pattern, glob in _MISSING:
+            match = pattern.search(text)
+            if match is None:
+                continue
+            wanted = glob.format(match[1])
+            found = _find(root, wanted.rpartition("/")[2], wanted.rpartition("/")[0])
+            if found is None:
+                return Classification("root", f"the root has no {wanted}")
+            return Classification("ours", f"the root has {found.relative_to(root)}, the build did not find it")
     return Classification("ours", "unexplained: crossbuild's until shown otherwise")
 
 

@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import datetime
 import platform
+import re
 import shutil
 import subprocess
 import sys
@@ -146,28 +147,30 @@ def _fresh_root(sysroot: Path, root: Path) -> Path:
 def _one_pass(
     installer: Installer, chosen: Sequence[catalog.Package], python_name: str, qemu: str, arch: str, python: str
 ) -> tuple[list[Row], Pass]:
-    for folder in ("built", "ccache"):  # every pass builds with the code under test
+    for folder in ("built", "ccache", "logs"):  # every pass builds with the code under test (its logs: this pass)
         shutil.rmtree(installer.cache_dir / folder, ignore_errors=True)
     installer.workdir.mkdir(parents=True, exist_ok=True)
     installs = install_all(installer, chosen, say)
     started = time.monotonic()
     host = host_facts(installer.root, python, qemu, arch)
-    rows = [_row(package, installs, host) for package in chosen]
+    rows = [_row(package, installs, host, installer.cache_dir / "logs") for package in chosen]
     done = Pass(
         installer.jobs, round(installs.wall_seconds, 1), len(installs.attempts), round(time.monotonic() - started, 1)
     )
     return rows, done
 
 
-def _row(package: catalog.Package, installs: Installs, host: HostFacts) -> Row:
+def _row(package: catalog.Package, installs: Installs, host: HostFacts, logs: Path) -> Row:
     """The package's line of the table: its build's outcome, else its judgement."""
     row = Row(
         package.name, package.version, package.backend, package.kind, "ok", installs.build_seconds.get(package.name)
     )
     if package.name in installs.failed:
         attempt = installs.failed[package.name]
-        found = classify(attempt.stderr, host.root, package.verdict)
-        tail = "\n".join(attempt.stderr.strip().splitlines()[-40:])
+        log = _build_log(logs, package)
+        context = "\n".join(log.read_text(errors="replace").splitlines()[-80:]) if log else ""
+        found = classify(attempt.first_error, host.root, package.verdict, context)
+        tail = "\n".join(attempt.stderr.strip().splitlines()[-40:]) + (f"\nbuild log: {log}" if log else "")
         return replace(
             row,
             result="failed: build",
@@ -185,6 +188,13 @@ def _row(package: catalog.Package, installs: Installs, host: HostFacts) -> Row:
     return replace(
         row, result=f"failed: {verdict.stage}", error=verdict.line, classification=found.kind, reason=found.reason
     )
+
+
+def _build_log(logs: Path, package: catalog.Package) -> Path | None:
+    """The newest log crossbuild kept of a failed build of ``package`` (``NAME-VERSION-TIME.log``)."""
+    stem = re.sub(r"[-_.]+", "-", f"{package.name}-{package.version}-").lower()
+    found = [p for p in logs.glob("*.log") if re.sub(r"[-_.]+", "-", p.name.lower()).startswith(stem)]
+    return max(found, key=lambda p: p.stat().st_mtime) if found else None
 
 
 def _results(args: argparse.Namespace, rows: list[Row], crossbuild: Path) -> Results:
