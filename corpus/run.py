@@ -60,28 +60,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     no_binary = tuple(p.name for p in packages)
     files = sdists.fetch(chosen, sysroots.CACHE / "corpus-sdists") if args.from_sdists else None
     try:
-        passes = [args.jobs, 1] if args.sequential and args.jobs != 1 else [args.jobs]
-        results = None
-        for jobs in passes:
-            root = _fresh_root(sysroot, work / f"root-j{jobs}")
-            installer = Installer(
-                crossbuild,
-                root / python.lstrip("/"),
-                root,
-                jobs,
-                cache_dir,
-                work / f"j{jobs}",
-                no_binary,
-                tuple(args.extra),
-                files,
-            )
-            rows, done = _one_pass(installer, chosen, sysroots.python_of(arch.suite), arch.qemu, args.arch, python)
-            if results is None:
-                results = _results(args, rows, crossbuild)
-            results.passes.append(done)
-            if not args.keep:
-                shutil.rmtree(root, ignore_errors=True)
-        assert results is not None
+        with sysroots.exclusive(
+            cache_dir / "corpus.lock"
+        ):  # a pass empties the cache's built wheels: one run at a time
+            results = _results(args, crossbuild)
+            for jobs in [args.jobs, 1] if args.sequential and args.jobs != 1 else [args.jobs]:
+                root = _fresh_root(sysroot, work / f"root-j{jobs}")
+                installer = Installer(
+                    crossbuild, root / python.lstrip("/"), root, jobs, cache_dir, work / f"j{jobs}", no_binary,
+                    tuple(args.extra), files,
+                )  # fmt: skip
+                rows, done = _one_pass(installer, chosen, arch.qemu, args.arch, python)
+                results.rows = results.rows or rows
+                results.passes.append(done)
+                if not args.keep:
+                    shutil.rmtree(root, ignore_errors=True)
     finally:
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)
@@ -145,7 +138,7 @@ def _fresh_root(sysroot: Path, root: Path) -> Path:
 
 
 def _one_pass(
-    installer: Installer, chosen: Sequence[catalog.Package], python_name: str, qemu: str, arch: str, python: str
+    installer: Installer, chosen: Sequence[catalog.Package], qemu: str, arch: str, python: str
 ) -> tuple[list[Row], Pass]:
     for folder in ("built", "ccache", "logs"):  # every pass builds with the code under test (its logs: this pass)
         shutil.rmtree(installer.cache_dir / folder, ignore_errors=True)
@@ -197,7 +190,7 @@ def _build_log(logs: Path, package: catalog.Package) -> Path | None:
     return max(found, key=lambda p: p.stat().st_mtime) if found else None
 
 
-def _results(args: argparse.Namespace, rows: list[Row], crossbuild: Path) -> Results:
+def _results(args: argparse.Namespace, crossbuild: Path) -> Results:
     version = subprocess.run([str(crossbuild), "--version"], capture_output=True, text=True).stdout.strip()
     commit = subprocess.run(["git", "-C", str(HERE), "rev-parse", "--short", "HEAD"], capture_output=True, text=True)
     machine = f"{platform.machine()}, {len(__import__('os').sched_getaffinity(0))} cores, {platform.node()}"
@@ -209,5 +202,5 @@ def _results(args: argparse.Namespace, rows: list[Row], crossbuild: Path) -> Res
         machine=machine,
         crossbuild=f"{version} ({commit.stdout.strip() or 'no git'})",
         selection=selection,
-        rows=rows,
+        rows=[],
     )
