@@ -7,7 +7,7 @@ The rules, in order (docs/explanation/compatibility.md says them for users):
    root's library is of a version the package does not support — is the class.
 2. **root** — the first error names a file the build or the import looked for and did
    not find (a header, ``-lNAME``, a pkg-config module, a CMake package, a shared
-   object), and the root has no such file: the root lacks a library (add its ``-dev``
+   object, a Python package of the root), and the root has no such file: the root lacks a library (add its ``-dev``
    package to the entry's ``sysroot``).  If the root *has* the file, crossbuild did not
    point the build at it: **ours**.
 3. **ours** — everything else.  A failure nobody has explained is crossbuild's until it
@@ -34,6 +34,7 @@ _MISSING = [
     (re.compile(r'Dependency "?([\w.+-]+)"? not found'), "{0}.pc"),
     (re.compile(r"Could NOT find (\w+)"), "*{0}*.cmake"),
     (re.compile(r"([\w.+-]+\.so[.\d]*): cannot open shared object file"), "{0}"),
+    (re.compile(r"No module named '(\w+)"), "{0}/__init__.py"),  # a module of the root's python: tkinter
 ]
 
 

@@ -45,6 +45,10 @@ for name in json.loads(sys.argv[1]):
 """
 
 
+#: Packages of a distribution's own tests, not what its users import.
+_NOT_SHIPPED = frozenset({"tests", "test", "testing"})
+
+
 @dataclass(frozen=True)
 class Machine:
     """What ELF files for the host are: pyelftools' ``e_machine``, class and flags."""
@@ -194,6 +198,8 @@ def _extension_modules(files: list[str], host: HostFacts) -> list[str]:
         relative = path[len(site.rstrip("/")) + 1 :]
         suffix = next(s for s in (host.ext_suffix, ".abi3.so", ".so") if relative.endswith(s))
         parts = relative[: -len(suffix)].split("/")
+        if set(parts) & _NOT_SHIPPED:
+            continue  # a test extension: its package imports the test requirements (greenlet.tests: objgraph)
         if all(part.isidentifier() for part in parts) and _defines(host.root / path.lstrip("/"), f"PyInit_{parts[-1]}"):
             modules.append(".".join(parts))
     return sorted(modules)
