@@ -92,7 +92,7 @@ class Results:
         lines = [
             f"# Compatibility corpus: {self.arch}",
             "",
-            f"{self.date} on {self.machine}; crossbuild {self.crossbuild}; {self.selection}.",
+            f"{self.date} on {self.machine}; {self.crossbuild}; {self.selection}.",
             "",
             *(f"- {line}" for line in self.summary()),
             "",
