@@ -30,6 +30,7 @@ from .._exceptions import HashMismatchError, InvalidWheelError, RequirementError
 from .._faults import fault_point
 from .._reporter import Reporter, reporting
 from ..index.downloads import download
+from ..wheel.sources import SDIST_SUFFIXES
 from .requirements import UserRequirement
 
 logger = logging.getLogger("crossbuild")
@@ -81,8 +82,18 @@ def artifact_of_link(link: unearth.Link) -> Artifact:
     if link.is_wheel:
         name, version, _, _ = parse_wheel_filename(link.filename)
     else:
-        name, version = parse_sdist_filename(link.filename)
+        name, version = _sdist_name_version(link.filename)
     return Artifact(canonicalize_name(name), version, link=link)
+
+
+def _sdist_name_version(filename: str) -> tuple[NormalizedName, Version]:
+    """The name and version of an sdist of any format an index lists: packaging's parser
+    takes ``.tar.gz`` and ``.zip`` only, but PyPI still serves old releases as ``.tar.bz2``
+    (``coverage-4.0a6.tar.bz2``), which pip reads and crossbuild unpacks as well."""
+    suffix = next((s for s in SDIST_SUFFIXES if filename.endswith(s)), None)
+    if suffix is not None and suffix not in (".tar.gz", ".zip"):
+        filename = filename[: -len(suffix)] + ".tar.gz"
+    return parse_sdist_filename(filename)
 
 
 class ArtifactStore:

@@ -110,3 +110,11 @@ def test_constraints_with_markers_of_another_machine_do_not_apply(install: Insta
     constraints = tmp_path / "constraints.txt"
     constraints.write_text("beta<2 ; platform_machine == 'x86_64'\n")
     assert installed(install(["beta"], constraint_files=[constraints])) == [("beta", "2.0", "wheel", True)]
+
+
+@pytest.mark.parametrize("old", ["beta-0.5.tar.bz2", "beta-0.6.tar.xz", "beta-0.7.tgz", "beta-0.8.tar"])
+def test_old_sdist_formats_on_the_index_do_not_break_the_resolution(install: Install, links: Path, old: str) -> None:
+    # PyPI still lists such sdists of old releases (coverage-4.0a6.tar.bz2, xxhash-0.6.1.tar.bz2):
+    # pip takes their names and versions as it does a .tar.gz's
+    (links / old).write_bytes(b"")
+    assert installed(install(["beta"])) == [("beta", "2.0", "wheel", True)]
