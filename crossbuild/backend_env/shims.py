@@ -6,7 +6,9 @@ runs ``gcc``, would get the build machine's answer and add ``-L/usr/lib/x86_64-l
 or compile for the build machine.  The wrapper directory comes first on the backend's
 ``PATH``, so these names there answer for the host: ``dpkg-architecture`` is Debian's with
 ``-a`` the host's architecture, ``uname`` reports the host's machine, ``gcc``/``cc`` and
-``g++``/``c++`` are the compiler wrappers.  The build machine's compiler stays reachable
+``g++``/``c++`` are the compiler wrappers, and ``cpp`` is the host's C preprocessor (the C
+compiler wrapper with ``-E``: python-prctl's ``setup.py`` pipes ``#include
+<sys/capability.h>`` into ``cpp`` to see whether the headers are there).  The build machine's compiler stays reachable
 as ``CC_FOR_BUILD`` (see :mod:`crossbuild.backend_env.autoconf`).
 
 The wrappers rewrite ``-I``/``-L`` directories of this machine's system
@@ -41,6 +43,37 @@ out=$({uname} "$@") || exit $?
 printf '%s\\n' "$out" | sed 's/\\b{build}\\b/{machine}/g'
 """
 
+#: ``cpp [OPTION...] [INFILE [OUTFILE]]`` as the host's C compiler wrapper runs it: with
+#: ``-E``, standard input when no file is named, the second operand as ``-o``.
+_CPP = """#!/bin/sh
+# crossbuild: cpp, the host's C preprocessor: {cc} -E, as cpp takes its operands.
+files=0
+skip=
+for arg in "$@"; do
+  if [ -n "$skip" ]; then skip=; continue; fi
+  case "$arg" in
+    -I|-D|-U|-o|-x|-include|-imacros|-isystem|-iquote|-idirafter|-MF|-MT|-MQ) skip=1 ;;
+    -) files=$((files + 1)) ;;
+    -*) ;;
+    *) files=$((files + 1)) ;;
+  esac
+done
+if [ "$files" -eq 0 ]; then exec {cc} -E "$@" -; fi
+if [ "$files" -eq 2 ]; then
+  last=
+  for arg in "$@"; do last=$arg; done
+  n=$#
+  i=0
+  for arg in "$@"; do
+    i=$((i + 1))
+    if [ "$i" -eq 1 ]; then set --; fi
+    if [ "$i" -lt "$n" ]; then set -- "$@" "$arg"; fi
+  done
+  exec {cc} -E "$@" -o "$last"
+fi
+exec {cc} -E "$@"
+"""
+
 _DPKG_ARCHITECTURE = """#!/bin/sh
 # crossbuild: dpkg-architecture answering for the host ({arch}).
 exec {program} -a{arch} "$@"
@@ -70,11 +103,14 @@ def build_dir_moves(host: Host) -> tuple[list[tuple[str, str]], list[str]]:
 
 
 def write_shims(host: Host, directory: Path, cc: Path, cxx: Path) -> None:
-    """Write ``uname``, ``dpkg-architecture``, ``gcc``/``cc``/``g++``/``c++`` into ``directory``."""
+    """Write ``uname``, ``dpkg-architecture``, ``gcc``/``cc``/``g++``/``c++`` and ``cpp`` into
+    ``directory``."""
     for name, target in (("gcc", cc), ("cc", cc), ("g++", cxx), ("c++", cxx)):
         alias = directory / name
         if not alias.exists():
             alias.symlink_to(target.name)
+    if not (directory / "cpp").exists():
+        _write_script(directory / "cpp", _CPP.format(cc=shlex.quote(str(cc))))
     uname = shutil.which("uname")
     if uname and host.sysroot != Path("/"):
         _write_script(

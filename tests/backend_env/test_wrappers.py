@@ -369,3 +369,25 @@ def test_programs_for_a_musl_root_get_its_loader(failing_cc: Path, tmp_path: Pat
     glibc_host = inspect_host(make_layout(tmp_path / "glibc").python)
     out = _run(write_wrappers(replace(glibc_host, toolchain=toolchain), tmp_path / "bin2").cc, "m.c").stdout
     assert "--dynamic-linker" not in out
+
+
+@pytest.mark.parametrize(
+    ("argv", "stdin", "expected"),
+    [
+        # python-prctl: echo "#include <sys/capability.h>" | cpp
+        ([], "#include <sys/capability.h>\n", ["-E", "-"]),
+        (["-I", "inc", "-DX=1"], "", ["-E", "-I", "inc", "-DX=1", "-"]),
+        (["-P", "in.h"], "", ["-E", "-P", "in.h"]),
+        (["in.h", "out.i"], "", ["-E", "in.h", "-o", "out.i"]),
+    ],
+)
+def test_cpp_is_the_hosts_preprocessor(
+    wrappers: CompilerWrappers, host: Host, argv: list[str], stdin: str, expected: list[str]
+) -> None:
+    """``cpp`` runs the C compiler wrapper with ``-E``: standard input when no file is named,
+    as cpp reads it (the build machine's cpp would look in the build machine's headers)."""
+    result = subprocess.run(
+        [str(wrappers.directory / "cpp"), *argv], input=stdin, capture_output=True, text=True, timeout=30
+    )
+    assert result.returncode == 0, result.stderr
+    assert _compiled(result).split() == ["compiled", f"--sysroot={host.sysroot}", *expected]
