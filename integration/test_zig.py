@@ -103,3 +103,27 @@ def test_a_glibc_floor_above_the_roots_is_refused(host_python: Path, tmp_path: P
     assert error_line(result.stderr) == (
         "error: --glibc 2.40 is newer than the root's glibc 2.36: the binaries would not load there; pass 2.36 or older"
     )
+
+
+def test_zig_builds_c_and_cpp_for_a_musl_root(project: Callable[[str], Path], tmp_path: Path) -> None:
+    """On a musl root zig targets ``aarch64-linux-musl``: C, and C++ with zig's libc++ linked
+    statically (Debian's libstdc++ is glibc's: the GNU cross compiler cannot build C++ for
+    musl, see test_musl_hosts.py), link nothing but musl's ``libc.so`` and import under qemu
+    with the root's own python and loader."""
+    import musl as musl_script
+    from test_musl_hosts import needed
+
+    arch = sysroot_script.ARCHES["arm64"]
+    root = musl_script.ensure_musl_cpython(arch)
+    host = crossbuild.inspect_host(root / "usr/bin/python3.11", cc="zig", cxx="zig", cache_dir=CACHE)
+    assert (host.libc, host.toolchain.kind) == ("musl", "zig")
+    assert "aarch64-linux-musl" in host.toolchain.cc
+    qemu = QemuHost(host.sysroot, tmp_path / "site", arch.qemu)
+    for name in ("c_ext", "cpp_ext"):
+        wheel = crossbuild.build_wheel(project(name), host, tmp_path / "dist", crossbuild.BuildOptions(cache_dir=CACHE))
+        assert wheel_tags(wheel) == ["cp311-cp311-linux_aarch64"]
+        assert set(elf_members(wheel).values()) == {host.elf}
+        assert needed(wheel) <= {"libc.so"}  # no libstdc++, no glibc
+        qemu.install(wheel)
+    out = qemu.python("import cext, cppext\nprint(cext.machine(), cppext.join_sorted(['z', 'a']), cppext.cplusplus())")
+    assert out == "aarch64 a,z 201703"
