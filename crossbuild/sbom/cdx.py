@@ -12,6 +12,7 @@ import hashlib
 import json
 import logging
 import uuid
+import warnings
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -148,9 +149,17 @@ def render(bom: Bom, timestamp: int | None) -> bytes:
     when = datetime.datetime.fromtimestamp(timestamp, datetime.timezone.utc) if timestamp is not None else None
     bom.metadata.timestamp = when  # type: ignore[assignment]  # None: no time stamp
     bom.serial_number = uuid.UUID(int=0)
-    draft = _canonical(JsonV1Dot6(bom).output_as_string())
-    bom.serial_number = uuid.uuid5(_SERIAL_NAMESPACE, hashlib.sha256(draft).hexdigest())
-    return _canonical(JsonV1Dot6(bom).output_as_string())
+    with warnings.catch_warnings():
+        # A wheel without binaries (an empty root) has no dependency edges: its graph is
+        # complete, and the library's warning that it is not would reach the user.
+        warnings.filterwarnings("ignore", message=_NO_EDGES, category=UserWarning)
+        draft = _canonical(JsonV1Dot6(bom).output_as_string())
+        bom.serial_number = uuid.uuid5(_SERIAL_NAMESPACE, hashlib.sha256(draft).hexdigest())
+        return _canonical(JsonV1Dot6(bom).output_as_string())
+
+
+#: cyclonedx-python-lib's warning for a described component with no dependency edges.
+_NO_EDGES = r"The Component this BOM is describing .* has no defined dependencies"
 
 
 def _canonical(text: str) -> bytes:

@@ -17,7 +17,7 @@ from helpers.nativebuild import MULTIARCH, demo_builds, needs_gcc, root_with
 from crossbuild.host.elf import read_linkage
 from crossbuild.host.libraries import HostLibraries
 from crossbuild.sbom.cdx import wheel_document
-from crossbuild.sbom.linked import linked_root_libraries
+from crossbuild.sbom.linked import Linked, linked_root_libraries
 from crossbuild.sbom.model import BuildFacts, Compiler, WheelDescription
 
 pytestmark = needs_gcc
@@ -67,6 +67,15 @@ def test_a_wheel_sbom_is_valid_and_names_the_roots_package(libraries: tuple[Host
     properties = {p["name"]: p["value"] for p in data["metadata"]["properties"]}
     assert properties["crossbuild:host:machine"] == "aarch64"
     assert properties["crossbuild:build-backend-version"] == "75.1.0"
+
+
+def test_a_wheel_without_binaries_has_a_complete_graph_and_no_warning() -> None:
+    """A pure wheel's SBOM describes no files and no libraries: valid, and no warning that its
+    dependency graph is incomplete (the suite turns warnings into errors)."""
+    empty = WheelDescription("pkg", "1.0", {}, Linked(direct={}, libraries=()))
+    document = wheel_document(empty, FACTS, None)
+    assert JsonStrictValidator(SchemaVersion.V1_6).validate_str(document.decode()) is None
+    assert {d["ref"]: d.get("dependsOn", []) for d in json.loads(document)["dependencies"]}["pkg:pypi/pkg@1.0"] == []
 
 
 def test_the_same_facts_give_the_same_bytes(libraries: tuple[HostLibraries, Path]) -> None:
