@@ -19,7 +19,7 @@ import sysroot as sysroot_script
 
 sys.path.insert(0, str(Path(__file__).parent.parent / "tests"))  # fakehost: wheels, ELF headers, snapshots
 
-from helpers.signals import sigint_default
+from helpers.signals import stop_signals_default
 from installer import install
 from installer.destinations import SchemeDictionaryDestination
 from installer.sources import WheelFile
@@ -92,7 +92,7 @@ def run_crossbuild(
         capture_output=True,
         text=True,
         env=env,
-        preexec_fn=sigint_default,
+        preexec_fn=stop_signals_default,
     )
 
 

@@ -27,7 +27,7 @@ from pathlib import Path
 import pytest
 from conftest import PACKAGES, link_copy, run_crossbuild
 from helpers.fakehost import snapshot
-from helpers.signals import sigint_default
+from helpers.signals import stop_signals_default
 
 REQUIREMENTS = ("tiny==2.0", "cext")
 
@@ -113,7 +113,7 @@ class Installer:
             stderr=subprocess.PIPE,
             text=True,
             env=self.env(fault),
-            preexec_fn=sigint_default,  # it is sent SIGINT: not ignored, however the tests were started
+            preexec_fn=stop_signals_default,  # it is sent SIGINT: not ignored, however the tests were started
         )
 
 

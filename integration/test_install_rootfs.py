@@ -12,7 +12,7 @@ from pathlib import Path
 
 from conftest import ARCH, link_copy, run_crossbuild
 from helpers.fakehost import snapshot
-from helpers.signals import sigint_default
+from helpers.signals import stop_signals_default
 
 SITE = "usr/local/lib/python3.11/dist-packages"
 
@@ -145,7 +145,7 @@ def test_ctrl_c_leaves_the_rootfs_unchanged(rootfs: Path, project: Callable[[str
         stderr=subprocess.PIPE,
         text=True,
         env={**os.environ, "CROSSBUILD_FAULT": "stage:sigint"},  # Ctrl-C once everything is staged
-        preexec_fn=sigint_default,  # it is sent SIGINT: not ignored, however the tests were started
+        preexec_fn=stop_signals_default,  # it is sent SIGINT: not ignored, however the tests were started
     )
     _, stderr = process.communicate(timeout=300)
 

@@ -24,7 +24,7 @@ from pathlib import Path
 import pytest
 from conftest import PACKAGES, link_copy, run_crossbuild
 from helpers.fakehost import snapshot
-from helpers.signals import sigint_default
+from helpers.signals import stop_signals_default
 
 from crossbuild._tempdirs import process_alive
 
@@ -170,7 +170,7 @@ def test_a_signal_during_parallel_builds_stops_them_all(
         stderr=subprocess.PIPE,
         text=True,
         env=parallel.env(),
-        preexec_fn=sigint_default,  # it is sent SIGINT: not ignored, however the tests were started
+        preexec_fn=stop_signals_default,  # it is sent SIGINT: not ignored, however the tests were started
     )
     try:
         for name in ("cext", "cppext"):

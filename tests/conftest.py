@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from helpers.fakehost import AARCH64, FakeLayout, install_fake_toolchain, make_layout
 from helpers.installing import Install, make_links
-from helpers.signals import sigint_raising
+from helpers.signals import stop_signals_raising
 
 import crossbuild
 from crossbuild import BuildOptions, IndexSettings, InstallOptions, InstallResult, _files
@@ -52,12 +52,12 @@ def _private_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture
-def sigint_raises() -> Iterator[None]:
-    """SIGINT raises KeyboardInterrupt here, and is not ignored in the processes the test
-    starts, whatever this process inherited: a test run started in the background
-    (``scripts/test &``, nohup, a CI runner) inherits SIGINT ignored, and a test that
-    sends SIGINT relies on it arriving."""
-    with sigint_raising():
+def stop_signals_raise() -> Iterator[None]:
+    """SIGINT raises KeyboardInterrupt here, SIGHUP and SIGTERM are at their defaults, and
+    none is ignored in the processes the test starts, whatever this process inherited: a
+    test run started in the background (``scripts/test &``, a CI runner) inherits SIGINT
+    ignored, one under nohup SIGHUP too, and a test that sends them relies on their arriving."""
+    with stop_signals_raising():
         yield
 
 

@@ -70,7 +70,7 @@ def test_a_failure_stops_the_programs_of_the_other_steps(tmp_path: Path) -> None
     run(["true"], what="a later program")  # the next stretch runs programs again
 
 
-@pytest.mark.usefixtures("sigint_raises")
+@pytest.mark.usefixtures("stop_signals_raise")
 def test_ctrl_c_in_the_main_thread_stops_every_worker(tmp_path: Path) -> None:
     programs = [_long_program(tmp_path, name) for name in ("first", "second")]
     before = threading.active_count()

@@ -15,7 +15,7 @@ from helpers.fakehost import FakeLayout, snapshot
 from crossbuild import _faults
 from crossbuild._signals import Terminated, deferred, signals_raise, work_complete
 
-pytestmark = pytest.mark.usefixtures("sigint_raises")  # these tests send SIGINT: it must not be ignored
+pytestmark = pytest.mark.usefixtures("stop_signals_raise")  # these tests send SIGINT and SIGHUP: not ignored
 
 
 def _send(signum: int) -> None:

@@ -232,7 +232,7 @@ def _arm(monkeypatch: pytest.MonkeyPatch, step: str, action: str) -> None:
     monkeypatch.setattr(_faults, "_ARMED", _faults.parse(f"{step}:{action}"))
 
 
-@pytest.mark.usefixtures("sigint_raises")
+@pytest.mark.usefixtures("stop_signals_raise")
 def test_ctrl_c_after_some_files_restores_the_root(root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     before = snapshot(root)
     _arm(monkeypatch, "commit:after-move:9", "sigint")
@@ -505,7 +505,7 @@ def test_an_undo_that_fails_keeps_the_journal_for_the_next_run(root: Path, monke
     assert snapshot(root) == before
 
 
-@pytest.mark.usefixtures("sigint_raises")
+@pytest.mark.usefixtures("stop_signals_raise")
 def test_ctrl_c_once_the_commit_is_complete_changes_nothing(
     root: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:

@@ -130,7 +130,7 @@ def test_modes_whatever_the_umask(install: Install, root: Path, tmp_path: Path, 
         assert mode == 0o755 or not path.is_dir()
 
 
-@pytest.mark.usefixtures("sigint_raises")
+@pytest.mark.usefixtures("stop_signals_raise")
 @pytest.mark.parametrize("link_mode", ["copy", "hardlink"])
 @pytest.mark.parametrize("action", ["raise", "sigint", "sigterm"])
 def test_stopped_while_copying_leaves_nothing_behind(

@@ -203,7 +203,7 @@ def test_a_host_wheel_on_the_index_is_unpacked_once(host: Host, tmp_path: Path) 
     assert [p.name for p in first.prefix.parent.iterdir() if p.is_dir()] == [first.prefix.name]  # no partial
 
 
-@pytest.mark.usefixtures("sigint_raises")
+@pytest.mark.usefixtures("stop_signals_raise")
 @pytest.mark.parametrize("action", ["raise", "sigint"])
 def test_an_unpacking_cut_short_leaves_no_host_copy(
     host: Host, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, action: str
