@@ -27,7 +27,7 @@ import hashlib
 import os
 import stat
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,18 +35,16 @@ from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import NormalizedName, canonicalize_name
 from packaging.version import InvalidVersion, Version
 
-from .._exceptions import InstallTargetError
 from ..host.elf import is_elf, read_elf_target, read_linkage
 from ..host.host import Host
-from ..host.layout import host_python_in_root
 from ..host.rootfs import RootResolver, resolve_in_root
-from ..host.schemes import all_install_paths
 from ..sbom.checking import sbom_mismatches
-from ..wheel.context import HostSpec, make_context
+from ..wheel.context import HostSpec
 from .hashed import HashedFiles
 from .installed import Existing, find_installed
 from .journal import interrupted_installs
 from .lock import install_in_progress
+from .sites import root_sites
 
 
 @dataclass(frozen=True)
@@ -107,13 +105,8 @@ def check_root(root: str | os.PathLike[str], *, host: HostSpec | None = None) ->
     """Check the Python distributions installed in ``root`` (the directory that is ``/`` on
     the host) for ``host``: a :class:`Host`, a host python's path or a host profile
     (default: the only ``python3.X`` in ``root``)."""
-    root_dir = Path(root).absolute()
-    if not root_dir.is_dir():
-        raise InstallTargetError("{root} {path} is not a directory", path=root_dir)
-    host = make_context(host or host_python_in_root(root_dir), building=False).host
-    schemes = all_install_paths(host, host.prefix).values()
-    sites = _unique(root_dir, (paths[key] for paths in schemes for key in ("purelib", "platlib")))
-    scripts = _unique(root_dir, (paths["scripts"] for paths in schemes))
+    opened = root_sites(root, host)
+    root_dir, host, sites, scripts = opened.root, opened.host, opened.sites, opened.scripts
     distributions = find_installed(root_dir, sites, egg_info=True)
 
     problems = _interrupted(root_dir)
@@ -351,11 +344,3 @@ def _tree(directory: Path) -> Iterator[Path]:
     for dirpath, dirnames, filenames in os.walk(directory):
         for name in sorted(dirnames) + sorted(filenames):
             yield Path(dirpath) / name
-
-
-def _unique(root: Path, host_paths: Iterable[str]) -> list[str]:
-    """``host_paths`` without those that lead to the same directory as an earlier one."""
-    by_directory: dict[Path, str] = {}
-    for host_path in host_paths:
-        by_directory.setdefault(resolve_in_root(root, host_path), host_path)
-    return list(by_directory.values())

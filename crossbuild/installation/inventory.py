@@ -21,19 +21,18 @@ from typing import Any
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
-from .._exceptions import InstallTargetError, OptionError
+from .._exceptions import OptionError
 from ..host.elf import Linkage, is_elf, read_linkage
-from ..host.layout import host_python_in_root
 from ..host.libraries import libraries_of
 from ..host.rootfs import RootResolver
-from ..host.schemes import all_install_paths
 from ..sbom import SBOM_FORMATS
 from ..sbom.linked import Linked, linked_root_libraries
 from ..sbom.model import InstalledFile, Layer, LayerDistribution
-from ..wheel.context import HostSpec, make_context
-from .check import _extras_asked, _needed_by, _unique
+from ..wheel.context import HostSpec
+from .check import _extras_asked, _needed_by
 from .installed import Existing, find_installed
 from .provenance import read_origin
+from .sites import root_sites
 
 
 def describe_root(
@@ -66,12 +65,8 @@ def describe_root(
 
 def root_layer(root: str | os.PathLike[str], *, host: HostSpec | None = None) -> Layer:
     """What :func:`describe_root` describes, as data."""
-    root_dir = Path(root).absolute()
-    if not root_dir.is_dir():
-        raise InstallTargetError("{root} {path} is not a directory", path=root_dir)
-    host = make_context(host or host_python_in_root(root_dir), building=False).host
-    schemes = all_install_paths(host, host.prefix).values()
-    sites = _unique(root_dir, (paths[key] for paths in schemes for key in ("purelib", "platlib")))
+    opened = root_sites(root, host)
+    root_dir, host, sites = opened.root, opened.host, opened.sites
     distributions = [d for d in find_installed(root_dir, sites) if d.record is not None]
     linkages, own = _linkages(root_dir, distributions)
     libraries = libraries_of(host)
