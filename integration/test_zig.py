@@ -105,25 +105,27 @@ def test_a_glibc_floor_above_the_roots_is_refused(host_python: Path, tmp_path: P
     )
 
 
-def test_zig_builds_c_and_cpp_for_a_musl_root(project: Callable[[str], Path], tmp_path: Path) -> None:
-    """On a musl root zig targets ``aarch64-linux-musl``: C, and C++ with zig's libc++ linked
+@pytest.mark.parametrize("arch_name", ["arm64", "mipsel"])
+def test_zig_builds_c_and_cpp_for_a_musl_root(arch_name: str, project: Callable[[str], Path], tmp_path: Path) -> None:
+    """On a musl root zig targets ``<arch>-linux-musl``: C, and C++ with zig's libc++ linked
     statically (Debian's libstdc++ is glibc's: the GNU cross compiler cannot build C++ for
     musl, see test_musl_hosts.py), link nothing but musl's ``libc.so`` and import under qemu
-    with the root's own python and loader."""
+    with the root's own python and loader — on arm64 and on the OpenWrt router case, mipsel."""
     import musl as musl_script
     from test_musl_hosts import needed
 
-    arch = sysroot_script.ARCHES["arm64"]
+    arch = sysroot_script.ARCHES[arch_name]
     root = musl_script.ensure_musl_cpython(arch)
     host = crossbuild.inspect_host(root / "usr/bin/python3.11", cc="zig", cxx="zig", cache_dir=CACHE)
     assert (host.libc, host.toolchain.kind) == ("musl", "zig")
-    assert "aarch64-linux-musl" in host.toolchain.cc
+    cpu = {"arm64": "aarch64", "mipsel": "mipsel"}[arch_name]
+    assert any(word.startswith(f"{cpu}-linux-musl") for word in host.toolchain.cc)  # mipsel: musleabihf
     qemu = QemuHost(host.sysroot, tmp_path / "site", arch.qemu)
     for name in ("c_ext", "cpp_ext"):
         wheel = crossbuild.build_wheel(project(name), host, tmp_path / "dist", crossbuild.BuildOptions(cache_dir=CACHE))
-        assert wheel_tags(wheel) == ["cp311-cp311-linux_aarch64"]
+        assert wheel_tags(wheel) == [f"cp311-cp311-linux_{host.machine}"]  # linux_aarch64, linux_mips
         assert set(elf_members(wheel).values()) == {host.elf}
         assert needed(wheel) <= {"libc.so"}  # no libstdc++, no glibc
         qemu.install(wheel)
-    out = qemu.python("import cext, cppext\nprint(cext.machine(), cppext.join_sorted(['z', 'a']), cppext.cplusplus())")
-    assert out == "aarch64 a,z 201703"
+    out = qemu.python("import cext, cppext\nprint(cext.add(2, 3), cppext.join_sorted(['z', 'a']), cppext.cplusplus())")
+    assert out == "5 a,z 201703"
