@@ -25,11 +25,21 @@ class OptionGroups:
     """The output options and which host: ``--host``, ``--sysroot``, ``--cc``, ``--cxx``."""
     build: argparse.ArgumentParser
     """How wheels are built and where sdists come from: ``wheel`` and ``install``."""
+    installed_root: argparse.ArgumentParser
+    """The output options and a root whose installed packages are read (``--root``, and
+    ``--host`` defaulting to its only python): ``check`` and ``sbom``."""
 
 
 def option_groups() -> OptionGroups:
     output = output_options()
-    return OptionGroups(output, host_options(output), build_options())
+    return OptionGroups(output, host_options(output), build_options(), installed_root_options(output))
+
+
+def installed_root_options(output: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    group = argparse.ArgumentParser(add_help=False, allow_abbrev=False, parents=[output])
+    group.add_argument("--root", required=True, metavar="DIR", help="the directory that is / on the host (a rootfs)")
+    group.add_argument("--host", metavar="PYTHON", help=HOST_HELP + " (default: the root's only python3.X)")
+    return group
 
 
 def output_options() -> argparse.ArgumentParser:

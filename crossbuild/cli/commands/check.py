@@ -7,18 +7,16 @@ import json
 import sys
 
 from ...config import Configuration
-from ..parser import HOST_HELP, OptionGroups
+from ..parser import OptionGroups
 
 
 def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser], groups: OptionGroups) -> None:
     check = commands.add_parser(
         "check",
-        parents=[groups.output],
+        parents=[groups.installed_root],
         allow_abbrev=False,
         help="verify a root's installed packages: files, dependencies, modes, machines",
     )
-    check.add_argument("--root", required=True, metavar="DIR", help="the directory that is / on the host (a rootfs)")
-    check.add_argument("--host", metavar="PYTHON", help=HOST_HELP + " (default: the root's only python3.X)")
     check.add_argument("--json", action="store_true", help="print JSON")
 
 

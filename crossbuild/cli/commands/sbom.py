@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from ...config import Configuration
 from ...sbom import SBOM_FORMATS
-from ..parser import HOST_HELP, OptionGroups
+from ..parser import OptionGroups
 
 if TYPE_CHECKING:
     from ...config import HostProfile
@@ -21,12 +21,10 @@ if TYPE_CHECKING:
 def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser], groups: OptionGroups) -> None:
     sbom = commands.add_parser(
         "sbom",
-        parents=[groups.output],
+        parents=[groups.installed_root],
         allow_abbrev=False,
         help="describe a root's Python layer: an SBOM of its packages, their files and the libraries they load",
     )
-    sbom.add_argument("--root", required=True, metavar="DIR", help="the directory that is / on the host (a rootfs)")
-    sbom.add_argument("--host", metavar="PYTHON", help=HOST_HELP + " (default: the root's only python3.X)")
     sbom.add_argument("-o", "--output", metavar="FILE", help="write it to FILE (default: standard output)")
     sbom.add_argument(
         "--format", dest="sbom_format", choices=SBOM_FORMATS, default="cyclonedx", help="CycloneDX 1.6 or SPDX 2.3 JSON"
