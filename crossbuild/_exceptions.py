@@ -245,6 +245,25 @@ class WheelVerificationError(CrossbuildError):
         self.expected = expected
 
 
+class ForeignExtensionError(CrossbuildError):
+    """The built wheel holds an extension module named for another host
+    (``m.cpython-311-aarch64-linux-musl.so`` in a glibc build): a build of another host left
+    in the source tree (setuptools reuses ``build/``) was packed with this one."""
+
+    def __init__(self, wheel_name: str, member: str, expected_suffix: str) -> None:
+        super().__init__(
+            "{wheel_name}: {member} is an extension module named for another host (this host's end in "
+            "{expected_suffix}); the source tree holds an earlier build for another host: remove the project's "
+            "build/ directory and build again",
+            wheel_name=wheel_name,
+            member=member,
+            expected_suffix=expected_suffix,
+        )
+        self.wheel_name = wheel_name
+        self.member = member
+        self.expected_suffix = expected_suffix
+
+
 MAX_LINE = 300
 
 

@@ -39,6 +39,22 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.integration)
 
 
+def _tree(directory: Path) -> set[str]:
+    return {str(path.relative_to(directory)) for path in directory.rglob("*")}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def packages_stay_as_committed() -> Iterator[None]:
+    """No test builds in ``tests/packages`` itself: a ``build/`` left there is copied into every
+    later test's project (setuptools reuses it), and an extension built for another host ends
+    up in their wheels.  Tests build copies (the ``project`` fixture)."""
+    before = _tree(PACKAGES)
+    yield
+    left = sorted(_tree(PACKAGES) - before)
+    if left:
+        pytest.fail(f"the integration suite wrote into tests/packages (build copies instead): {left[:5]}")
+
+
 @pytest.fixture(scope="session")
 def sysroot() -> Path:
     """A Debian bookworm arm64 sysroot with python3.11, and the cross toolchain installed."""

@@ -10,6 +10,7 @@ qemu (the build machine's arm64 libraries are hidden).
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -35,7 +36,8 @@ def blas_root(sysroot_with: Callable[..., Path]) -> Path:
 @pytest.fixture(scope="module")
 def fortran_wheel(blas_root: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     dist = tmp_path_factory.mktemp("fortran-dist")
-    result = run_crossbuild("wheel", PACKAGES / "fortran_f2py", "--host", blas_root / "usr/bin/python3.11", "-w", dist)
+    source = shutil.copytree(PACKAGES / "fortran_f2py", tmp_path_factory.mktemp("fortran-src") / "fortran_f2py")
+    result = run_crossbuild("wheel", source, "--host", blas_root / "usr/bin/python3.11", "-w", dist)
     assert result.returncode == 0, result.stderr
     return Path(result.stdout.strip())
 

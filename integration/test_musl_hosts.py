@@ -82,12 +82,11 @@ def test_a_musllinux_wheel_from_pypi(tmp_path: Path) -> None:
     ]
 
 
-def test_repair_makes_a_musllinux_wheel(tmp_path: Path) -> None:
+def test_repair_makes_a_musllinux_wheel(project: Callable[[str], Path], tmp_path: Path) -> None:
     arch = sysroot_script.ARCHES["arm64"]
     root = musl_script.ensure_musl_cpython(arch)
-    project = Path(__file__).parent.parent / "tests" / "packages" / "zlib_ext"
     result = run_crossbuild(
-        "wheel", project, "--host", root / "usr/bin/python3.11", "--repair", "-w", tmp_path / "dist"
+        "wheel", project("zlib_ext"), "--host", root / "usr/bin/python3.11", "--repair", "-w", tmp_path / "dist"
     )
     assert result.returncode == 0, result.stderr
     (wheel,) = (tmp_path / "dist").glob("*.whl")
@@ -125,14 +124,31 @@ def test_cpp_needs_a_cpp_runtime_for_musl(
         crossbuild.build_wheel(project("cpp_ext"), host, tmp_path / "dist")
 
 
-def test_repair_on_mips_says_auditwheel_has_no_policy(tmp_path: Path) -> None:
+def test_repair_on_mips_says_auditwheel_has_no_policy(project: Callable[[str], Path], tmp_path: Path) -> None:
     root = musl_script.ensure_musl_cpython(sysroot_script.ARCHES["mipsel"])
-    project = Path(__file__).parent.parent / "tests" / "packages" / "c_ext"
     result = run_crossbuild(
-        "wheel", project, "--host", root / "usr/bin/python3.11", "--repair", "-w", tmp_path / "dist"
+        "wheel", project("c_ext"), "--host", root / "usr/bin/python3.11", "--repair", "-w", tmp_path / "dist"
     )
     assert result.returncode != 0
     assert error_line(result.stderr) == (
         "error: auditwheel has no manylinux or musllinux policy for mips; build without --repair"
     )
     assert_no_wheel(tmp_path / "dist")
+
+
+def test_a_tree_built_for_musl_then_for_glibc_names_the_stale_build(
+    host_python: Path, project: Callable[[str], Path], tmp_path: Path
+) -> None:
+    """setuptools reuses the tree's build/: the musl extension would be packed into the glibc
+    wheel (and fail only later, needing musl's libc.so).  The error says what happened."""
+    source = project("c_ext")
+    musl_python = musl_script.ensure_musl_cpython(sysroot_script.ARCHES["arm64"]) / "usr/bin/python3.11"
+    assert run_crossbuild("wheel", source, "--host", musl_python, "-w", tmp_path / "musl").returncode == 0
+    result = run_crossbuild("wheel", source, "--host", host_python, "-w", tmp_path / "glibc")
+    assert result.returncode != 0
+    assert error_line(result.stderr) == (
+        "error: cext-1.0-cp311-cp311-linux_aarch64.whl: cext/_native.cpython-311-aarch64-linux-musl.so is an extension "
+        "module named for another host (this host's end in .cpython-311-aarch64-linux-gnu.so); the source tree "
+        "holds an earlier build for another host: remove the project's build/ directory and build again"
+    )
+    assert_no_wheel(tmp_path / "glibc")

@@ -15,7 +15,6 @@ import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
-import pytest
 from conftest import ARCH, run_crossbuild
 from cyclonedx.model.bom import Bom
 from cyclonedx.schema import SchemaVersion
@@ -40,11 +39,6 @@ def build(source: Path, host_python: Path, dist: Path, cache: Path, *options: st
     return Path(result.stdout.strip())
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="fails only in the full scripts/test run (order-dependent: passes when its file runs alone); "
-    "undiagnosed at the end of the 2026-12-07 session, see its notes",
-)
 def test_a_wheel_sbom_names_the_build_and_the_roots_zlib(
     host_python: Path, project: Callable[[str], Path], tmp_path: Path
 ) -> None:
@@ -73,11 +67,6 @@ def test_a_wheel_sbom_names_the_build_and_the_roots_zlib(
     assert zlib["bom-ref"] in needs[extension]
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="fails only in the full scripts/test run (order-dependent: passes when its file runs alone); "
-    "undiagnosed at the end of the 2026-12-07 session, see its notes",
-)
 def test_an_image_sbom_from_pypi_a_local_build_and_the_root(
     host_python: Path, rootfs: Path, project: Callable[[str], Path], tmp_path: Path
 ) -> None:
@@ -119,11 +108,12 @@ def test_an_image_sbom_from_pypi_a_local_build_and_the_root(
     assert check.returncode == 0, check.stdout + check.stderr
 
 
-def test_repair_marks_the_grafted_library(sysroot_with: Callable[..., Path], tmp_path: Path) -> None:
+def test_repair_marks_the_grafted_library(
+    sysroot_with: Callable[..., Path], project: Callable[[str], Path], tmp_path: Path
+) -> None:
     """libffi is no manylinux library: repair grafts it, and the SBOM says whose it was."""
     ffi_python = sysroot_with("libffi-dev") / "usr/bin/python3.11"
-    source = Path(__file__).parent.parent / "tests/packages/libffi_ext"
-    wheel = build(source, ffi_python, tmp_path / "dist", tmp_path / "cache", "--repair")
+    wheel = build(project("libffi_ext"), ffi_python, tmp_path / "dist", tmp_path / "cache", "--repair")
     with zipfile.ZipFile(wheel) as archive:
         [member] = [n for n in archive.namelist() if n.endswith("/sboms/crossbuild.cdx.json")]
         data = valid(archive.read(member).decode())

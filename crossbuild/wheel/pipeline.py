@@ -45,7 +45,7 @@ from .retag import host_tags, retag_wheel
 from .runpaths import mend_search_paths, search_path_rules
 from .sources import SourceTree, locate_source
 from .strip import strip_for_host
-from .verify import verify_wheel
+from .verify import check_extension_names, verify_wheel
 
 logger = logging.getLogger("crossbuild")
 
@@ -91,6 +91,7 @@ def build_wheel(
         with build_log(cache, name, header) as log, temporary_directory("build") as workdir:
             tree = found.unpacked(workdir)
             built, settings, env = _run_backend(tree, context, workdir, log, reporter)
+            check_extension_names(built, host.ext_suffix)
             contents = verify_wheel(built, host.elf, libraries)
             _refuse_pure_fallback(built, contents.has_binaries, settings, context.allow_pure_fallback)
             tags = host_tags(built.name, host, contents.has_binaries)

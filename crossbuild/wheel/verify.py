@@ -19,6 +19,7 @@ import json
 import logging
 import os
 import posixpath
+import re
 import zipfile
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -28,7 +29,7 @@ from installer.exceptions import InstallerError
 from installer.sources import WheelFile
 
 from .._cache import code_digest, content_digest
-from .._exceptions import InvalidWheelError, UnloadableWheelError, WheelVerificationError
+from .._exceptions import ForeignExtensionError, InvalidWheelError, UnloadableWheelError, WheelVerificationError
 from .._files import keep_in_cache
 from ..host.elf import ElfTarget, Linkage, is_elf, read_elf_target, read_linkage
 from ..host.libraries import HostLibraries
@@ -74,6 +75,21 @@ def verify_wheel(
     if libraries is not None:
         _check_loadable(wheel, linkages, libraries, cache)
     return WheelContents(elf_files=tuple(elf_files))
+
+
+_CPYTHON_EXTENSION = re.compile(r"\.cpython-[^./]+\.so$")
+
+
+def check_extension_names(wheel: Path, extension_suffix: str) -> None:
+    """Raise :class:`ForeignExtensionError` for an extension module named for another
+    CPython than the host's (``extension_suffix``, e.g. ``.cpython-311-aarch64-linux-gnu.so``):
+    an earlier build of the source tree for another host, packed with this one."""
+    if not _CPYTHON_EXTENSION.search(extension_suffix):
+        return
+    with zipfile.ZipFile(wheel) as archive:
+        for name in archive.namelist():
+            if _CPYTHON_EXTENSION.search(name) and not name.endswith(extension_suffix):
+                raise ForeignExtensionError(wheel.name, name, extension_suffix)
 
 
 def _check_names(wheel: Path, archive: zipfile.ZipFile) -> None:

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from helpers.fakehost import AARCH64, ARMHF, ET_DYN, S390X, X86_64, Machine, elf_header, elf_target, make_wheel
 
-from crossbuild import InvalidWheelError, WheelVerificationError
-from crossbuild.wheel.verify import WheelContents, verify_wheel
+from crossbuild import ForeignExtensionError, InvalidWheelError, WheelVerificationError
+from crossbuild.wheel.verify import WheelContents, check_extension_names, verify_wheel
 
 HOST = elf_target(AARCH64)
 SO = "pkg/_native.cpython-311-aarch64-linux-gnu.so"
@@ -33,6 +33,20 @@ def test_matching_binaries_pass(tmp_path: Path) -> None:
     contents = verify_wheel(wheel, HOST)
     assert contents == WheelContents(elf_files=(SO, "pkg.libs/libfoo-1a2b3c.so.1", "pkg-1.0.data/scripts/tool"))
     assert contents.has_binaries
+
+
+def test_an_extension_named_for_another_host_is_a_stale_build(tmp_path: Path) -> None:
+    stale = "pkg/_native.cpython-311-aarch64-linux-musl.so"
+    wheel = make_wheel(tmp_path, files={SO: _so(), stale: _so(), "pkg/_abi3.abi3.so": _so(), "pkg/_plain.so": _so()})
+    with pytest.raises(ForeignExtensionError) as caught:
+        check_extension_names(wheel, ".cpython-311-aarch64-linux-gnu.so")
+    assert str(caught.value) == (
+        f"{wheel.name}: {stale} is an extension module named for another host (this host's end in "
+        ".cpython-311-aarch64-linux-gnu.so); the source tree holds an earlier build for another host: "
+        "remove the project's build/ directory and build again"
+    )
+    fresh = make_wheel(tmp_path / "fresh", files={SO: _so(), "pkg/_abi3.abi3.so": _so(), "pkg/_plain.so": _so()})
+    check_extension_names(fresh, ".cpython-311-aarch64-linux-gnu.so")  # the host's own, abi3 and plain names pass
 
 
 def test_pure_wheel(tmp_path: Path) -> None:
