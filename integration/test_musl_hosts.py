@@ -52,8 +52,14 @@ def test_c_meson_and_cmake_projects_on_musl(
         assert set(elf_members(wheel).values()) == {host.elf}
         assert needed(wheel) <= {"libc.so"}  # musl's, if any libc call is left; never glibc's libc.so.6
         qemu.install(wheel)
-    out = qemu.python("import cext, _mesonext, cmakecext\nprint(cext.machine(), cmakecext.system_processor())")
-    assert out.split()[1] == host.machine
+    out = qemu.python(
+        "import cext, _mesonext, cmakecext, os, sysconfig\n"
+        "print(cext.machine(), cmakecext.system_processor(), os.path.basename(cmakecext.__file__),\n"
+        "      sysconfig.get_config_var('EXT_SUFFIX'))"
+    )
+    _, processor, module_file, suffix = out.split()
+    assert processor == host.machine
+    assert module_file == f"cmakecext{suffix}"  # python_add_library(WITH_SOABI): named as CMake names it there
 
 
 def test_a_musllinux_wheel_from_pypi(tmp_path: Path) -> None:

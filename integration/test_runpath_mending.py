@@ -22,7 +22,7 @@ from elftools.elf.elffile import ELFFile
 
 import crossbuild
 
-EXTENSION = "cmakerpath/_crc.so"
+EXTENSION = "cmakerpath/_crc.cpython-311-aarch64-linux-gnu.so"  # python_add_library(WITH_SOABI)
 
 
 def _search_path_tags(data: bytes) -> dict[str, str]:

@@ -11,6 +11,7 @@ recorded.
 
 from __future__ import annotations
 
+import re
 import shutil
 from collections.abc import Mapping
 from pathlib import Path
@@ -129,7 +130,46 @@ def write_cmake_toolchain(
         settings += [(name, value, 'CACHE PATH ""') for name, value in host_tools.cmake.items()]
     lines = ["# CMake toolchain file written by crossbuild"]
     lines += [f"set({name} {_cmake_quote(value)}{' ' + extra if extra else ''})" for name, value, extra in settings]
+    provider = _write_python_soabi_provider(host, path.with_name("python-soabi.cmake"))
+    if provider is not None:
+        quoted = _cmake_quote(str(provider))
+        lines += [
+            f"if(NOT {quoted} IN_LIST CMAKE_PROJECT_TOP_LEVEL_INCLUDES)",
+            f"  list(PREPEND CMAKE_PROJECT_TOP_LEVEL_INCLUDES {quoted})",
+            "endif()",
+        ]
     path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+# FindPython asks no interpreter for the SOABI when cross-compiling (CMAKE_CROSSCOMPILING):
+# Python_SOABI is left empty, and python_add_library(... WITH_SOABI) names the module
+# plain ``name.so``, where CMake on the device, as pip runs it there, names it
+# ``name.cpython-311-aarch64-linux-gnu.so``.  FindPython unsets a Python_SOABI given
+# beforehand, so it is set after: a dependency provider (CMake >= 3.24; older CMake ignores
+# CMAKE_PROJECT_TOP_LEVEL_INCLUDES) wraps find_package(Python|Python3) and fills in the
+# host's SOABI where FindPython left none.  It comes first in the list, so a provider of
+# the user's (conan's) included after it replaces it.
+_PYTHON_SOABI_PROVIDER = """# written by crossbuild: the host's SOABI for FindPython, which cannot ask the host's python
+macro(crossbuild_find_package crossbuild_method crossbuild_package)
+  find_package(${{crossbuild_package}} ${{ARGN}} BYPASS_PROVIDER)
+  if("${{crossbuild_package}}" MATCHES "^Python3?$" AND ${{crossbuild_package}}_FOUND
+     AND "${{${{crossbuild_package}}_VERSION_MAJOR}}.${{${{crossbuild_package}}_VERSION_MINOR}}" STREQUAL "{version}"
+     AND NOT ${{crossbuild_package}}_SOABI)
+    set(${{crossbuild_package}}_SOABI "{soabi}")
+  endif()
+endmacro()
+cmake_language(SET_DEPENDENCY_PROVIDER crossbuild_find_package SUPPORTED_METHODS FIND_PACKAGE)
+"""
+
+
+def _write_python_soabi_provider(host: Host, path: Path) -> Path | None:
+    """Write the provider that sets ``Python_SOABI`` to the host's (from its ``EXT_SUFFIX``,
+    as FindPython computes it on the device); ``None`` for a suffix with no SOABI in it."""
+    match = re.fullmatch(r"\.(cpython-[^./]+)\.so", host.ext_suffix)
+    if match is None:
+        return None
+    path.write_text(_PYTHON_SOABI_PROVIDER.format(soabi=match.group(1), version=host.version))
     return path
 
 

@@ -118,6 +118,17 @@ def test_cmake_toolchain_file(tmp_path: Path, fake_bin: Path) -> None:
     assert f'set(CMAKE_CROSSCOMPILING_EMULATOR "{fake_bin}/qemu-arm;-L;{host.sysroot}")' in lines
     assert settings.environ["CMAKE_TOOLCHAIN_FILE"] == str(settings.cmake_toolchain_file)
 
+    provider = settings.cmake_toolchain_file.with_name("python-soabi.cmake")
+    assert lines[-3:] == [
+        f'if(NOT "{provider}" IN_LIST CMAKE_PROJECT_TOP_LEVEL_INCLUDES)',
+        f'  list(PREPEND CMAKE_PROJECT_TOP_LEVEL_INCLUDES "{provider}")',
+        "endif()",
+    ]
+    text = provider.read_text()
+    assert '"${${crossbuild_package}_VERSION_MAJOR}.${${crossbuild_package}_VERSION_MINOR}" STREQUAL "3.11"' in text
+    assert f'set(${{crossbuild_package}}_SOABI "{host.ext_suffix[1:-3]}")' in text
+    assert host.ext_suffix == ".cpython-311-arm-linux-gnueabihf.so"
+
 
 @pytest.mark.parametrize(
     ("machine", "target"),
