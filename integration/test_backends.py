@@ -31,6 +31,23 @@ def test_meson_python_project(
     assert qemu.python("import _mesonext as m; print(m.long_double_size(), m.sizeof_long_double())") == "16 16"
 
 
+def test_cmake_4_policies_find_python_and_run_the_hosts_probe(
+    project: Callable[[str], Path], host: crossbuild.Host, tmp_path: Path, qemu: QemuHost
+) -> None:
+    """CMake 4.x from PyPI with policies up to 4.2: FindPython runs the build python through
+    CMAKE_CROSSCOMPILING_EMULATOR (CMP0190), which crossbuild's emulator runs here, while
+    try_run's host program still runs under qemu; WITH_SOABI names the module as on the host."""
+    wheel = crossbuild.build_wheel(project("cmake_policy_41"), host, tmp_path / "dist")
+    assert set(elf_members(wheel)) == {"cmakepolicy.cpython-311-aarch64-linux-gnu.so"}
+    qemu.install(wheel)
+    out = qemu.python(
+        "import cmakepolicy, os, platform, sysconfig\n"
+        "print(cmakepolicy.probe_output(), platform.machine(), os.path.basename(cmakepolicy.__file__)"
+        " == 'cmakepolicy' + sysconfig.get_config_var('EXT_SUFFIX'))"
+    )
+    assert out == "aarch64 aarch64 True"
+
+
 def test_meson_setup_args_of_the_user_still_apply(
     project: Callable[[str], Path], host_python: Path, tmp_path: Path
 ) -> None:

@@ -19,6 +19,7 @@ from pathlib import Path
 from ..host.host import Host
 from ..host.machines import MESON_CPU_FAMILY, longdouble_format, rust_target
 from .hostcopies import HostTools
+from .shims import EMULATOR
 from .wrappers import CompilerWrappers
 
 
@@ -124,8 +125,8 @@ def write_cmake_toolchain(
         ("CMAKE_FIND_ROOT_PATH_MODE_INCLUDE", "ONLY", ""),
         ("CMAKE_FIND_ROOT_PATH_MODE_PACKAGE", "BOTH", ""),
     ]
-    if host.emulator:
-        settings.append(("CMAKE_CROSSCOMPILING_EMULATOR", ";".join(host.emulator), ""))
+    if host.emulator:  # qemu for the host's programs; this machine's (the build python) run as they are
+        settings.append(("CMAKE_CROSSCOMPILING_EMULATOR", str(wrappers.directory / EMULATOR), ""))
     if host_tools:
         settings += [(name, value, 'CACHE PATH ""') for name, value in host_tools.cmake.items()]
     lines = ["# CMake toolchain file written by crossbuild"]

@@ -23,9 +23,14 @@ import os
 import platform
 import shlex
 import shutil
+import sys
 import sysconfig
 from pathlib import Path
+from typing import Literal
 
+from elftools.elf.enums import ENUM_E_MACHINE
+
+from ..host.elf import ElfTarget
 from ..host.host import Host
 from ..host.machines import DEBIAN_ARCH
 
@@ -42,6 +47,37 @@ esac
 out=$({uname} "$@") || exit $?
 printf '%s\\n' "$out" | sed 's/\\b{build}\\b/{machine}/g'
 """
+
+#: The name of :data:`_EMULATOR` in the wrapper directory.
+EMULATOR = "crossbuild-emulator"
+
+#: CMake's ``CMAKE_CROSSCOMPILING_EMULATOR``.  CMake runs through it the host's programs a
+#: build makes (``try_run``, custom commands), but since CMake 4.1 (policy CMP0190) also
+#: the interpreter FindPython was given when Development is asked for too: that is the
+#: build python, a program of this machine, which qemu cannot run.  So an ELF program of
+#: the host (its header's class, byte order and machine are the host's) runs under qemu,
+#: and any other program (this machine's, a script) as it is.
+_EMULATOR = """#!{python} -IS
+# crossbuild: run a program of the host under qemu, and one of this machine as it is.
+import os, shutil, sys
+
+HOST = bytes.fromhex({host!r})
+args = sys.argv[1:]
+if not args:
+    sys.exit("usage: crossbuild-emulator PROGRAM [ARGUMENT...]")
+try:
+    with open(args[0] if "/" in args[0] else shutil.which(args[0]) or args[0], "rb") as stream:
+        header = stream.read(20)
+except OSError:
+    header = b""
+if header[:4] == b"\\x7fELF" and header[4:6] + header[18:20] == HOST:
+    args = [*{emulator!r}, *args]
+try:
+    os.execvp(args[0], args)
+except OSError as error:
+    sys.exit(f"crossbuild-emulator: cannot run {{args[0]}}: {{error.strerror}}")
+"""
+
 
 #: ``cpp [OPTION...] [INFILE [OUTFILE]]`` as the host's C compiler wrapper runs it: with
 #: ``-E``, standard input when no file is named, the second operand as ``-o``.
@@ -103,8 +139,8 @@ def build_dir_moves(host: Host) -> tuple[list[tuple[str, str]], list[str]]:
 
 
 def write_shims(host: Host, directory: Path, cc: Path, cxx: Path) -> None:
-    """Write ``uname``, ``dpkg-architecture``, ``gcc``/``cc``/``g++``/``c++`` and ``cpp`` into
-    ``directory``."""
+    """Write ``uname``, ``dpkg-architecture``, ``gcc``/``cc``/``g++``/``c++``, ``cpp`` and,
+    given an emulator, :data:`EMULATOR` into ``directory``."""
     for name, target in (("gcc", cc), ("cc", cc), ("g++", cxx), ("c++", cxx)):
         alias = directory / name
         if not alias.exists():
@@ -121,6 +157,17 @@ def write_shims(host: Host, directory: Path, cc: Path, cxx: Path) -> None:
     arch = DEBIAN_ARCH.get(host.multiarch)
     if program and arch:
         _write_script(directory / "dpkg-architecture", _DPKG_ARCHITECTURE.format(program=program, arch=arch))
+    if host.emulator:
+        text = _EMULATOR.format(python=sys.executable, host=_elf_signature(host.elf), emulator=list(host.emulator))
+        _write_script(directory / EMULATOR, text)
+
+
+def _elf_signature(target: ElfTarget) -> str:
+    """The bytes an ELF header of ``target`` has at 4-5 (class, byte order) and 18-19
+    (machine), in hexadecimal: what :data:`_EMULATOR` compares."""
+    order: Literal["little", "big"] = "little" if target.byteorder == "little" else "big"
+    machine = ENUM_E_MACHINE[target.e_machine].to_bytes(2, order)
+    return (bytes([1 if target.bits == 32 else 2, 1 if order == "little" else 2]) + machine).hex()
 
 
 def _write_script(path: Path, text: str) -> None:

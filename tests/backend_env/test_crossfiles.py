@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import configparser
+import subprocess
 import sys
 from pathlib import Path
 
@@ -12,8 +13,11 @@ from helpers.contexts import context_for
 from helpers.fakehost import (
     AARCH64,
     ARMHF,
+    ET_EXEC,
     S390X,
     Machine,
+    elf_header,
+    elf_target,
     install_fake_toolchain,
     make_layout,
     make_rust_toolchain,
@@ -23,6 +27,7 @@ from helpers.fakehost import (
 import crossbuild
 from crossbuild.backend_env.rust import RustToolchain, VendoredCrates
 from crossbuild.backend_env.settings import CrossSettings, prepare_settings
+from crossbuild.backend_env.shims import _elf_signature
 from crossbuild.host.host import Host
 from crossbuild.wheel.backend import cross_config_settings
 
@@ -115,7 +120,7 @@ def test_cmake_toolchain_file(tmp_path: Path, fake_bin: Path) -> None:
     assert f'set(CMAKE_AR "{fake_bin}/arm-linux-gnueabihf-gcc-ar" CACHE FILEPATH "")' in lines
     assert 'set(CMAKE_FIND_ROOT_PATH_MODE_LIBRARY "ONLY")' in lines
     assert 'set(CMAKE_FIND_ROOT_PATH_MODE_PROGRAM "NEVER")' in lines
-    assert f'set(CMAKE_CROSSCOMPILING_EMULATOR "{fake_bin}/qemu-arm;-L;{host.sysroot}")' in lines
+    assert f'set(CMAKE_CROSSCOMPILING_EMULATOR "{settings.wrappers.directory}/crossbuild-emulator")' in lines
     assert settings.environ["CMAKE_TOOLCHAIN_FILE"] == str(settings.cmake_toolchain_file)
 
     provider = settings.cmake_toolchain_file.with_name("python-soabi.cmake")
@@ -203,3 +208,39 @@ def test_meson_python_gets_the_cross_file_first(tmp_path: Path, fake_bin: Path) 
         "x": "y",
     }
     assert cross_config_settings("setuptools.build_meta", {"setup-args": "-Dx"}, settings) == {"setup-args": "-Dx"}
+
+
+def test_cmake_emulator_runs_host_programs_under_qemu_and_this_machines_as_they_are(
+    tmp_path: Path, fake_bin: Path
+) -> None:
+    """CMake runs try_run's programs through it, and since 4.1 (CMP0190) FindPython's
+    interpreter too: the build python must run here, the host's program under qemu."""
+    host = _host(tmp_path, fake_bin, AARCH64, 16, qemu=True)
+    write_script(fake_bin / "qemu-aarch64", 'echo "qemu $*"\n')
+    emulator = str(_settings(host, tmp_path).wrappers.directory / "crossbuild-emulator")
+    host_program = tmp_path / "probe"
+    host_program.write_bytes(elf_header(AARCH64, ET_EXEC) + bytes(64))
+    host_program.chmod(0o755)
+    script = write_script(tmp_path / "script.sh", "echo script $1\n")
+
+    def run(*args: str) -> str:
+        result = subprocess.run([emulator, *args], capture_output=True, text=True)
+        assert result.returncode == 0, result.stderr
+        return result.stdout.strip()
+
+    assert run(str(host_program), "-x") == f"qemu -L {host.sysroot} {host_program} -x"
+    assert run(sys.executable, "-c", "import sys; print(sys.argv[1:])", "a b") == "['a b']"
+    assert run(str(script), "one") == "script one"
+    write_script(fake_bin / "on-path", "echo on path $1\n")
+    assert run("on-path", "x") == "on path x"  # found on PATH, this machine's: runs here
+    missing = subprocess.run([emulator, "no-such-program"], capture_output=True, text=True)
+    assert (missing.returncode, missing.stderr) == (
+        1,
+        "crossbuild-emulator: cannot run no-such-program: No such file or directory\n",
+    )
+
+
+@pytest.mark.parametrize("machine", [AARCH64, ARMHF, S390X])
+def test_the_emulator_knows_the_hosts_elf_header(machine: Machine) -> None:
+    header = elf_header(machine)
+    assert _elf_signature(elf_target(machine)) == (header[4:6] + header[18:20]).hex()
