@@ -230,38 +230,38 @@ class RepairError(CrossbuildError):
 class WheelVerificationError(CrossbuildError):
     """The built wheel contains a binary that is not for the host."""
 
-    def __init__(self, wheel_name: str, member: str, found: str, expected: str) -> None:
-        super().__init__(
-            "{wheel_name}: {member} is built for {found} but the host is {expected}; the backend did not "
-            "use the cross compiler (check its compiler settings, or rerun with {verbose})",
-            wheel_name=wheel_name,
-            member=member,
-            found=found,
-            expected=expected,
-        )
+    def __init__(
+        self,
+        wheel_name: str,
+        member: str,
+        found: str,
+        expected: str,
+        message: str = "{wheel_name}: {member} is built for {found} but the host is {expected}; the backend did not "
+        "use the cross compiler (check its compiler settings, or rerun with {verbose})",
+    ) -> None:
+        super().__init__(message, wheel_name=wheel_name, member=member, found=found, expected=expected)
         self.wheel_name = wheel_name
         self.member = member
         self.found = found
         self.expected = expected
 
 
-class ForeignExtensionError(CrossbuildError):
+class ForeignExtensionError(WheelVerificationError):
     """The built wheel holds an extension module named for another host
     (``m.cpython-311-aarch64-linux-musl.so`` in a glibc build): a build of another host left
-    in the source tree (setuptools reuses ``build/``) was packed with this one."""
+    in the source tree (setuptools reuses ``build/``) was packed with this one.  ``found``
+    and ``expected`` are the module's suffix and the host's."""
 
     def __init__(self, wheel_name: str, member: str, expected_suffix: str) -> None:
         super().__init__(
+            wheel_name,
+            member,
+            "." + member.rpartition("/")[2].partition(".")[2],
+            expected_suffix,
             "{wheel_name}: {member} is an extension module named for another host (this host's end in "
-            "{expected_suffix}); the source tree holds an earlier build for another host: remove the project's "
+            "{expected}); the source tree holds an earlier build for another host: remove the project's "
             "build/ directory and build again",
-            wheel_name=wheel_name,
-            member=member,
-            expected_suffix=expected_suffix,
         )
-        self.wheel_name = wheel_name
-        self.member = member
-        self.expected_suffix = expected_suffix
 
 
 MAX_LINE = 300

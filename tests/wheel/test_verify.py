@@ -40,6 +40,11 @@ def test_an_extension_named_for_another_host_is_a_stale_build(tmp_path: Path) ->
     wheel = make_wheel(tmp_path, files={SO: _so(), stale: _so(), "pkg/_abi3.abi3.so": _so(), "pkg/_plain.so": _so()})
     with pytest.raises(ForeignExtensionError) as caught:
         check_extension_names(wheel, ".cpython-311-aarch64-linux-gnu.so")
+    assert isinstance(caught.value, WheelVerificationError)  # a binary not for the host, by kind
+    assert (caught.value.found, caught.value.expected) == (
+        ".cpython-311-aarch64-linux-musl.so",
+        ".cpython-311-aarch64-linux-gnu.so",
+    )
     assert str(caught.value) == (
         f"{wheel.name}: {stale} is an extension module named for another host (this host's end in "
         ".cpython-311-aarch64-linux-gnu.so); the source tree holds an earlier build for another host: "
