@@ -163,10 +163,26 @@ def _resolve(
     with reporting(reporter, ", ".join(map(str, top_level)), "resolving"):
         chosen = memo.recall(session) if memo is not None else None
         if chosen is None:
+            _build_pinned_sources(provider, store, top_level, jobs)
             chosen = resolve(provider, top_level)
             if memo is not None:
                 memo.remember(chosen, session)
     return chosen, {r.name for r in top_level}
+
+
+def _build_pinned_sources(
+    provider: HostProvider, store: ArtifactStore, top_level: Sequence[HostRequirement], jobs: int
+) -> None:
+    """Read the metadata of the pinned sdists the resolution starts from, ``jobs`` at a
+    time: resolvelib asks for one at a time, and for an sdist that does not declare its
+    dependencies (PEP 643) that means cross-building it, so a lock file of sdists would be
+    built one after the other.  Their wheels are kept for the install."""
+    if jobs <= 1:
+        return
+    provider.prefetch(r.name for r in top_level)
+    sources = provider.pinned_sources(top_level)
+    if len(sources) > 1:
+        in_parallel([functools.partial(store.metadata, artifact) for artifact in sources], jobs)
 
 
 def collect(

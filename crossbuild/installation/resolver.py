@@ -207,6 +207,20 @@ class HostProvider(resolvelib.AbstractProvider):  # type: ignore[type-arg]
         self.prefetch(d.name for d in dependencies)
         return dependencies
 
+    def pinned_sources(self, requirements: Iterable[HostRequirement]) -> list[Artifact]:
+        """The sdists the resolution is sure to need the metadata of: for each requirement
+        pinned to one version (``name==1.2``, a lock file's lines), its first candidate when
+        that is an sdist (no wheel of that version fits the host, none is installed)."""
+        sources = []
+        for requirement in requirements:
+            if requirement.name == PYTHON or requirement.name in self._local or not _pins(requirement.specifier):
+                continue
+            key = requirement.key
+            matches = self.find_matches(key, {key: iter([requirement])}, {key: iter(())})
+            if matches and not matches[0].artifact.is_wheel and matches[0].artifact.installed is None:
+                sources.append(matches[0].artifact)
+        return list(dict.fromkeys(sources))
+
     def prefetch(self, names: Iterable[NormalizedName]) -> None:
         """Have the index pages of ``names`` asked for ahead: they are likely wanted next."""
         prefetch = getattr(self._finder, "prefetch", None)
@@ -247,6 +261,12 @@ class HostProvider(resolvelib.AbstractProvider):  # type: ignore[type-arg]
             if not best:
                 logger.debug("no candidates for %s", name)
         return self._packages[name]
+
+
+def _pins(specifier: SpecifierSet) -> bool:
+    """Whether ``specifier`` admits one version only (``==1.2``, ``===1.2``; not ``==1.*``)."""
+    clauses = list(specifier)
+    return len(clauses) == 1 and clauses[0].operator in ("==", "===") and not clauses[0].version.endswith(".*")
 
 
 def resolve(provider: HostProvider, requirements: Iterable[HostRequirement]) -> dict[NormalizedName, Candidate]:

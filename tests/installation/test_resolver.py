@@ -3,13 +3,16 @@ constraints, and resolution failures that name the requirement and where it came
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import pytest
-from helpers.fakehost import make_wheel, snapshot
+from helpers.fakehost import make_sdist, make_wheel, snapshot
 from helpers.installing import Install, installed
+from packaging.utils import parse_sdist_filename
 
-from crossbuild import CrossbuildError, IndexSettings, ResolutionError
+import crossbuild
+from crossbuild import BuildOptions, CrossbuildError, Host, IndexSettings, ResolutionError
 
 
 def test_markers_are_the_hosts(install: Install, root: Path) -> None:
@@ -118,3 +121,26 @@ def test_old_sdist_formats_on_the_index_do_not_break_the_resolution(install: Ins
     # pip takes their names and versions as it does a .tar.gz's
     (links / old).write_bytes(b"")
     assert installed(install(["beta"])) == [("beta", "2.0", "wheel", True)]
+
+
+def test_pinned_sdists_are_built_jobs_at_a_time_before_the_resolution(
+    rootfs_host: Host, root: Path, links: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """resolvelib asks for metadata one project at a time; sdists that do not declare their
+    dependencies are cross-built for it.  Those a lock file pins are built together."""
+    for name in ("sigma", "tau"):  # Metadata-Version 2.1: dependencies not declared statically
+        make_sdist(
+            links / f"{name}-1.0.tar.gz", {"PKG-INFO": f"Metadata-Version: 2.1\nName: {name}\nVersion: 1.0\n".encode()}
+        )
+    both_building = threading.Barrier(2, timeout=10)  # broken if the builds run one after the other
+
+    def build_wheel(source: Path, host: Host, wheel_dir: Path, *args: object, **kwargs: object) -> Path:
+        name, version = parse_sdist_filename(source.name)
+        both_building.wait()
+        return make_wheel(Path(wheel_dir), name=name, version=str(version), tags="py3-none-any", purelib=True)
+
+    monkeypatch.setattr("crossbuild.wheel.pipeline.build_wheel", build_wheel)
+    index = IndexSettings(no_index=True, find_links=(str(links),))
+    options = BuildOptions(index=index, cache_dir=tmp_path / "cache", jobs=2)
+    result = crossbuild.install(["sigma==1.0", "tau==1.0"], host=rootfs_host, root=root, options=options)
+    assert installed(result) == [("sigma", "1.0", "built", True), ("tau", "1.0", "built", True)]
