@@ -217,7 +217,7 @@ class HostProvider(resolvelib.AbstractProvider):  # type: ignore[type-arg]
                 continue
             key = requirement.key
             matches = self.find_matches(key, {key: iter([requirement])}, {key: iter(())})
-            if matches and not matches[0].artifact.is_wheel and matches[0].artifact.installed is None:
+            if matches and matches[0].artifact.installed is None and not matches[0].artifact.is_wheel:
                 sources.append(matches[0].artifact)
         return list(dict.fromkeys(sources))
 

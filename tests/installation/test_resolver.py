@@ -144,3 +144,33 @@ def test_pinned_sdists_are_built_jobs_at_a_time_before_the_resolution(
     options = BuildOptions(index=index, cache_dir=tmp_path / "cache", jobs=2)
     result = crossbuild.install(["sigma==1.0", "tau==1.0"], host=rootfs_host, root=root, options=options)
     assert installed(result) == [("sigma", "1.0", "built", True), ("tau", "1.0", "built", True)]
+
+
+def test_a_pinned_version_already_installed_is_kept_not_built(
+    rootfs_host: Host, root: Path, links: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in ("sigma", "tau", "upsilon"):
+        make_sdist(
+            links / f"{name}-1.0.tar.gz", {"PKG-INFO": f"Metadata-Version: 2.1\nName: {name}\nVersion: 1.0\n".encode()}
+        )
+    built: list[str] = []
+
+    def build_wheel(source: Path, host: Host, wheel_dir: Path, *args: object, **kwargs: object) -> Path:
+        name, version = parse_sdist_filename(source.name)
+        built.append(name)
+        return make_wheel(Path(wheel_dir), name=name, version=str(version), tags="py3-none-any", purelib=True)
+
+    monkeypatch.setattr("crossbuild.wheel.pipeline.build_wheel", build_wheel)
+    index = IndexSettings(no_index=True, find_links=(str(links),))
+    options = BuildOptions(index=index, cache_dir=tmp_path / "cache", jobs=2)
+    crossbuild.install(["sigma==1.0"], host=rootfs_host, root=root, options=options)
+    built.clear()
+    result = crossbuild.install(
+        ["sigma==1.0", "tau==1.0", "upsilon==1.0"], host=rootfs_host, root=root, options=options
+    )
+    assert installed(result) == [
+        ("sigma", "1.0", "already installed", True),
+        ("tau", "1.0", "built", True),
+        ("upsilon", "1.0", "built", True),
+    ]
+    assert sorted(built) == ["tau", "upsilon"]
