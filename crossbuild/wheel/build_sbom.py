@@ -28,7 +28,7 @@ from .._subprocess import probe
 from .._version import __version__
 from ..backend_env.surface import root_surface_digest
 from ..host.compilers import compiler_version
-from ..host.elf import Linkage, is_elf, read_linkage
+from ..host.elf import Linkage, read_linkage
 from ..host.host import Host
 from ..host.libraries import HostLibraries
 from ..sbom.cdx import wheel_document
@@ -36,6 +36,7 @@ from ..sbom.linked import linked_root_libraries
 from ..sbom.model import WHEEL_SBOM_NAME, BuildFacts, Compiler, WheelDescription
 from .backend import build_backend_name
 from .isolated_env import IsolatedEnv
+from .members import elf_members
 from .options import DEFAULT_SOURCE_DATE_EPOCH
 from .sources import SourceTree
 
@@ -81,13 +82,7 @@ def sbom_members(
 
 
 def _elf_members(archive: zipfile.ZipFile) -> list[str]:
-    members = []
-    for info in archive.infolist():
-        if not info.is_dir() and info.file_size >= 4:
-            with archive.open(info) as stream:
-                if is_elf(stream.read(4)):
-                    members.append(info.filename)
-    return sorted(members)
+    return sorted(info.filename for info in elf_members(archive))
 
 
 def _dist_info(archive: zipfile.ZipFile) -> str:

@@ -35,10 +35,10 @@ from pathlib import Path
 
 from .._subprocess import run
 from ..backend_env.wrappers import BuildDirs, root_spellings
-from ..host.elf import is_elf, read_search_paths
+from ..host.elf import read_search_paths
 from ..host.host import Host
 from ..host.libraries import libraries_of
-from .members import replace_members
+from .members import elf_members, replace_members
 from .repair import find_patchelf
 
 logger = logging.getLogger("crossbuild")
@@ -109,12 +109,7 @@ def mend_search_paths(wheel: Path, rules: SearchPathRules, out_dir: Path) -> Pat
 def _changes(wheel: Path, rules: SearchPathRules) -> Iterable[tuple[str, tuple[str, tuple[str, ...], tuple[str, ...]]]]:
     """Each ELF member whose search path changes: its tag, old and new entries."""
     with zipfile.ZipFile(wheel) as archive:
-        for info in archive.infolist():
-            if info.is_dir() or info.file_size < 4:
-                continue
-            with archive.open(info) as stream:
-                if not is_elf(stream.read(4)):
-                    continue
+        for info in elf_members(archive):
             found = read_search_paths(archive.read(info))
             if not found:
                 continue

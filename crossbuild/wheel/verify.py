@@ -31,8 +31,9 @@ from installer.sources import WheelFile
 from .._cache import code_digest, content_digest
 from .._exceptions import ForeignExtensionError, InvalidWheelError, UnloadableWheelError, WheelVerificationError
 from .._files import keep_in_cache
-from ..host.elf import ElfTarget, Linkage, is_elf, read_elf_target, read_linkage
+from ..host.elf import ElfTarget, Linkage, read_elf_target, read_linkage
 from ..host.libraries import HostLibraries
+from .members import elf_members
 
 logger = logging.getLogger("crossbuild")
 
@@ -113,12 +114,7 @@ def _check_record(wheel: Path, archive: zipfile.ZipFile) -> None:
 
 def _elf_files(wheel: Path, archive: zipfile.ZipFile, expected: ElfTarget) -> tuple[str, ...]:
     elf_files = []
-    for info in archive.infolist():
-        if info.is_dir() or info.file_size < 4:
-            continue
-        with archive.open(info) as member:
-            if not is_elf(member.read(4)):
-                continue
+    for info in elf_members(archive):
         target = read_elf_target(archive.read(info))
         if target != expected:
             found = str(target) if target else "an unreadable ELF file"
