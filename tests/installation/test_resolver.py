@@ -4,6 +4,7 @@ constraints, and resolution failures that name the requirement and where it came
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -123,25 +124,34 @@ def test_old_sdist_formats_on_the_index_do_not_break_the_resolution(install: Ins
     assert installed(install(["beta"])) == [("beta", "2.0", "wheel", True)]
 
 
+def _sdists_built_by(
+    on_build: Callable[[str], object], links: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> BuildOptions:
+    """Sdists of sigma, tau and upsilon 1.0 that do not declare their dependencies statically
+    (Metadata-Version 2.1), whose cross-build calls ``on_build(name)`` and makes a pure wheel;
+    the options of an offline ``-j 2`` install from them."""
+    for name in ("sigma", "tau", "upsilon"):
+        make_sdist(
+            links / f"{name}-1.0.tar.gz", {"PKG-INFO": f"Metadata-Version: 2.1\nName: {name}\nVersion: 1.0\n".encode()}
+        )
+
+    def build_wheel(source: Path, host: Host, wheel_dir: Path, *args: object, **kwargs: object) -> Path:
+        name, version = parse_sdist_filename(source.name)
+        on_build(name)
+        return make_wheel(Path(wheel_dir), name=name, version=str(version), tags="py3-none-any", purelib=True)
+
+    monkeypatch.setattr("crossbuild.wheel.pipeline.build_wheel", build_wheel)
+    index = IndexSettings(no_index=True, find_links=(str(links),))
+    return BuildOptions(index=index, cache_dir=tmp_path / "cache", jobs=2)
+
+
 def test_pinned_sdists_are_built_jobs_at_a_time_before_the_resolution(
     rootfs_host: Host, root: Path, links: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """resolvelib asks for metadata one project at a time; sdists that do not declare their
     dependencies are cross-built for it.  Those a lock file pins are built together."""
-    for name in ("sigma", "tau"):  # Metadata-Version 2.1: dependencies not declared statically
-        make_sdist(
-            links / f"{name}-1.0.tar.gz", {"PKG-INFO": f"Metadata-Version: 2.1\nName: {name}\nVersion: 1.0\n".encode()}
-        )
     both_building = threading.Barrier(2, timeout=10)  # broken if the builds run one after the other
-
-    def build_wheel(source: Path, host: Host, wheel_dir: Path, *args: object, **kwargs: object) -> Path:
-        name, version = parse_sdist_filename(source.name)
-        both_building.wait()
-        return make_wheel(Path(wheel_dir), name=name, version=str(version), tags="py3-none-any", purelib=True)
-
-    monkeypatch.setattr("crossbuild.wheel.pipeline.build_wheel", build_wheel)
-    index = IndexSettings(no_index=True, find_links=(str(links),))
-    options = BuildOptions(index=index, cache_dir=tmp_path / "cache", jobs=2)
+    options = _sdists_built_by(lambda name: both_building.wait(), links, tmp_path, monkeypatch)
     result = crossbuild.install(["sigma==1.0", "tau==1.0"], host=rootfs_host, root=root, options=options)
     assert installed(result) == [("sigma", "1.0", "built", True), ("tau", "1.0", "built", True)]
 
@@ -149,20 +159,8 @@ def test_pinned_sdists_are_built_jobs_at_a_time_before_the_resolution(
 def test_a_pinned_version_already_installed_is_kept_not_built(
     rootfs_host: Host, root: Path, links: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    for name in ("sigma", "tau", "upsilon"):
-        make_sdist(
-            links / f"{name}-1.0.tar.gz", {"PKG-INFO": f"Metadata-Version: 2.1\nName: {name}\nVersion: 1.0\n".encode()}
-        )
     built: list[str] = []
-
-    def build_wheel(source: Path, host: Host, wheel_dir: Path, *args: object, **kwargs: object) -> Path:
-        name, version = parse_sdist_filename(source.name)
-        built.append(name)
-        return make_wheel(Path(wheel_dir), name=name, version=str(version), tags="py3-none-any", purelib=True)
-
-    monkeypatch.setattr("crossbuild.wheel.pipeline.build_wheel", build_wheel)
-    index = IndexSettings(no_index=True, find_links=(str(links),))
-    options = BuildOptions(index=index, cache_dir=tmp_path / "cache", jobs=2)
+    options = _sdists_built_by(built.append, links, tmp_path, monkeypatch)
     crossbuild.install(["sigma==1.0"], host=rootfs_host, root=root, options=options)
     built.clear()
     result = crossbuild.install(
